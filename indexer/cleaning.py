@@ -35,8 +35,9 @@ log = logging.getLogger(__name__)
 
 # CJK ideographs: extension A, the basic block, compatibility ideographs, the astral extensions.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_SPACE_CHARS = " \t\u00a0\u3000\u2002-\u200a\u202f\u205f"
-_STRIP = " \t\u00a0\u3000\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"
+_SPACES = " \t\u00a0\u3000\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"
+_SPACE_CHARS = re.escape(_SPACES)  # for character classes
+_STRIP = _SPACES
 
 # Phrases of site boilerplate that must never be left in a cleaned speech (the lead's corpus tests
 # check every speech for them). Both scripts are listed: the check is on the displayed text.
@@ -225,9 +226,12 @@ def _is_spam(norm_line: str) -> bool:
     return "。" not in norm_line and sum(w in norm_line for w in _SPAM_WORDS) >= 4
 
 
+_SPACE_RUN = re.compile(f"[{_SPACE_CHARS}]+")
+
+
 def _tidy_line(line: str) -> str:
-    line = re.sub(f"[{_SPACE_CHARS}]+", " ", line)
-    return line.strip(_STRIP)
+    """Tabs, NBSP, U+3000 and runs of spaces become one space; the ends are stripped."""
+    return _SPACE_RUN.sub(" ", line).strip(_STRIP)
 
 
 def _delete_spans(text: str, spans: list[tuple[int, int]]) -> str:
@@ -470,6 +474,11 @@ def clean_text(raw: str) -> str:
     Idempotent: the pipeline is repeated until the text no longer changes (removing a line can make
     its neighbours meet; one more pass settles them).
     """
+    if not isinstance(raw, str):
+        raise TypeError(
+            f"clean_text expects the decoded text of a page (str), got {type(raw).__name__}; "
+            "decode files with indexer.loaders first"
+        )
     text = raw
     for _ in range(_MAX_PASSES):
         cleaned = _clean_once(text)

@@ -137,6 +137,8 @@ def to_simplified(text: str) -> str:
 
 def normalize(text: str) -> str:
     """The matching form of ``text``; ``len(normalize(text)) == len(text)`` always holds."""
+    if not isinstance(text, str):
+        raise TypeError(f"normalize expects str, got {type(text).__name__}; decode bytes first")
     return to_simplified(text).translate(_FOLD)
 
 
