@@ -14,6 +14,7 @@ in the source. All functions here are pure.
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -199,9 +200,17 @@ def find_segments(lines: list[Line], headlines: set[int] | None = None) -> list[
     return segments
 
 
+def _quiet_jieba() -> None:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # its dictionary banner is not the user's business
+
+
 def topic_words(norm: str, k: int = 8) -> list[str]:
     """The speech's main topical words (jieba TF-IDF), blanks and figures left out."""
     import jieba.analyse
+
+    _quiet_jieba()
 
     return [t for t in jieba.analyse.extract_tags(norm[:4000], topK=k + 4) if len(t) >= 2 and not _JUNK_TAG.search(t)][:k]
 
@@ -218,6 +227,7 @@ def label_fits(label_norm: str, body_norm: str, threshold: float = 0.6) -> bool:
     import jieba
     import jieba.analyse
 
+    _quiet_jieba()
     idf = jieba.analyse.default_tfidf.idf_freq
     median = jieba.analyse.default_tfidf.median_idf
     words = {w for w in jieba.lcut(label_norm) if len(w) >= 2 and w not in _TITLE_GENERIC and not _JUNK_TAG.search(w)}
@@ -258,6 +268,7 @@ def _first_place(norm: str) -> tuple[int, int] | None:
     """Span of the first specific place name (jieba POS tag 'ns') in the text, skipping 全市/我县/中国."""
     import jieba.posseg
 
+    _quiet_jieba()
     pos = 0
     for word, flag in jieba.posseg.cut(norm):
         if flag == "ns" and 3 <= len(word) <= 8 and word[-1] in "省市县区旗州盟镇乡村" and not _GENERIC_PLACE.search(word):
@@ -319,7 +330,11 @@ def split_page(raw: str) -> list[SpeechDraft]:
                 break
             header.append(p)
             body_start = ln.end
-        text = clean_text(raw[body_start : seg.end])
+        text = "\n".join(
+            line
+            for line in clean_text(raw[body_start : seg.end]).split("\n")
+            if not (len(line) <= 60 and PAGE_COUNT_RE.search(normalize(line)))  # the page title, repeated
+        )
         if len(text) < MIN_SPEECH_CHARS:
             continue
         norm = normalize(text)
