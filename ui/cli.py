@@ -87,6 +87,137 @@ def cmd_speeches(args: argparse.Namespace) -> int:
     return 0
 
 
+def index_dir_of(args: argparse.Namespace) -> Path:
+    from indexer.config import default_index_dir
+
+    return Path(args.index_dir) if args.index_dir else default_index_dir()
+
+
+def make_encoder(args: argparse.Namespace):
+    from indexer.embedding import Encoder
+
+    return Encoder(args.model, device=args.device)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from indexer.build import IndexBusyError, build_index
+    from indexer.store import StoreError
+
+    index_dir = index_dir_of(args)
+    try:
+        report = build_index(
+            [Path(p) for p in args.paths] or None,
+            index_dir,
+            encoder=make_encoder(args),
+            rebuild=args.rebuild,
+            lock_wait=args.wait,
+            progress=not args.json and sys.stderr.isatty(),
+        )
+    except IndexBusyError as e:
+        raise CliError(str(e)) from None
+    except StoreError as e:
+        raise CliError(f"{e}") from None
+    for err in report.errors:
+        print(f"warning: skipped {err}", file=sys.stderr)
+    if args.json:
+        emit_json(report.to_json())
+    elif report.nothing_to_do:
+        print(f"index {index_dir} is up to date ({report.speeches} speeches, {report.chunks} chunks)")
+    else:
+        print(
+            f"indexed {report.speeches} speeches, {report.chunks} chunks into {index_dir} in {report.seconds:.1f}s: "
+            f"{len(report.added)} files added, {len(report.changed)} changed, {len(report.removed)} removed, "
+            f"{report.embedded} passages embedded, {report.cached} from cache"
+        )
+    return 0
+
+
+def open_retriever(args: argparse.Namespace):
+    """The index of ``--index-dir`` with its encoder; one model load per process."""
+    from indexer.store import StoreError
+    from qa.retrieval import Retriever
+
+    try:
+        return Retriever.open(index_dir_of(args), model=args.model, device=args.device)
+    except StoreError as e:
+        raise CliError(str(e)) from None
+
+
+def read_queries(path: str) -> list[dict[str, Any]]:
+    """Lines of ``{"id": ..., "query": ...}``; a bad line is an error naming its line number."""
+    items = []
+    try:
+        fh = sys.stdin if path == "-" else open(path, encoding="utf-8")
+    except OSError as e:
+        raise CliError(f"cannot read queries file {path}: {e.strerror}") from None
+    with fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise CliError(f"{path}:{n}: not JSON ({e.msg}); each line must be {{\"id\": ..., \"query\": ...}}")
+            if not isinstance(obj, dict) or not isinstance(obj.get("query"), str):
+                raise CliError(f"{path}:{n}: each line needs a string \"query\" (and an \"id\")")
+            items.append({"id": obj.get("id", n), "query": obj["query"]})
+    return items
+
+
+def queries_of(args: argparse.Namespace) -> list[dict[str, Any]]:
+    if args.queries:
+        if args.query:
+            raise CliError("give either a query or --queries FILE, not both")
+        return read_queries(args.queries)
+    if not args.query:
+        raise CliError("give a query, or --queries FILE.jsonl with one {\"id\", \"query\"} per line")
+    return [{"id": None, "query": " ".join(args.query)}]
+
+
+def check_query(text: str) -> str:
+    from qa.retrieval import QueryError, validate_query
+
+    try:
+        return validate_query(text)
+    except QueryError as e:
+        raise CliError(str(e)) from None
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from qa.retrieval import Filters
+
+    items = queries_of(args)
+    for it in items:
+        it["query"] = check_query(it["query"])
+    retriever = open_retriever(args)
+    filters = Filters.of(args.speech, args.source)
+    results = retriever.search_batch([it["query"] for it in items], k=args.k, mode=args.mode, filters=filters)
+    for it, hits in zip(items, results):
+        if args.json:
+            emit_json({"id": it["id"], "query": it["query"], "results": [h.to_json() for h in hits]})
+            continue
+        print(f"# {it['query']}")
+        if not hits:
+            print("  (no results)")
+        for h in hits:
+            dup = f"  (也见于 {len(h.duplicates)} 篇: {', '.join(d.speech_id for d in h.duplicates)})" if h.duplicates else ""
+            print(f"[{h.rank}] {h.score:.4f}  {h.title}  ({h.source} · {h.speech_id} {h.start}-{h.end}){dup}")
+            print("    " + h.text.replace("\n", "\n    "))
+    return 0
+
+
+def add_engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index-dir", help="index folder (default: $JIANGGAO_INDEX_DIR or data/index)")
+    p.add_argument("--model", help="sentence-transformers model folder or name (default: m3e-small, or $JIANGGAO_MODEL)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help="where the model runs")
+
+
+def add_query_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("query", nargs="*", help="the query text")
+    p.add_argument("--queries", metavar="FILE.jsonl", help="batch: one {\"id\", \"query\"} per line ('-' for stdin)")
+    p.add_argument("--json", action="store_true", help="one JSON object per query")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jianggao", description="Search and question answering over Chinese speeches.")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -97,6 +228,25 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--show", metavar="ID", help="print one cleaned speech")
     sp.add_argument("--json", action="store_true", help="one JSON object per line")
     sp.set_defaults(func=cmd_speeches)
+
+    sp = sub.add_parser("index", help="build or update the index (default corpus: data/speeches)")
+    sp.add_argument("paths", nargs="*", help="files or folders")
+    sp.add_argument("--rebuild", action="store_true", help="start over instead of updating")
+    sp.add_argument("--wait", type=float, default=30.0, help="seconds to wait for another index run (default 30)")
+    sp.add_argument("--json", action="store_true", help="print what was done as JSON")
+    add_engine_options(sp)
+    sp.set_defaults(func=cmd_index)
+
+    from qa.retrieval import MODES
+
+    sp = sub.add_parser("search", help="find passages")
+    add_query_options(sp)
+    sp.add_argument("-k", type=int, default=10, help="number of results (default 10)")
+    sp.add_argument("--mode", default="hybrid", choices=MODES, help="hybrid (default), dense or keyword")
+    sp.add_argument("--speech", action="append", metavar="ID", help="only these speeches (repeatable)")
+    sp.add_argument("--source", action="append", metavar="FILE", help="only these source files (repeatable)")
+    add_engine_options(sp)
+    sp.set_defaults(func=cmd_search)
     return p
 
 

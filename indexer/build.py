@@ -1,0 +1,182 @@
+"""Build or update an index folder from corpus files: ``jianggao index``.
+
+Incremental by file hash: unchanged files keep their speeches and chunks from the previous version, new and
+changed files are split and chunked again, removed files drop out; embeddings come from a cache keyed by
+(model, text hash), so only new text is ever embedded. Near-duplicate links are recomputed over the whole
+corpus because a new file can hold a copy of an old speech. One writer at a time: a lock file in the index
+folder makes a second ``jianggao index`` wait, then refuse with a clear message.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from indexer.corpus import DEFAULT_CORPUS, link_duplicates, speeches_of
+from indexer.loaders import load_corpus
+from indexer.types import Chunk, LoadError, Speech
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = ".lock"
+CACHE_DIR = "embcache"  # beside the versions, so that --rebuild still reuses vectors
+CHUNK_DUP_THRESHOLD = 0.6
+
+
+class IndexBusyError(RuntimeError):
+    """Another process is writing this index."""
+
+
+@dataclass
+class BuildReport:
+    index_dir: str
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    speeches: int = 0
+    chunks: int = 0
+    embedded: int = 0  # vectors computed by the model in this run
+    cached: int = 0  # vectors taken from the cache
+    seconds: float = 0.0
+    rebuilt: bool = False
+    nothing_to_do: bool = False
+    errors: list[LoadError] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        d = dict(self.__dict__)
+        d["errors"] = [{"path": e.path, "reason": e.reason} for e in self.errors]
+        return d
+
+
+def embedding_text(speech: Speech, chunk: Chunk) -> str:
+    """What the model sees for a chunk: its speech's title and outline heading as context, then the text."""
+    from indexer.normalize import normalize
+
+    context = " ".join(x for x in (normalize(speech.title), normalize(chunk.heading)) if x)
+    return f"{context}\n{chunk.norm}" if context else chunk.norm
+
+
+def lexical_text(chunk: Chunk) -> str:
+    from indexer.normalize import normalize
+
+    return f"{normalize(chunk.heading)}\n{chunk.norm}" if chunk.heading else chunk.norm
+
+
+def chunk_duplicates(speeches: Sequence[Speech], chunks: Sequence[Chunk]) -> list[list[int]]:
+    """For each chunk, the chunks in *other* speeches that hold the same passage."""
+    from indexer.dedup import near_duplicate_pairs
+
+    out: list[list[int]] = [[] for _ in chunks]
+    for i, j in near_duplicate_pairs([c.norm for c in chunks], threshold=CHUNK_DUP_THRESHOLD):
+        if chunks[i].speech_id != chunks[j].speech_id:
+            out[i].append(j)
+            out[j].append(i)
+    return out
+
+
+def _lock(index_dir: Path, wait: float):
+    from filelock import FileLock, Timeout
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(index_dir / LOCK_NAME))
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout:
+        raise IndexBusyError(
+            f"another `jianggao index` is writing {index_dir} (lock {index_dir / LOCK_NAME}); "
+            "wait for it to finish and run again"
+        ) from None
+    return lock
+
+
+def build_index(
+    paths: Sequence[Path] | None,
+    index_dir: Path,
+    encoder=None,
+    rebuild: bool = False,
+    lock_wait: float = 30.0,
+    progress: bool = False,
+    index_type: str = "auto",
+) -> BuildReport:
+    """Bring ``index_dir`` up to date with the files under ``paths`` (default: the bundled corpus)."""
+    from indexer.chunking import chunk_speech
+    from indexer.embedding import EmbeddingCache, Encoder, encode_with_cache
+    from indexer.store import Store, StoreError
+
+    t0 = time.perf_counter()
+    paths = [Path(p) for p in paths] if paths else [DEFAULT_CORPUS]
+    report = BuildReport(index_dir=str(index_dir), rebuilt=rebuild)
+    lock = _lock(index_dir, lock_wait)
+    try:
+        encoder = encoder or Encoder()
+        documents, errors = load_corpus(paths)
+        report.errors = errors
+        files = {d.source: d.sha1 for d in documents}
+
+        previous = None
+        if not rebuild:
+            try:
+                previous = Store.load(index_dir, expect_model=encoder.name)
+            except StoreError as e:
+                if (index_dir / "CURRENT").exists():
+                    raise  # an index is there but unusable (other model/format): say so, do not overwrite silently
+                log.info("no previous index in %s (%s): building from scratch", index_dir, e)
+        old_files = previous.manifest.files if previous else {}
+        report.added = sorted(s for s in files if s not in old_files)
+        report.changed = sorted(s for s in files if s in old_files and old_files[s] != files[s])
+        report.removed = sorted(s for s in old_files if s not in files)
+        report.unchanged = sum(1 for s in files if old_files.get(s) == files[s])
+        if previous is not None and not (report.added or report.changed or report.removed):
+            report.nothing_to_do = True
+            report.speeches, report.chunks = len(previous.speeches), len(previous.chunks)
+            report.seconds = time.perf_counter() - t0
+            return report
+        if not documents:
+            raise StoreError("no speech files could be loaded: " + "; ".join(map(str, errors[:5])))
+
+        # Unchanged files keep their speeches and chunks; the rest are split and chunked anew.
+        kept: dict[str, list[Speech]] = {}
+        old_chunks: dict[str, list[Chunk]] = {}
+        if previous is not None:
+            for s in previous.speeches:
+                if old_files.get(s.source) == files.get(s.source):
+                    kept.setdefault(s.source, []).append(s)
+            for c in previous.chunks:
+                old_chunks.setdefault(c.speech_id, []).append(c)
+        taken = {s.id for group in kept.values() for s in group}
+        speeches: list[Speech] = []
+        for doc in documents:
+            speeches.extend(kept.get(doc.source) or speeches_of(doc, taken))
+        if not speeches:
+            raise StoreError("no speech text found in the loaded files after cleaning")
+        link_duplicates(speeches)
+        chunks = [c for s in speeches for c in (old_chunks.get(s.id) or chunk_speech(s.id, s.text, s.norm))]
+        by_id = {s.id: s for s in speeches}
+
+        cache = EmbeddingCache(index_dir / CACHE_DIR, encoder.name, encoder.dim)
+        texts = [embedding_text(by_id[c.speech_id], c) for c in chunks]
+        vectors, n_new = encode_with_cache(encoder, texts, cache, show_progress=progress)
+        cache.save()
+        report.embedded, report.cached = n_new, len(texts) - n_new
+
+        store = Store.build(
+            speeches,
+            chunks,
+            vectors,
+            [lexical_text(c) for c in chunks],
+            model=encoder.name,
+            files=files,
+            index_type=index_type,
+            chunk_duplicates=chunk_duplicates(speeches, chunks),
+        )
+        store.save(index_dir)
+        report.speeches, report.chunks = len(speeches), len(chunks)
+        report.seconds = time.perf_counter() - t0
+        log.info("indexed %d speeches, %d chunks (%d embedded) in %.1fs", len(speeches), len(chunks), n_new,
+                 report.seconds)
+        return report
+    finally:
+        lock.release()

@@ -1,0 +1,173 @@
+"""One object the front ends share: the library folder, its index, the encoder and the QA functions.
+
+Reads go to the current ``Retriever``; writes (upload, remove, re-index) run one at a time under a lock,
+build a new index version on disk (atomic, see ``indexer.store``) and then swap in a new retriever, so
+searches running meanwhile finish on the old one and never see a half-built index.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import threading
+import unicodedata
+from pathlib import Path
+from typing import Callable, Sequence
+
+from indexer.config import DEFAULT_CORPUS, default_index_dir
+from indexer.loaders import SUPPORTED_SUFFIXES
+from qa.retrieval import Filters, Hit, Mode, Retriever
+
+log = logging.getLogger(__name__)
+
+UPLOAD_DIR = "uploads"  # uploads land in this sub-folder of the library
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_UPLOAD_FILES = 20
+
+
+class UploadError(ValueError):
+    """An upload that was refused; the message says why."""
+
+
+def safe_name(name: str) -> str:
+    """A file name that cannot leave its folder: no separators, no '..', no control characters."""
+    base = unicodedata.normalize("NFC", Path(str(name).replace("\\", "/")).name)
+    base = re.sub(r"[\x00-\x1f\x7f/]", "", base).strip().lstrip(".")
+    if not base or base in {".", ".."}:
+        raise UploadError(f"{name!r} is not a usable file name")
+    return base[:200]
+
+
+class Engine:
+    def __init__(
+        self,
+        index_dir: Path | None = None,
+        library_dir: Path | None = None,
+        model: str | None = None,
+        device: str = "auto",
+    ):
+        self.index_dir = Path(index_dir) if index_dir else default_index_dir()
+        self.library_dir = Path(library_dir) if library_dir else DEFAULT_CORPUS
+        self.model = model
+        self.device = device
+        self._encoder = None
+        self._retriever: Retriever | None = None
+        self._write_lock = threading.RLock()
+
+    # -- index lifecycle ---------------------------------------------------------------------------------------
+    @property
+    def encoder(self):
+        if self._encoder is None:
+            from indexer.embedding import Encoder
+
+            self._encoder = Encoder(self.model, device=self.device)
+        return self._encoder
+
+    def has_index(self) -> bool:
+        return (self.index_dir / "CURRENT").exists()
+
+    def ensure_index(self, progress: bool = False):
+        """Build the index if there is none (or update it if the library changed); returns the build report."""
+        with self._write_lock:
+            report = self._build(progress=progress)
+            return report
+
+    def _build(self, progress: bool = False):
+        from indexer.build import build_index
+
+        report = build_index([self.library_dir], self.index_dir, encoder=self.encoder, progress=progress)
+        if not report.nothing_to_do or self._retriever is None:
+            self._reload()
+        return report
+
+    def _reload(self) -> None:
+        from indexer.store import Store
+
+        store = Store.load(self.index_dir, expect_model=self.encoder.name)
+        self._retriever = Retriever(store, self.encoder)  # one reference swap: readers see old or new
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:
+            with self._write_lock:
+                if self._retriever is None:
+                    if self.has_index():
+                        self._reload()
+                    else:
+                        self._build()
+        assert self._retriever is not None
+        return self._retriever
+
+    @property
+    def store(self):
+        return self.retriever.store
+
+    # -- reading -----------------------------------------------------------------------------------------------
+    def search(self, query: str, k: int = 10, mode: Mode = "hybrid", filters: Filters | None = None) -> list[Hit]:
+        return self.retriever.search(query, k=k, mode=mode, filters=filters)
+
+    def search_batch(
+        self, queries: Sequence[str], k: int = 10, mode: Mode = "hybrid", filters: Filters | None = None
+    ) -> list[list[Hit]]:
+        return self.retriever.search_batch(queries, k=k, mode=mode, filters=filters)
+
+    def speeches(self):
+        return self.store.speeches
+
+    def speech(self, speech_id: str):
+        return self.store.speech_by_id(speech_id)
+
+    # -- writing -----------------------------------------------------------------------------------------------
+    def add_files(
+        self, files: Sequence[tuple[str, bytes | Path]], progress: Callable[[float, str], None] | None = None
+    ):
+        """Copy uploaded files (original name, content or temp path) into the library, then re-index.
+
+        Names are reduced to a bare file name inside ``library/uploads``: nothing can be written outside it.
+        """
+        if not files:
+            raise UploadError("no files were uploaded")
+        if len(files) > MAX_UPLOAD_FILES:
+            raise UploadError(f"{len(files)} files at once; upload at most {MAX_UPLOAD_FILES}")
+        staged: list[tuple[Path, bytes | Path]] = []
+        target_dir = (self.library_dir / UPLOAD_DIR).resolve()
+        for name, content in files:
+            clean = safe_name(name)
+            if Path(clean).suffix.lower() not in SUPPORTED_SUFFIXES:
+                raise UploadError(
+                    f"{clean}: unsupported file type; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}"
+                )
+            size = len(content) if isinstance(content, bytes) else Path(content).stat().st_size
+            if size > MAX_UPLOAD_BYTES:
+                raise UploadError(f"{clean}: {size / 1e6:.1f} MB is over the {MAX_UPLOAD_BYTES // 10**6} MB limit")
+            if size == 0:
+                raise UploadError(f"{clean}: the file is empty")
+            dest = (target_dir / clean).resolve()
+            if dest.parent != target_dir:
+                raise UploadError(f"{name!r} would be written outside the library")
+            staged.append((dest, content))
+        with self._write_lock:
+            target_dir.mkdir(parents=True, exist_ok=True)
+            for dest, content in staged:
+                tmp = dest.with_name(f".{dest.name}.part")
+                if isinstance(content, bytes):
+                    tmp.write_bytes(content)
+                else:
+                    shutil.copyfile(content, tmp)
+                tmp.replace(dest)
+            if progress:
+                progress(0.2, "正在建立索引…")
+            report = self._build()
+            if progress:
+                progress(1.0, "完成")
+            return report
+
+    def remove_source(self, source: str):
+        """Delete one library file (by its ``source`` name) and drop its speeches from the index."""
+        with self._write_lock:
+            root = self.library_dir.resolve()
+            path = (root / source).resolve()
+            if root not in path.parents or not path.is_file():
+                raise UploadError(f"{source!r} is not a file of the library")
+            path.unlink()
+            return self._build()
