@@ -32,7 +32,7 @@ RESOURCES = Path(__file__).resolve().parent / "resources"
 USERDICT = RESOURCES / "userdict.txt"
 STOPWORDS = RESOURCES / "stopwords.txt"
 
-LEXICAL_FORMAT = 1
+LEXICAL_FORMAT = 2  # 2: words + character bigrams
 META_NAME = "lexical.json"
 
 # A token is kept only if it holds a letter, digit or CJK character (\w in Python's Unicode sense).
@@ -101,6 +101,29 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
+BIGRAM_MARK = "#"  # bigram terms live beside word terms in one vocabulary; the mark keeps them apart
+
+
+def bigrams(text: str) -> list[str]:
+    """Overlapping character bigrams of the CJK runs of the normalised text, each marked with '#'.
+
+    Words alone miss paraphrases that share characters but not segmentation (穷困户 / 贫困户 share 困户);
+    bigrams are the classic Chinese IR complement to word tokens.
+    """
+    from indexer.normalize import normalize
+
+    out = []
+    for run in _CJK_RUN.findall(normalize(text)):
+        out.extend(BIGRAM_MARK + run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def terms(text: str) -> list[str]:
+    """What the keyword index matches on: jieba words plus CJK character bigrams."""
+    return tokenize(text) + bigrams(text)
+
+
 # -- index ---------------------------------------------------------------------------------------------------
 class LexicalIndex:
     """BM25 over a fixed list of documents; documents are referred to by their position in that list."""
@@ -125,7 +148,7 @@ class LexicalIndex:
         texts = list(texts)
         if not texts:
             raise ValueError("cannot build a keyword index over no documents")
-        return cls.from_tokens([tokenize(t) for t in texts])
+        return cls.from_tokens([terms(t) for t in texts])
 
     @classmethod
     def from_tokens(cls, docs: Sequence[Sequence[str]]) -> "LexicalIndex":
@@ -157,7 +180,7 @@ class LexicalIndex:
             return []
         vocab = self._bm25.vocab_dict
         # Each distinct query word counts once, so repeating a word in a question does not outweigh the rest.
-        ids = list(dict.fromkeys(vocab[t] for t in tokenize(query) if t in vocab))
+        ids = list(dict.fromkeys(vocab[t] for t in terms(query) if t in vocab))
         if not ids:
             return []
         scores = self._bm25.get_scores(ids)

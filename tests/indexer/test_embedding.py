@@ -118,7 +118,9 @@ def test_similar_texts_are_closer_than_unrelated_ones(encoder):
 
 @pytest.mark.slow
 def test_bf16_fast_path_agrees_with_plain_fp32(encoder):
-    texts = seed_windows(200, size=300)
+    # 48 real windows: on a CPU without native bf16 the emulated path runs ~7x slower than fp32, and the
+    # agreement figure (worst cosine ~0.99999) does not change with more texts.
+    texts = seed_windows(48, size=300)
     reference = encoder._load().encode(texts, batch_size=32, normalize_embeddings=True)  # plain library fp32
     fast = Encoder(encoder.name, device="cpu", precision="bf16")
     assert fast.compute_dtype == "bf16"
