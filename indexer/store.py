@@ -1,0 +1,471 @@
+"""The index on disk and in memory: speeches, chunks, their vectors, a FAISS index and a BM25 index.
+
+Layout of an index folder::
+
+    CURRENT                      name of the live version (one line), replaced atomically
+    versions/<time>-<uuid>/      one complete, immutable index
+        manifest.json  speeches.jsonl  chunks.jsonl  duplicates.json  vectors.npy  dense.faiss  lexical/
+
+Saving writes a fresh version folder, fsyncs it, and only then points ``CURRENT`` at it (temp file +
+``os.replace``); older versions except the previous one are deleted afterwards. A process killed at any
+moment therefore leaves ``CURRENT`` naming a complete version: the new one or the one before. Readers
+resolve ``CURRENT`` once and read only that folder, and the previous version is kept so that a reader
+that resolved it just before a save can still finish. Writers must hold the index lock (``indexer.build``).
+
+Vectors are L2-normalised, so FAISS's inner product (``METRIC_INNER_PRODUCT``) is their cosine similarity.
+Nothing here uses pickle: JSON, ``.npy`` with ``allow_pickle=False``, and FAISS's own format.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any, Callable, Literal, NamedTuple, Sequence, get_args
+
+import numpy as np
+
+from indexer.lexical import LexicalIndex
+from indexer.options import check_option
+from indexer.types import Chunk, Speech
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+
+IndexType = Literal["auto", "flat", "hnsw", "ivf"]
+INDEX_TYPES: tuple[str, ...] = get_args(IndexType)
+
+# Exact search is a few ms per query up to here; beyond, HNSW keeps queries fast at ~99% recall.
+HNSW_MIN_CHUNKS = 20_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_SEARCH = 128
+# Approximate indexes are asked for at most this many neighbours; deeper lists (e.g. a search restricted
+# to a few speeches asks for every chunk) are computed exactly from the vectors instead.
+APPROX_MAX_K = 1024
+
+CURRENT = "CURRENT"
+VERSIONS = "versions"
+MANIFEST = "manifest.json"
+SPEECHES = "speeches.jsonl"
+CHUNKS = "chunks.jsonl"
+DUPLICATES = "duplicates.json"
+VECTORS = "vectors.npy"
+DENSE = "dense.faiss"
+LEXICAL = "lexical"
+
+REBUILD_HINT = "re-index with `jianggao index --rebuild`"
+NORM_TOLERANCE = 1e-3
+
+
+class StoreError(Exception):
+    """The index is missing, unreadable, or cannot be built from what was given."""
+
+
+class IndexMismatchError(StoreError):
+    """The index on disk was made by another format version or embedding model."""
+
+
+class DenseHit(NamedTuple):
+    doc: int  # position in Store.chunks
+    score: float  # cosine similarity
+
+
+@dataclass
+class Manifest:
+    format_version: int
+    model: str
+    dim: int
+    index_type: str  # "flat" | "hnsw" | "ivf"
+    n_speeches: int
+    n_chunks: int
+    files: dict[str, str] = field(default_factory=dict)  # source -> sha1 of the file's bytes
+    created: str = ""  # ISO 8601, UTC
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Manifest":
+        try:
+            return cls(
+                format_version=int(d["format_version"]),
+                model=str(d["model"]),
+                dim=int(d["dim"]),
+                index_type=str(d["index_type"]),
+                n_speeches=int(d["n_speeches"]),
+                n_chunks=int(d["n_chunks"]),
+                files={str(k): str(v) for k, v in (d.get("files") or {}).items()},
+                created=str(d.get("created", "")),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise StoreError(f"manifest is incomplete or malformed ({type(e).__name__}: {e}); {REBUILD_HINT}") from e
+
+
+# -- small file helpers --------------------------------------------------------------------------------------
+def _fsync_path(path: Path) -> None:
+    """Flush a file or a directory entry to disk (directories: best effort, not every OS allows it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, write: Callable[[IO[bytes]], Any]) -> None:
+    """Write ``path`` via a temp file in the same folder, fsync, then ``os.replace``: readers see the old
+    content or the new, never a part."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_path(path.parent)
+
+
+def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _point_to(directory: Path, version: str) -> None:
+    """Make ``version`` the live one: the single atomic step of a save."""
+    atomic_write(directory / CURRENT, lambda f: f.write((version + "\n").encode("utf-8")))
+
+
+def _current_version(directory: Path) -> str | None:
+    try:
+        name = (directory / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise StoreError(f"cannot read {directory / CURRENT} ({e})") from e
+    if not name or "/" in name or "\\" in name or name in (".", ".."):
+        raise StoreError(f"{directory / CURRENT} does not name a version ({name!r}); {REBUILD_HINT}")
+    return name
+
+
+def _new_version_name() -> str:
+    # Sortable by time; the uuid part keeps two saves in the same second apart.
+    return f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
+
+
+# -- dense index ---------------------------------------------------------------------------------------------
+def choose_index_type(n_chunks: int, index_type: IndexType = "auto") -> str:
+    check_option("index type", index_type, INDEX_TYPES)
+    if index_type != "auto":
+        return index_type
+    return "hnsw" if n_chunks >= HNSW_MIN_CHUNKS else "flat"
+
+
+def ivf_lists(n: int) -> int:
+    """IVF cluster count: ~4*sqrt(n), with at least ~39 training points per cluster as FAISS advises."""
+    return max(1, min(int(4 * math.sqrt(n)), n // 39))
+
+
+def build_faiss_index(vectors: np.ndarray, index_type: str) -> Any:
+    """A FAISS index over unit vectors where the inner-product score is cosine similarity."""
+    import faiss
+
+    check_option("index type", index_type, INDEX_TYPES[1:])
+    n, dim = vectors.shape
+    if index_type == "flat":
+        index = faiss.IndexFlatIP(dim)
+    elif index_type == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    else:  # ivf
+        nlist = ivf_lists(n)
+        quantizer = faiss.IndexFlatIP(dim)
+        # faiss's Python wrapper keeps a reference to the quantizer for the index's lifetime.
+        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        index.train(vectors)
+        index.nprobe = max(1, min(nlist, 16))  # stored in the index file, so it survives save/load
+    index.add(vectors)
+    return index
+
+
+# -- the store -----------------------------------------------------------------------------------------------
+class Store:
+    """Everything a search needs, loaded in memory. Read-only after construction; safe for concurrent reads."""
+
+    def __init__(
+        self,
+        speeches: list[Speech],
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        lexical: LexicalIndex,
+        manifest: Manifest,
+        index: Any = None,
+        chunk_duplicates: list[list[int]] | None = None,
+    ) -> None:
+        self.speeches = speeches
+        self.chunks = chunks
+        self.vectors = vectors
+        self.lexical = lexical
+        self.manifest = manifest
+        self.index = index if index is not None else build_faiss_index(vectors, manifest.index_type)
+        # For each chunk, the chunks of other speeches holding the same passage (see indexer.build).
+        self.chunk_duplicates = chunk_duplicates if chunk_duplicates is not None else [[] for _ in chunks]
+        self._speech_by_id = {s.id: s for s in speeches}
+        self._chunks_by_speech: dict[str, list[int]] = {}
+        for i, c in enumerate(chunks):
+            self._chunks_by_speech.setdefault(c.speech_id, []).append(i)
+
+    def __repr__(self) -> str:
+        m = self.manifest
+        return f"Store({m.n_speeches} speeches, {m.n_chunks} chunks, {m.index_type}, model={m.model!r})"
+
+    # -- building ------------------------------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        speeches: Sequence[Speech],
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        lexical_texts: Sequence[str],
+        model: str,
+        files: dict[str, str],
+        index_type: IndexType = "auto",
+        chunk_duplicates: Sequence[Sequence[int]] | None = None,
+    ) -> "Store":
+        """Check the parts fit together and build both search indexes. ``vectors[i]`` embeds ``chunks[i]``
+        and ``lexical_texts[i]`` is what keyword search sees of it."""
+        check_option("index type", index_type, INDEX_TYPES)
+        speeches, chunks = list(speeches), list(chunks)
+        if not speeches or not chunks:
+            raise StoreError(
+                f"nothing to index: {len(speeches)} speeches and {len(chunks)} chunks; "
+                "check that the corpus folder holds speech files with text (.txt, .docx, .pdf, .html)"
+            )
+        vectors = np.asarray(vectors)
+        if vectors.ndim != 2 or vectors.shape[0] != len(chunks):
+            raise StoreError(f"expected one vector per chunk ({len(chunks)}), got an array of shape {vectors.shape}")
+        if len(lexical_texts) != len(chunks):
+            raise StoreError(f"expected one keyword text per chunk ({len(chunks)}), got {len(lexical_texts)}")
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if not np.isfinite(vectors).all():
+            raise StoreError("some vectors hold NaN or infinity; the embedding model failed on some text")
+        norms = np.linalg.norm(vectors, axis=1)
+        if np.abs(norms - 1).max() > NORM_TOLERANCE:
+            raise StoreError(
+                f"vectors must be L2-normalised (norms range {norms.min():.4f}..{norms.max():.4f}); "
+                "use indexer.embedding.Encoder, which normalises"
+            )
+        ids = [s.id for s in speeches]
+        if len(set(ids)) != len(ids):
+            raise StoreError("speech ids are not unique")
+        known = set(ids)
+        orphans = sorted({c.speech_id for c in chunks} - known)
+        if orphans:
+            raise StoreError(f"chunks refer to unknown speeches: {', '.join(orphans[:5])}")
+        dups = [list(map(int, d)) for d in chunk_duplicates] if chunk_duplicates is not None else None
+        if dups is not None and len(dups) != len(chunks):
+            raise StoreError(f"expected duplicate lists for {len(chunks)} chunks, got {len(dups)}")
+        resolved = choose_index_type(len(chunks), index_type)
+        if resolved == "ivf" and len(chunks) < 39:
+            raise StoreError(f"an ivf index needs at least 39 chunks to train, got {len(chunks)}; use 'flat'")
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            model=model,
+            dim=int(vectors.shape[1]),
+            index_type=resolved,
+            n_speeches=len(speeches),
+            n_chunks=len(chunks),
+            files=dict(files),
+            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
+        lexical = LexicalIndex.build(list(lexical_texts))
+        return cls(speeches, chunks, vectors, lexical, manifest, chunk_duplicates=dups)
+
+    # -- lookups -------------------------------------------------------------------------------------------
+    def speech_by_id(self, speech_id: str) -> Speech:
+        try:
+            return self._speech_by_id[speech_id]
+        except KeyError:
+            raise KeyError(f"no speech with id {speech_id!r} in this index") from None
+
+    def chunks_of(self, speech_id: str) -> list[Chunk]:
+        """The chunks of one speech, in order (empty for an unknown id)."""
+        return [self.chunks[i] for i in self._chunks_by_speech.get(speech_id, [])]
+
+    def chunk_indices_of(self, speech_id: str) -> list[int]:
+        return list(self._chunks_by_speech.get(speech_id, []))
+
+    def check_model(self, model: str, dim: int | None = None) -> None:
+        """Raise IndexMismatchError unless the index was built with ``model`` (and vectors of size ``dim``)."""
+        from indexer.embedding import same_model
+
+        m = self.manifest
+        if not same_model(model, m.model):
+            raise IndexMismatchError(
+                f"the index was built with the embedding model {m.model!r}, not {model!r}; "
+                f"use that model, or {REBUILD_HINT}"
+            )
+        if dim is not None and dim != m.dim:
+            raise IndexMismatchError(f"the index holds {m.dim}-d vectors but the model gives {dim}-d; {REBUILD_HINT}")
+
+    # -- search --------------------------------------------------------------------------------------------
+    def dense_search_batch(self, query_vectors: np.ndarray, k: int) -> list[list[DenseHit]]:
+        """The ``k`` chunks nearest each query vector by cosine, best first (``k`` is clamped to the corpus)."""
+        q = np.asarray(query_vectors, dtype=np.float32)
+        if q.ndim != 2 or q.shape[1] != self.manifest.dim:
+            raise ValueError(f"query vectors must have shape (n, {self.manifest.dim}), got {q.shape}")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        if len(q) == 0:
+            return []
+        q = np.ascontiguousarray(q)
+        k = min(k, len(self.chunks))
+        if self.manifest.index_type != "flat" and k > APPROX_MAX_K:
+            scores, docs = self._exact_search(q, k)
+        else:
+            scores, docs = self.index.search(q, k, params=self._search_params(k))
+        return [
+            [DenseHit(int(d), float(s)) for d, s in zip(row_d, row_s) if d >= 0]
+            for row_d, row_s in zip(docs, scores)
+        ]
+
+    def _search_params(self, k: int) -> Any:
+        import faiss
+
+        # Per-call parameters rather than mutating the index: concurrent searches stay independent.
+        if self.manifest.index_type == "hnsw":
+            return faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+        return None
+
+    def _exact_search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        sims = q @ self.vectors.T
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        top_scores = np.take_along_axis(sims, top, axis=1)
+        order = np.argsort(-top_scores, axis=1, kind="stable")
+        return np.take_along_axis(top_scores, order, axis=1), np.take_along_axis(top, order, axis=1)
+
+    # -- persistence ---------------------------------------------------------------------------------------
+    def save(self, directory: Path) -> Path:
+        """Write a new version of the index under ``directory`` and make it the live one (see module doc).
+        Returns the version folder."""
+        import faiss
+
+        directory = Path(directory)
+        versions = directory / VERSIONS
+        versions.mkdir(parents=True, exist_ok=True)
+        try:
+            previous = _current_version(directory)
+        except StoreError as e:  # a damaged pointer is replaced by this save
+            log.warning("%s", e)
+            previous = None
+        name = _new_version_name()
+        folder = versions / name
+        folder.mkdir()
+        try:
+            _write_jsonl(folder / SPEECHES, [s.to_json() for s in self.speeches])
+            _write_jsonl(folder / CHUNKS, [c.to_json() for c in self.chunks])
+            (folder / DUPLICATES).write_text(json.dumps(self.chunk_duplicates), encoding="utf-8")
+            np.save(folder / VECTORS, self.vectors, allow_pickle=False)
+            faiss.write_index(self.index, str(folder / DENSE))
+            self.lexical.save(folder / LEXICAL)
+            # The manifest goes last: a version folder without one was never finished.
+            (folder / MANIFEST).write_text(json.dumps(self.manifest.to_json(), ensure_ascii=False, indent=1),
+                                           encoding="utf-8")
+            for path in sorted(folder.rglob("*"), reverse=True):  # files before their folders
+                _fsync_path(path)
+            _fsync_path(folder)
+            _fsync_path(versions)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        _point_to(directory, name)
+        log.info("saved index version %s (%d chunks) in %s", name, len(self.chunks), directory)
+        self._prune(versions, keep={name, previous})
+        return folder
+
+    @staticmethod
+    def _prune(versions: Path, keep: set[str | None]) -> None:
+        """Delete versions other than the live and the previous one, including any a killed save left."""
+        for entry in versions.iterdir():
+            if entry.name not in keep and entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+                log.debug("deleted old index version %s", entry.name)
+
+    @classmethod
+    def load(cls, directory: Path, expect_model: str | None = None, expect_dim: int | None = None) -> "Store":
+        """Load the live version under ``directory``. With ``expect_model``/``expect_dim``, refuse an index
+        made with another model (IndexMismatchError)."""
+        import faiss
+
+        directory = Path(directory)
+        name = _current_version(directory)
+        if name is None:
+            raise StoreError(f"no index in {directory}: run `jianggao index` first")
+        folder = directory / VERSIONS / name
+        manifest_path = folder / MANIFEST
+        try:
+            raw = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise StoreError(f"{directory / CURRENT} names version {name}, which is missing; {REBUILD_HINT}") from None
+        except (OSError, ValueError) as e:
+            raise StoreError(f"cannot read {manifest_path} ({e}); {REBUILD_HINT}") from e
+        if not isinstance(raw, dict):
+            raise StoreError(f"{manifest_path} is not a JSON object; {REBUILD_HINT}")
+        found = raw.get("format_version")
+        if found != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"the index in {directory} has format version {found!r}, this program reads version "
+                f"{FORMAT_VERSION}; {REBUILD_HINT}"
+            )
+        manifest = Manifest.from_json(raw)
+        try:
+            speeches = [Speech.from_json(d) for d in _read_jsonl(folder / SPEECHES)]
+            chunks = [Chunk.from_json(d) for d in _read_jsonl(folder / CHUNKS)]
+            duplicates = json.loads((folder / DUPLICATES).read_text(encoding="utf-8"))
+            vectors = np.load(folder / VECTORS, allow_pickle=False)
+            index = faiss.read_index(str(folder / DENSE))
+            lexical = LexicalIndex.load(folder / LEXICAL)
+        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
+            raise StoreError(f"the index version {folder} is damaged ({type(e).__name__}: {e}); {REBUILD_HINT}") from e
+        problems = []
+        if len(speeches) != manifest.n_speeches:
+            problems.append(f"{len(speeches)} speeches, manifest says {manifest.n_speeches}")
+        if len(chunks) != manifest.n_chunks:
+            problems.append(f"{len(chunks)} chunks, manifest says {manifest.n_chunks}")
+        if vectors.dtype != np.float32 or vectors.shape != (manifest.n_chunks, manifest.dim):
+            problems.append(f"vectors {vectors.dtype}{vectors.shape}, expected float32({manifest.n_chunks}, {manifest.dim})")
+        if index.ntotal != manifest.n_chunks or index.d != manifest.dim:
+            problems.append(f"dense index of {index.ntotal} x {index.d}")
+        if len(lexical) != manifest.n_chunks:
+            problems.append(f"keyword index of {len(lexical)} documents")
+        if not isinstance(duplicates, list) or len(duplicates) != manifest.n_chunks:
+            problems.append("duplicate lists do not match the chunks")
+        if problems:
+            raise StoreError(f"the index version {folder} is inconsistent ({'; '.join(problems)}); {REBUILD_HINT}")
+        store = cls(speeches, chunks, vectors, lexical, manifest, index=index, chunk_duplicates=duplicates)
+        if expect_model is not None or expect_dim is not None:
+            store.check_model(expect_model if expect_model is not None else manifest.model, expect_dim)
+        return store
