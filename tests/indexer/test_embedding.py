@@ -219,3 +219,21 @@ def test_encode_with_cache_refuses_another_models_cache(tmp_path):
 
     with pytest.raises(ValueError, match="model-b"):
         encode_with_cache(Fake(), ["x"], EmbeddingCache(tmp_path, "model-b", 4))
+
+
+@pytest.mark.slow
+def test_onnx_backend_agrees_with_torch(encoder):
+    pytest.importorskip("onnxruntime")
+    texts = seed_windows(12, size=300) + ["短句", "校车安全管理"]
+    torch_vecs = Encoder(encoder.name, device="cpu", backend="torch").encode(texts)
+    onnx_enc = Encoder(encoder.name, device="cpu", backend="onnx")
+    assert onnx_enc.backend == "onnx"
+    onnx_vecs = onnx_enc.encode(texts)
+    assert onnx_enc._onnx_session() is not None  # the ONNX path really ran, no silent fallback
+    assert onnx_vecs.shape == torch_vecs.shape
+    assert np.sum(onnx_vecs * torch_vecs, axis=1).min() >= 0.9999
+
+
+def test_backend_option_is_validated():
+    with pytest.raises(ValueError, match="'auto', 'torch', 'onnx'"):
+        Encoder(backend="tensorrt")
