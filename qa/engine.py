@@ -111,6 +111,44 @@ class Engine:
     ) -> list[list[Hit]]:
         return self.retriever.search_batch(queries, k=k, mode=mode, filters=filters)
 
+    def ask(self, question: str, k: int = 8, mode: Mode = "hybrid", filters: Filters | None = None, llm=None):
+        """An Answer with citations (qa.answer). ``llm``: a qa.llm.ChatClient; by default one is made from
+        $JIANGGAO_LLM_URL / _MODEL / _KEY when that is set, else the answer is extractive."""
+        return self.ask_batch([question], k=k, mode=mode, filters=filters, llm=llm)[0]
+
+    def ask_batch(self, questions: Sequence[str], k: int = 8, mode: Mode = "hybrid",
+                  filters: Filters | None = None, llm=None):
+        from qa.answer import ask_batch
+        from qa.llm import make_client
+
+        problem = None
+        if llm is None:
+            try:
+                llm = make_client()
+            except ValueError as e:  # a malformed $JIANGGAO_LLM_URL: answer anyway, and say why not generated
+                log.warning("LLM endpoint not used: %s", e)
+                problem = f"生成式回答未启用：{e}"
+        answers = ask_batch(self.retriever, questions, k=k, mode=mode, filters=filters, llm=llm)
+        if problem:
+            for a in answers:
+                a.warnings.append(problem)
+        return answers
+
+    def similar(self, text: str | None = None, chunk_id: str | None = None, k: int = 10, mode: Mode = "hybrid",
+                filters: Filters | None = None) -> list[Hit]:
+        """Passages like a pasted text or an indexed passage, copies grouped (qa.similar)."""
+        from qa.similar import similar
+
+        return similar(self.retriever, text=text, chunk_id=chunk_id, k=k, mode=mode, filters=filters)
+
+    def compare(self, topic: str, max_speeches: int = 10, passages_per_speech: int = 3, mode: Mode = "hybrid",
+                filters: Filters | None = None):
+        """A Comparison of how the speeches treat ``topic`` (qa.compare)."""
+        from qa.compare import compare
+
+        return compare(self.retriever, topic, max_speeches=max_speeches, passages_per_speech=passages_per_speech,
+                       mode=mode, filters=filters)
+
     def speeches(self):
         return self.store.speeches
 

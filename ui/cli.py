@@ -8,9 +8,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
+
+from indexer.config import ENV_DEVICE
 
 log = logging.getLogger("jianggao")
 
@@ -206,10 +209,151 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the web interface; the index is built (or brought up to date) first, with progress on stderr."""
+    from indexer.build import IndexBusyError
+    from indexer.store import StoreError
+    from qa.engine import Engine
+
+    engine = Engine(index_dir_of(args), Path(args.library) if args.library else None, args.model, args.device)
+    verb = "updating" if engine.has_index() else "no index yet: building"
+    print(f"{verb} {engine.index_dir} from {engine.library_dir} …", file=sys.stderr, flush=True)
+    try:
+        report = engine.ensure_index(progress=True)
+    except (IndexBusyError, StoreError) as e:
+        raise CliError(str(e)) from None
+    for err in report.errors:
+        print(f"warning: skipped {err}", file=sys.stderr)
+    print(f"index ready: {report.speeches} speeches, {report.chunks} chunks; starting the web interface …",
+          file=sys.stderr, flush=True)
+    from ui.app import build_app
+
+    build_app(engine).launch(server_name=args.host, server_port=args.port, share=args.share)
+    return 0
+
+
+def filters_of(args: argparse.Namespace):
+    from qa.retrieval import Filters
+
+    return Filters.of(getattr(args, "speech", None), getattr(args, "source", None))
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.answer import ask_batch
+    from qa.llm import make_client
+
+    items = queries_of(args)
+    for it in items:
+        it["query"] = check_query(it["query"])
+    try:
+        llm = make_client(args.llm_url, args.llm_model, args.llm_key, args.llm_timeout)
+    except ValueError as e:
+        raise CliError(f"{e} (--llm-url or $JIANGGAO_LLM_URL)") from None
+    retriever = open_retriever(args)
+    answers = ask_batch(retriever, [it["query"] for it in items], k=args.k, mode=args.mode,
+                        filters=filters_of(args), llm=llm)
+    for it, a in zip(items, answers):
+        if args.json:
+            emit_json({"id": it["id"], "query": it["query"], **a.to_json()})
+            continue
+        print(f"# {it['query']}")
+        for w in a.warnings:
+            print(f"  注意：{w}")
+        if a.answerable:
+            print(f"答：{a.answer}")
+            print(f"引用（置信度 {a.confidence:.2f}）：")
+            for c in a.citations:
+                print(f"  [{c.n}] 《{c.title}》（{c.source} · {c.speech_id} 第{c.start}-{c.end}字）")
+                print("      " + c.text.replace("\n", "\n      "))
+        else:
+            print(f"{a.message or '资料中没有找到足够依据。'}（置信度 {a.confidence:.2f}）")
+            for h in a.closest:
+                print(f"  #{h.rank} 《{h.title}》（{h.source} · {h.speech_id} 第{h.start}-{h.end}字）")
+                print("      " + h.text.replace("\n", "\n      "))
+        print()
+    return 0
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    from qa.retrieval import QueryError, validate_query
+    from qa.similar import MAX_TEXT_CHARS, SimilarQuery, similar_batch
+
+    if args.chunk:
+        if args.query or args.queries:
+            raise CliError("give either --chunk ID or a text (or --queries FILE), not both")
+        items = [{"id": None, "query": None, "chunk_id": c} for c in args.chunk]
+    else:
+        items = queries_of(args)
+        for it in items:
+            try:
+                it["query"] = validate_query(it["query"], max_chars=MAX_TEXT_CHARS)
+            except QueryError as e:
+                raise CliError(str(e)) from None
+    retriever = open_retriever(args)
+    queries = [SimilarQuery(chunk_id=it["chunk_id"]) if it.get("chunk_id") else SimilarQuery(text=it["query"])
+               for it in items]
+    try:
+        results = similar_batch(retriever, queries, k=args.k, mode=args.mode, filters=filters_of(args))
+    except KeyError as e:
+        raise CliError(str(e.args[0]) if e.args else str(e)) from None
+    for it, hits in zip(items, results):
+        if args.json:
+            row = {"id": it["id"], "query": it["query"], "results": [h.to_json() for h in hits]}
+            if it.get("chunk_id"):
+                row["chunk_id"] = it["chunk_id"]
+            emit_json(row)
+            continue
+        label = f"段落 {it['chunk_id']}" if it.get("chunk_id") else it["query"][:60]
+        print(f"# 与「{label}」相似的段落")
+        if not hits:
+            print("  （没有找到）")
+        for h in hits:
+            also = f"  （也见于 {len(h.duplicates)} 篇：{'、'.join(d.speech_id for d in h.duplicates)}）" if h.duplicates else ""
+            print(f"[{h.rank}] {h.score:.4f}  《{h.title}》（{h.source} · {h.chunk_id}）{also}")
+            print("    " + h.text.replace("\n", "\n    "))
+        print()
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from qa.compare import compare_batch
+
+    items = queries_of(args)
+    for it in items:
+        it["query"] = check_query(it["query"])
+    retriever = open_retriever(args)
+    results = compare_batch(retriever, [it["query"] for it in items], max_speeches=args.max_speeches,
+                            passages_per_speech=args.passages, mode=args.mode, filters=filters_of(args))
+    for it, cmp in zip(items, results):
+        if args.json:
+            emit_json({"id": it["id"], "query": it["query"], **cmp.to_json()})
+            continue
+        print(f"# 专题「{cmp.topic}」：{len(cmp.speeches)} 篇讲话谈到")
+        for i, s in enumerate(cmp.speeches, 1):
+            meta = " ".join(v for v in s.meta.values())
+            copies = f"（另有 {len(s.copies)} 份副本：{'、'.join(s.copies)}）" if s.copies else ""
+            print(f"\n{i}. 《{s.title}》 相关度 {s.score:.2f}  {s.source} · {s.speech_id} {meta}{copies}")
+            if s.keywords:
+                print(f"   关键词：{'、'.join(s.keywords)}")
+            for p in s.passages:
+                print(f"   - [{p.start}-{p.end}] " + p.text.replace("\n", " ")[:200])
+        if cmp.shared_points:
+            print("\n共同要点：")
+            for pt in cmp.shared_points:
+                print(f"  · {pt.text}（{len(pt.speeches)} 篇：{'、'.join(pt.speeches)}）")
+        if cmp.distinctive:
+            print("\n各自独有：")
+            for sid, ps in cmp.distinctive.items():
+                print(f"  {sid}：{len(ps)} 段，如「{ps[0].text.replace(chr(10), ' ')[:60]}…」")
+        print()
+    return 0
+
+
 def add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index-dir", help="index folder (default: $JIANGGAO_INDEX_DIR or data/index)")
     p.add_argument("--model", help="sentence-transformers model folder or name (default: m3e-small, or $JIANGGAO_MODEL)")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help="where the model runs")
+    p.add_argument("--device", default=os.environ.get(ENV_DEVICE, "auto"), choices=["auto", "cpu", "cuda", "mps"],
+                   help="where the model runs (default: $JIANGGAO_DEVICE or auto: a GPU when present)")
 
 
 def add_query_options(p: argparse.ArgumentParser) -> None:
@@ -247,6 +391,49 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--source", action="append", metavar="FILE", help="only these source files (repeatable)")
     add_engine_options(sp)
     sp.set_defaults(func=cmd_search)
+
+    sp = sub.add_parser("serve", help="start the web interface (builds the index first if there is none)")
+    sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0: all)")
+    sp.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    sp.add_argument("--share", action="store_true", help="also publish a public gradio.live link (off by default)")
+    sp.add_argument("--library", metavar="DIR", help="speech folder; uploads go to DIR/uploads (default data/speeches)")
+    add_engine_options(sp)
+    sp.set_defaults(func=cmd_serve)
+
+    sp = sub.add_parser("ask", help="answer a question with citations from the speeches")
+    add_query_options(sp)
+    sp.add_argument("-k", type=int, default=8, help="passages read per search list (default 8)")
+    sp.add_argument("--mode", default="hybrid", choices=MODES, help="hybrid (default), dense or keyword")
+    sp.add_argument("--speech", action="append", metavar="ID", help="only these speeches (repeatable)")
+    sp.add_argument("--source", action="append", metavar="FILE", help="only these source files (repeatable)")
+    sp.add_argument("--llm-url", metavar="URL",
+                    help="OpenAI-compatible endpoint for written answers, e.g. http://127.0.0.1:8000/v1 "
+                         "(default $JIANGGAO_LLM_URL; none: extractive answers)")
+    sp.add_argument("--llm-model", metavar="NAME", help="model name sent to the endpoint ($JIANGGAO_LLM_MODEL)")
+    sp.add_argument("--llm-key", metavar="KEY", help="API key for the endpoint ($JIANGGAO_LLM_KEY)")
+    sp.add_argument("--llm-timeout", type=float, default=None, metavar="S", help="seconds to wait for it (default 60)")
+    add_engine_options(sp)
+    sp.set_defaults(func=cmd_ask)
+
+    sp = sub.add_parser("similar", help="find passages similar to a text or to an indexed passage")
+    add_query_options(sp)
+    sp.add_argument("--chunk", action="append", metavar="ID", help="an indexed passage id (repeatable)")
+    sp.add_argument("-k", type=int, default=10, help="number of results (default 10)")
+    sp.add_argument("--mode", default="hybrid", choices=MODES, help="hybrid (default), dense or keyword")
+    sp.add_argument("--speech", action="append", metavar="ID", help="only these speeches (repeatable)")
+    sp.add_argument("--source", action="append", metavar="FILE", help="only these source files (repeatable)")
+    add_engine_options(sp)
+    sp.set_defaults(func=cmd_similar)
+
+    sp = sub.add_parser("compare", help="compare how the speeches treat a topic")
+    add_query_options(sp)
+    sp.add_argument("--max-speeches", type=int, default=10, help="speeches to compare (default 10)")
+    sp.add_argument("--passages", type=int, default=3, help="passages shown per speech (default 3)")
+    sp.add_argument("--mode", default="hybrid", choices=MODES, help="hybrid (default), dense or keyword")
+    sp.add_argument("--speech", action="append", metavar="ID", help="only these speeches (repeatable)")
+    sp.add_argument("--source", action="append", metavar="FILE", help="only these source files (repeatable)")
+    add_engine_options(sp)
+    sp.set_defaults(func=cmd_compare)
     return p
 
 

@@ -1,0 +1,177 @@
+"""End-to-end flows in headless Chromium (Debian's, see scripts/setup-browser.sh) against the running app.
+
+One app per module, on a private copy of the small test library, served from a background thread; one
+browser per module, a fresh page per test. Every test leaves a full-page screenshot in test-artifacts/.
+"""
+from __future__ import annotations
+
+import re
+import socket
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from uihelpers import ARTIFACTS, DOCX_PARAGRAPHS, DOCX_TITLE, PAYLOAD, copy_engine, inject_markup, write_docx
+
+sync_api = pytest.importorskip("playwright.sync_api")
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+TIMEOUT_MS = 90_000  # a 2-core machine answering with a CPU model
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(ui_base, encoder, tmp_path_factory):
+    from ui.app import build_app
+
+    engine = copy_engine(ui_base, tmp_path_factory.mktemp("browser") / "ui", encoder)
+    demo = build_app(engine)
+    port = free_port()
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
+    yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", engine=engine)
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium: run scripts/setup-browser.sh")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, served, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    pg = context.new_page()
+    pg.dialogs, pg.errors = [], []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.goto(served.url)
+    pg.wait_for_selector("#jg-header")
+    yield pg
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def corpus_text(engine) -> str:
+    return "\n".join(s.text for s in engine.speeches())
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def ask(page, question: str) -> None:
+    page.locator("#jg-question textarea").fill(question)
+    page.locator("#jg-ask").click()
+    page.wait_for_selector("#jg-cites .jg-card")
+
+
+def test_ask_shows_an_answer_with_highlighted_citations_from_the_corpus(page, served):
+    page.get_by_text("校车安全管理要落实哪些责任？").first.click()  # an example question fills the box
+    expect(page.locator("#jg-question textarea")).to_have_value("校车安全管理要落实哪些责任？")
+    page.locator("#jg-ask").click()
+    page.wait_for_selector("#jg-cites .jg-card")
+    expect(page.locator("#jg-chat")).to_contain_text("[1]")
+    marks = page.locator("#jg-cites .jg-excerpt mark").all_inner_texts()
+    corpus = corpus_text(served.engine)
+    assert marks and all(m.strip() and m.strip() in corpus for m in marks), marks
+    assert not page.errors
+
+
+def test_opening_a_citation_shows_the_speech_scrolled_to_the_excerpt(page, served):
+    ask(page, "怎样帮助残疾人脱贫？")
+    card = page.locator("#jg-cites .jg-card").first
+    cited = card.locator(".jg-excerpt mark").first.inner_text()
+    card.get_by_role("button", name="查看全文").click()
+    target = page.locator("#jg-viewer mark#jg-target")
+    expect(target).to_be_visible()
+    expect(target).to_be_in_viewport()
+    assert target.inner_text().strip() == cited.strip()
+    title = card.locator(".jg-title").inner_text()
+    expect(page.locator("#jg-viewer .jg-speech-title")).to_have_text(title)
+
+
+def test_similar_passages_from_pasted_text_and_from_a_card(page, served):
+    dup = next(s for s in served.engine.speeches() if s.canonical_id)
+    passage = served.engine.store.chunks_of(dup.id)[1].text
+    open_tab(page, "相似段落")
+    page.locator("#jg-sim-text textarea").fill(passage)
+    page.locator("#jg-sim-go").click()
+    page.wait_for_selector("#jg-sim-cards .jg-card")
+    first = page.locator("#jg-sim-cards .jg-card").first
+    expect(first.locator(".jg-score")).to_contain_text(re.compile(r"相似度 (1\.00|0\.9\d)"))
+    expect(first).to_contain_text("出现在 2 篇讲话中")
+    first.get_by_role("button", name="查看全文").click()
+    expect(page.locator("#jg-viewer .jg-speech-title")).to_be_visible()
+    # 找相似 on a citation card brings its passage here
+    open_tab(page, "问答")
+    ask(page, "脱贫攻坚要抓好哪些重点工程？")
+    page.locator("#jg-cites").get_by_role("button", name="找相似").first.click()
+    expect(page.get_by_role("tab", name="相似段落")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#jg-sim-text textarea")).not_to_have_value("")
+    expect(page.locator("#jg-sim-cards .jg-card").first).to_be_visible()
+
+
+def test_comparison_shows_speeches_side_by_side_with_a_chart(page):
+    open_tab(page, "专题对比")
+    page.locator("#jg-topic textarea").fill("安全责任")
+    page.locator("#jg-cmp-go").click()
+    page.wait_for_selector("#jg-compare .jg-col")
+    assert page.locator("#jg-compare .jg-col").count() >= 2
+    assert page.locator("#jg-chart .jg-bar-row").count() == page.locator("#jg-compare .jg-col").count()
+    expect(page.locator("#jg-compare .jg-col mark").first).to_be_visible()
+
+
+def test_uploaded_docx_is_searchable_at_once(page, served, tmp_path):
+    path = write_docx(tmp_path / "数字乡村讲话.docx", DOCX_TITLE, DOCX_PARAGRAPHS)
+    open_tab(page, "文库")
+    page.locator("#jg-upload input[type=file]").set_input_files(str(path))
+    expect(page.locator("#jg-upload").get_by_role("link")).to_contain_text("KB")  # the upload has finished
+    page.locator("#jg-upload-go").click()
+    expect(page.locator("#jg-lib-status .jg-info")).to_contain_text("识别出 1 篇讲话")
+    expect(page.locator("#jg-library")).to_contain_text(DOCX_TITLE)
+    expect(page.locator("#jg-header")).to_contain_text("来自 5 个文件")
+    open_tab(page, "相似段落")
+    page.locator("#jg-sim-text textarea").fill(DOCX_PARAGRAPHS[2])
+    page.locator("#jg-sim-go").click()
+    first = page.locator("#jg-sim-cards .jg-card").first
+    expect(first).to_contain_text("uploads/数字乡村讲话.docx")
+    expect(first.locator(".jg-excerpt")).to_contain_text(DOCX_PARAGRAPHS[2][:20])
+
+
+def test_markup_in_a_speech_is_shown_as_text(page, served):
+    injected, _ = inject_markup(served.engine)  # in memory: lasts until the next re-index
+    page.reload()  # the page loads the library as it is now
+    page.wait_for_selector("#jg-header")
+    open_tab(page, "文库")
+    row = page.locator("#jg-library").get_by_role("gridcell").filter(has_text=PAYLOAD).first
+    expect(row).to_be_visible()
+    row.click()
+    viewer = page.locator("#jg-viewer")
+    expect(viewer.locator(".jg-speech-title")).to_contain_text(PAYLOAD)
+    expect(viewer.locator(".jg-speech-body")).to_contain_text(PAYLOAD)
+    open_tab(page, "相似段落")
+    page.locator("#jg-sim-text textarea").fill(injected.text[:200])
+    page.locator("#jg-sim-go").click()
+    expect(page.locator("#jg-sim-cards .jg-card").first).to_contain_text(PAYLOAD)
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("#jg-viewer img, #jg-sim-cards img, #jg-library img").count() == 0
+    assert page.dialogs == [] and not page.errors
