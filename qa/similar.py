@@ -85,12 +85,15 @@ def similar_batch(
             pasted.append(qi)
     if pasted and mode != "keyword":
         vectors[pasted] = embed_texts(retriever.encoder, [texts[qi] for qi in pasted])
-    depth = max(CANDIDATES, 3 * k) + max(len(e) for e in excluded)
+    # Each query's candidate depth depends on that query alone (its excluded passages are made up for), so
+    # the min-max scaling in fuse_scores, and hence the scores, do not change with what else is in the batch.
+    depths = [max(CANDIDATES, 3 * k) + len(e) for e in excluded]
     lists: list[Mode] = ["dense", "keyword"] if mode == "hybrid" else [mode]
-    ranked = {m: retriever.ranked_batch(texts, mode=m, filters=filters, n=depth, query_vectors=vectors) for m in lists}
+    ranked = {m: retriever.ranked_batch(texts, mode=m, filters=filters, n=max(depths), query_vectors=vectors)
+              for m in lists}
     out = []
     for qi, ex in enumerate(excluded):
-        fused = fuse_scores([[(d, s) for d, s in ranked[m][qi] if d not in ex] for m in lists])
+        fused = fuse_scores([[(d, s) for d, s in ranked[m][qi][: depths[qi]] if d not in ex] for m in lists])
         out.append(retriever.hits_from_ranked(fused, k))
     return out
 

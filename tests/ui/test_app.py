@@ -3,19 +3,16 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 from types import SimpleNamespace
 
+import gradio as gr
 import pytest
-
 from uihelpers import DOCX_PARAGRAPHS, DOCX_PHRASE, DOCX_TITLE, PAYLOAD, inject_markup, write_docx
 
-gr = pytest.importorskip("gradio")
-
-from qa.engine import MAX_UPLOAD_FILES, UPLOAD_DIR, UploadError, safe_name  # noqa: E402
-from qa.retrieval import MODES, Hit, SpeechRef  # noqa: E402
-from ui import render  # noqa: E402
-from ui.app import (  # noqa: E402
+from qa.engine import MAX_UPLOAD_FILES, UPLOAD_DIR, UploadError, safe_name
+from qa.retrieval import MODES
+from ui import render
+from ui.app import (
     EXAMPLE_QUESTIONS,
     INTERNAL_ERROR,
     MODE_LABELS,

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from uihelpers import ARTIFACTS, DOCX_PARAGRAPHS, DOCX_TITLE, PAYLOAD, copy_engine, inject_markup, write_docx
 
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
