@@ -241,6 +241,9 @@ class Encoder:
             # Everything is on disk: never let huggingface_hub try the network (there may be none).
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a "Loading weights" bar on every CLI call says nothing useful
 
         device = self.device
         log.info("loading embedding model %s on %s (%s)", self._name, device, self.compute_dtype)

@@ -125,6 +125,15 @@ def terms(text: str) -> list[str]:
 
 
 # -- index ---------------------------------------------------------------------------------------------------
+
+def _bm25s():
+    """bm25s, imported on first use. It sets its own logger to DEBUG at import; put it back under the
+    application's logging configuration (WARNING unless asked), so its chatter stays off the CLI's stderr."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    return bm25s
+
 class LexicalIndex:
     """BM25 over a fixed list of documents; documents are referred to by their position in that list."""
 
@@ -152,7 +161,7 @@ class LexicalIndex:
 
     @classmethod
     def from_tokens(cls, docs: Sequence[Sequence[str]]) -> "LexicalIndex":
-        import bm25s
+        bm25s = _bm25s()
 
         # Our own vocabulary in first-seen order: deterministic across runs (a set's order is not).
         vocab: dict[str, int] = {}
@@ -207,7 +216,7 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, directory: Path) -> "LexicalIndex":
-        import bm25s
+        bm25s = _bm25s()
 
         directory = Path(directory)
         meta_path = directory / META_NAME

@@ -65,6 +65,14 @@ LEXICAL = "lexical"
 REBUILD_HINT = "re-index with `jianggao index --rebuild`"
 NORM_TOLERANCE = 1e-3
 
+# Test hook, off unless set: ``JIANGGAO_TEST_PAUSE_AT=<stage>`` makes a build log "test pause at stage <stage>"
+# and wait there (until the file named by ``JIANGGAO_TEST_RESUME_FILE`` exists, at most 10 minutes), so that
+# tests/reliability can kill ``jianggao index`` at a known point. Stages: embedding, embedded (indexer.build),
+# writing, written, switched (Store.save).
+ENV_TEST_PAUSE = "JIANGGAO_TEST_PAUSE_AT"
+ENV_TEST_RESUME = "JIANGGAO_TEST_RESUME_FILE"
+TEST_PAUSE_LIMIT_S = 600.0
+
 
 class StoreError(Exception):
     """The index is missing, unreadable, or cannot be built from what was given."""
@@ -168,6 +176,17 @@ def _current_version(directory: Path) -> str | None:
     if not name or "/" in name or "\\" in name or name in (".", ".."):
         raise StoreError(f"{directory / CURRENT} does not name a version ({name!r}); {REBUILD_HINT}")
     return name
+
+
+def pause_for_test(stage: str) -> None:
+    """The test hook described at ``ENV_TEST_PAUSE``; returns at once unless that names ``stage``."""
+    if os.environ.get(ENV_TEST_PAUSE) != stage:
+        return
+    resume = os.environ.get(ENV_TEST_RESUME)
+    log.warning("test pause at stage %s (pid %d)", stage, os.getpid())
+    deadline = time.monotonic() + TEST_PAUSE_LIMIT_S
+    while time.monotonic() < deadline and not (resume and os.path.exists(resume)):
+        time.sleep(0.05)
 
 
 def _new_version_name() -> str:
@@ -384,9 +403,11 @@ class Store:
         name = _new_version_name()
         folder = versions / name
         folder.mkdir()
+        _point_to(directory, name)  # MUTATION
         try:
             _write_jsonl(folder / SPEECHES, [s.to_json() for s in self.speeches])
             _write_jsonl(folder / CHUNKS, [c.to_json() for c in self.chunks])
+            pause_for_test("writing")  # a half-written version folder
             (folder / DUPLICATES).write_text(json.dumps(self.chunk_duplicates), encoding="utf-8")
             np.save(folder / VECTORS, self.vectors, allow_pickle=False)
             faiss.write_index(self.index, str(folder / DENSE))
@@ -398,10 +419,12 @@ class Store:
                 _fsync_path(path)
             _fsync_path(folder)
             _fsync_path(versions)
+            pause_for_test("written")  # complete, but not live yet
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         _point_to(directory, name)
+        pause_for_test("switched")  # live, older versions not pruned yet
         log.info("saved index version %s (%d chunks) in %s", name, len(self.chunks), directory)
         self._prune(versions, keep={name, previous})
         return folder

@@ -24,4 +24,6 @@ if $J ask --help >/dev/null 2>&1; then
     $J compare --index-dir "$IDX" --queries "$GOLD" --json > "$OUT/compare.jsonl"
     echo "== ask + compare"
     $PY "$SCORE" "$GOLD" --ask "$OUT/ask.jsonl" --compare "$OUT/compare.jsonl"
+    echo "== ask refusal trade-off"
+    $PY scripts/calibrate_ask.py "$GOLD" "$OUT/ask.jsonl" --out "$OUT/ask_calibration.json"
 fi

@@ -1,0 +1,269 @@
+"""Interrupted and concurrent ``jianggao index`` runs: the index is never lost or corrupted.
+
+Each case starts from a good index of two speech files (tests/ui/data), adds a third file and runs
+``jianggao index`` as a real subprocess. The build pauses at a named stage through the test hook of
+``indexer.store.pause_for_test`` ($JIANGGAO_TEST_PAUSE_AT), so the kill (SIGKILL) lands at a known point:
+
+- embedding: the new texts are about to be embedded (model loaded, nothing written yet);
+- embedded: the embedding cache holds the new vectors, no index version written;
+- writing:   a new version folder is half written (speeches and chunks only, no manifest);
+- written:   the new version is complete on disk but ``CURRENT`` still names the old one;
+- switched:  ``CURRENT`` names the new version, older versions not yet pruned, lock still held.
+
+Meanwhile and after the kill the index must load as the previous good version (or, once switched, the new
+one); running ``jianggao index`` again must give the same content as an uninterrupted build. Two runs at
+once on one folder: the second waits or refuses with a clear message, and the index stays whole.
+
+The reference builds run in this process with the session's model; the subprocesses load their own.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from indexer.store import ENV_TEST_PAUSE, ENV_TEST_RESUME, VERSIONS, Store
+
+pytestmark = pytest.mark.slow
+
+DATA = Path(__file__).resolve().parents[1] / "ui" / "data"
+FILES_BEFORE = ["xiaoche_anquan.txt", "canjiren.txt"]
+FILE_ADDED = "yiqing_fangkong.txt"
+STAGES = ["embedding", "embedded", "writing", "written", "switched"]
+START_TIMEOUT_S = 240  # model load on a busy 2-core machine
+BUSY_MESSAGE = "another `jianggao index` is writing"
+
+
+@dataclass
+class Snapshot:
+    """What an index holds, as loaded through the store's API."""
+
+    files: dict[str, str]
+    speeches: list[dict[str, Any]]
+    chunks: list[dict[str, Any]]
+    duplicates: list[list[int]]
+    vectors: np.ndarray
+
+
+def snapshot(index_dir: Path) -> Snapshot:
+    store = Store.load(index_dir)
+    return Snapshot(
+        files=dict(store.manifest.files),
+        speeches=[s.to_json() for s in store.speeches],
+        chunks=[c.to_json() for c in store.chunks],
+        duplicates=[list(d) for d in store.chunk_duplicates],
+        vectors=np.array(store.vectors),
+    )
+
+
+def assert_same(found: Snapshot, expected: Snapshot) -> None:
+    assert found.files == expected.files
+    assert [s["id"] for s in found.speeches] == [s["id"] for s in expected.speeches]
+    assert found.speeches == expected.speeches
+    assert [(c["id"], c["start"], c["end"]) for c in found.chunks] == [
+        (c["id"], c["start"], c["end"]) for c in expected.chunks
+    ]
+    assert found.chunks == expected.chunks
+    assert found.duplicates == expected.duplicates
+    assert found.vectors.shape == expected.vectors.shape
+    assert float(np.abs(found.vectors - expected.vectors).max()) <= 1e-6
+
+
+@dataclass
+class Builds:
+    library: Path  # the three files
+    previous: Path  # index of the first two, copied by each test
+    before: Snapshot
+    after: Snapshot  # an uninterrupted update of ``previous`` to the three files
+    n_new: int  # texts that update embeds
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory, encoder) -> Builds:
+    from indexer.build import build_index
+
+    root = tmp_path_factory.mktemp("interrupt")
+    old_lib, library = root / "library-before", root / "library"
+    old_lib.mkdir()
+    library.mkdir()
+    for name in FILES_BEFORE:
+        shutil.copy(DATA / name, old_lib / name)
+        shutil.copy(DATA / name, library / name)
+    shutil.copy(DATA / FILE_ADDED, library / FILE_ADDED)
+    previous, reference = root / "previous", root / "reference"
+    build_index([old_lib], previous, encoder=encoder)
+    shutil.copytree(previous, reference)
+    report = build_index([library], reference, encoder=encoder)
+    assert report.added == [FILE_ADDED] and report.embedded > 0
+    return Builds(library, previous, snapshot(previous), snapshot(reference), report.embedded)
+
+
+# -- running `jianggao index` -----------------------------------------------------------------------------------
+def jianggao() -> list[str]:
+    exe = Path(sys.executable).with_name("jianggao")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "ui.cli"]
+
+
+def index_command(index_dir: Path, library: Path, wait: float | None = None) -> list[str]:
+    cmd = [*jianggao(), "index", str(library), "--index-dir", str(index_dir), "--json"]
+    return cmd + (["--wait", str(wait)] if wait is not None else [])
+
+
+def child_env(pause: str | None = None, resume: Path | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in (ENV_TEST_PAUSE, ENV_TEST_RESUME)}
+    if pause:
+        env[ENV_TEST_PAUSE] = pause
+    if resume:
+        env[ENV_TEST_RESUME] = str(resume)
+    return env
+
+
+def start_index(index_dir: Path, library: Path, log: Path, pause: str | None = None, resume: Path | None = None,
+                wait: float | None = None) -> subprocess.Popen:
+    """``jianggao index`` in the background; stdout and stderr go to ``log``."""
+    with open(log, "wb") as out:
+        return subprocess.Popen(index_command(index_dir, library, wait), stdout=out, stderr=subprocess.STDOUT,
+                                env=child_env(pause, resume))
+
+
+def run_index(index_dir: Path, library: Path, wait: float | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(index_command(index_dir, library, wait), capture_output=True, text=True,
+                          env=child_env(), timeout=START_TIMEOUT_S)
+
+
+def report_of(stdout: str) -> dict[str, Any]:
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 1, stdout
+    return json.loads(lines[0])
+
+
+def wait_for_pause(proc: subprocess.Popen, log: Path, stage: str) -> None:
+    marker = f"test pause at stage {stage}"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while marker not in log.read_text(encoding="utf-8", errors="replace"):
+        if proc.poll() is not None:
+            pytest.fail(f"`jianggao index` exited with {proc.returncode} before stage {stage}:\n{log.read_text()}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"`jianggao index` did not reach stage {stage} in {START_TIMEOUT_S}s:\n{log.read_text()}")
+        time.sleep(0.05)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+
+
+# -- killed runs ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_killed_index_run_keeps_the_previous_index_and_a_rerun_completes_it(builds, tmp_path, stage):
+    index = tmp_path / "index"
+    shutil.copytree(builds.previous, index)
+    log = tmp_path / "killed.log"
+    proc = start_index(index, builds.library, log, pause=stage)
+    try:
+        wait_for_pause(proc, log, stage)
+        # A reader loading the index while the build is under way sees the previous version (or, once
+        # switched, the new one), never a mix.
+        assert_same(snapshot(index), builds.after if stage == "switched" else builds.before)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        stop(proc)
+    assert proc.returncode == -signal.SIGKILL
+    assert_same(snapshot(index), builds.after if stage == "switched" else builds.before)
+
+    # The lock died with the killed process: the rerun need not wait for it.
+    rerun = run_index(index, builds.library, wait=5)
+    assert rerun.returncode == 0, rerun.stderr
+    report = report_of(rerun.stdout)
+    assert report["nothing_to_do"] == (stage == "switched")
+    if stage == "embedding":
+        assert report["embedded"] == builds.n_new  # nothing of the killed run was kept
+    elif stage != "switched":
+        assert report["embedded"] == 0  # the killed run's vectors were cached before it died
+    assert_same(snapshot(index), builds.after)
+    # A half-written or orphaned version folder is cleared by the next save: live + previous at most.
+    assert len(list((index / VERSIONS).iterdir())) <= 2
+
+
+def test_an_index_run_killed_at_an_arbitrary_moment_leaves_a_loadable_index(builds, tmp_path):
+    """No hook: SIGKILL after a fixed delay, wherever the run happens to be (loading, embedding, saving)."""
+    index = tmp_path / "index"
+    shutil.copytree(builds.previous, index)
+    proc = start_index(index, builds.library, tmp_path / "killed.log")
+    try:
+        time.sleep(3.0)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        stop(proc)
+    found = snapshot(index)
+    assert_same(found, builds.after if found.files == builds.after.files else builds.before)
+    rerun = run_index(index, builds.library, wait=5)
+    assert rerun.returncode == 0, rerun.stderr
+    assert_same(snapshot(index), builds.after)
+
+
+# -- two runs at once ---------------------------------------------------------------------------------------------
+def test_a_second_index_run_refuses_or_waits_while_one_is_writing(builds, tmp_path):
+    index = tmp_path / "index"
+    shutil.copytree(builds.previous, index)
+    resume = tmp_path / "resume"
+    first_log, waiter_log = tmp_path / "first.log", tmp_path / "waiter.log"
+    first = start_index(index, builds.library, first_log, pause="embedding", resume=resume)
+    waiter = None
+    try:
+        wait_for_pause(first, first_log, "embedding")  # holds the lock
+
+        refused = run_index(index, builds.library, wait=0.5)
+        assert refused.returncode == 1
+        assert any(line.startswith("error: ") and BUSY_MESSAGE in line for line in refused.stderr.splitlines())
+        assert str(index / ".lock") in refused.stderr and "run again" in refused.stderr
+        assert "Traceback" not in refused.stderr and refused.stdout == ""
+        assert_same(snapshot(index), builds.before)
+
+        waiter = start_index(index, builds.library, waiter_log, wait=120)
+        time.sleep(2.0)
+        assert waiter.poll() is None, waiter_log.read_text()  # cannot finish while the lock is held
+        resume.touch()
+        assert first.wait(timeout=START_TIMEOUT_S) == 0, first_log.read_text()
+        assert waiter.wait(timeout=START_TIMEOUT_S) == 0, waiter_log.read_text()
+    finally:
+        stop(first)
+        if waiter is not None:
+            stop(waiter)
+    waited = json.loads(next(x for x in waiter_log.read_text().splitlines() if x.startswith("{")))
+    assert waited["nothing_to_do"]  # it found the first run's work done
+    assert_same(snapshot(index), builds.after)
+
+
+def test_two_index_runs_started_together_leave_one_good_index(builds, tmp_path):
+    """No hook: both start at once; each finishes (the later one waited) or refuses with the busy message."""
+    index = tmp_path / "index"
+    shutil.copytree(builds.previous, index)
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    procs = [start_index(index, builds.library, log) for log in logs]
+    try:
+        codes = [p.wait(timeout=START_TIMEOUT_S) for p in procs]
+    finally:
+        for p in procs:
+            stop(p)
+    outputs = [log.read_text() for log in logs]
+    for code, out in zip(codes, outputs):
+        assert code == 0 or (code == 1 and BUSY_MESSAGE in out and "Traceback" not in out), out
+    assert 0 in codes, outputs
+    reports = [json.loads(next(x for x in out.splitlines() if x.startswith("{")))
+               for code, out in zip(codes, outputs) if code == 0]
+    assert sum(not r["nothing_to_do"] for r in reports) == 1  # the update was done once
+    assert_same(snapshot(index), builds.after)
