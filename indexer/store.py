@@ -403,7 +403,6 @@ class Store:
         name = _new_version_name()
         folder = versions / name
         folder.mkdir()
-        _point_to(directory, name)  # MUTATION
         try:
             _write_jsonl(folder / SPEECHES, [s.to_json() for s in self.speeches])
             _write_jsonl(folder / CHUNKS, [c.to_json() for c in self.chunks])
