@@ -9,9 +9,11 @@ dropped: the canonical one is the copy with the most real figures, then the long
 from __future__ import annotations
 
 import re
+from itertools import islice
 from typing import NamedTuple
 
 SHINGLE = 6
+MINHASH_BATCH = 8192  # shingles hashed at a time (8192 x 128 permutations x 8 bytes = 8 MB)
 CONTAINMENT = 0.6  # share of the smaller speech's shingles found in the larger one
 # A copy is the same speech, not a speech that reuses a few template paragraphs of a longer one.
 SIZE_RATIO = 0.5
@@ -50,11 +52,18 @@ def _candidate_pairs(sets: list[set[str]], threshold: float) -> set[tuple[int, i
     hashes = []
     for s in sets:
         m = MinHash(num_perm=128, seed=7)
-        m.update_batch([x.encode("utf-8") for x in s])
+        # update_batch builds a (shingles x num_perm) uint64 matrix: fed whole, one long speech (a 5 MB file
+        # of a single speech) would need gigabytes. Slices give the same minimum with bounded memory.
+        it = iter(s)
+        while batch := [x.encode("utf-8") for x in islice(it, MINHASH_BATCH)]:
+            m.update_batch(batch)
         hashes.append(m)
+    entries = [(i, hashes[i], len(sets[i])) for i in range(len(sets)) if sets[i]]
+    if not entries:  # no speeches at all (every file was bad): datasketch refuses an empty index
+        return set()
     # Slightly lower than the verified threshold: the ensemble is approximate, verification is exact.
     ens = MinHashLSHEnsemble(threshold=max(0.1, threshold - 0.15), num_perm=128, num_part=8)
-    ens.index([(i, hashes[i], len(sets[i])) for i in range(len(sets)) if sets[i]])
+    ens.index(entries)
     pairs = set()
     for i, m in enumerate(hashes):
         if not sets[i]:

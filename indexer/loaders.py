@@ -503,10 +503,20 @@ def docx_to_text(data: bytes) -> str:
     return "\n".join(lines)
 
 
+@lru_cache(maxsize=1)
+def _quiet_pypdf() -> None:
+    """pypdf logs notes on damaged files ("EOF marker not found") that do not say which file; the LoaderError
+    raised here does, so those notes stay out of the user's way (unless a level was set for pypdf)."""
+    logger = logging.getLogger("pypdf")
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.ERROR)
+
+
 def pdf_to_text(data: bytes) -> str:
     """Text layer of a PDF, pages joined by newlines."""
     from pypdf import PdfReader
 
+    _quiet_pypdf()
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
@@ -715,9 +725,11 @@ def load_corpus(
     errors: list[LoadError] = []
     loaded: set[Path] = set()
     sources: set[str] = set()
+    # Problems are returned, and the caller reports them (the CLI prints "warning: skipped ...", the web UI
+    # shows them): logged at INFO here so that they are not printed twice.
     for item in _files_to_load(paths):
         if isinstance(item, LoadError):
-            log.warning("%s", item)
+            log.info("%s", item)
             errors.append(item)
             continue
         path, root = item
@@ -738,7 +750,7 @@ def load_corpus(
             doc = load_file(path, root, max_bytes=max_bytes)
         except LoaderError as e:
             error = LoadError(str(path), e.reason)
-            log.warning("%s", error)
+            log.info("%s", error)
             errors.append(error)
             continue
         except Exception as e:  # one odd file must not stop the run

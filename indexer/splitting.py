@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -28,6 +29,9 @@ MIN_SPEECH_CHARS = 120
 # A salutation or title only opens a new speech when the current one already has this much text;
 # below it, the salutation belongs to the speech whose title we just saw.
 MIN_BODY_BEFORE_SPLIT = 300
+# Title, label and header lines are short; a longer line is content, even when a page title or a date appears in
+# it (a page saved without line breaks is one line, and taking it for a header would drop the whole page).
+MAX_LABEL_LINE = 200
 
 _NUM = r"(?:\d{1,3}|[一二三四五六七八九十百零〇两]{1,4})"
 PIAN_RE = re.compile(rf"^(?P<title>.{{2,60}}?)\s*[(（]?\s*篇\s*{_NUM}\s*[)）]?$")
@@ -111,7 +115,7 @@ def _is_title(p: str) -> bool:
 
 def page_title_line(lines: list[Line]) -> Line | None:
     """The page's own label near the top: a '(精选5篇)' line, else a 篇 title, else any title line."""
-    top = [ln for ln in lines[:40] if ln.probe and ">" not in ln.probe]
+    top = [ln for ln in lines[:40] if ln.probe and ">" not in ln.probe and len(ln.probe) <= MAX_LABEL_LINE]
     tests = (
         lambda p: bool(PAGE_COUNT_RE.search(p)),
         lambda p: bool((m := PIAN_RE.match(p)) and TITLE_RE.search(m.group("title"))),
@@ -308,8 +312,10 @@ def split_page(raw: str) -> list[SpeechDraft]:
     page_probe = normalize(page_display)
     drafts: list[SpeechDraft] = []
     headlines: set[int] = set()
+    starts = [ln.start for ln in lines]
     for seg in find_segments(lines, headlines):
-        seg_lines = [ln for ln in lines if seg.start <= ln.start < seg.end]
+        # Lines are in offset order: a slice, not a scan of every line per segment (quadratic on big pages).
+        seg_lines = lines[bisect_left(starts, seg.start) : bisect_left(starts, seg.end)]
         # The label line and header lines (dates, 来源, page-title repeats) are metadata, not speech text.
         body_start = seg.start
         header: list[str] = []
@@ -317,7 +323,7 @@ def split_page(raw: str) -> list[SpeechDraft]:
             p = ln.probe
             if not p:
                 continue
-            is_header = (
+            is_header = len(p) <= MAX_LABEL_LINE and bool(
                 ln is seg.label
                 or PIAN_RE.match(p)
                 or LABEL_RE.match(p)

@@ -464,6 +464,9 @@ class _IndexCache:
         self.df: dict[str, int] = {}
         self._chunk_pos: dict[str, int] | None = None
         self.lock = threading.Lock()
+        # One embedding call at a time: concurrent questions about the same passages (many users after a
+        # restart or an upload) wait for it and reuse its vectors instead of each computing them again.
+        self._encoding = threading.Lock()
 
     def layout(self, speech_id: str) -> Layout:
         lay = self.layouts.get(speech_id)
@@ -494,12 +497,16 @@ class _IndexCache:
         with self.lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self.vectors))
         if missing:
-            fresh = encoder.encode(missing)
-            with self.lock:
-                for t, v in zip(missing, fresh):
-                    self.vectors[t] = v
-                while len(self.vectors) > SENTENCE_CACHE_SIZE:
-                    self.vectors.popitem(last=False)
+            with self._encoding:
+                with self.lock:
+                    missing = [t for t in missing if t not in self.vectors]  # embedded while we waited
+                if missing:
+                    fresh = encoder.encode(missing)
+                    with self.lock:
+                        for t, v in zip(missing, fresh):
+                            self.vectors[t] = v
+                        while len(self.vectors) > SENTENCE_CACHE_SIZE:
+                            self.vectors.popitem(last=False)
         with self.lock:
             out = []
             for t in texts:
@@ -524,6 +531,23 @@ def _cache_for(store) -> _IndexCache:
         if cache is None:
             cache = _caches[store] = _IndexCache(store)
         return cache
+
+
+def carry_over_cache(old_store, new_store) -> None:
+    """Give ``new_store`` the sentence vectors cached for ``old_store`` (same model): they depend only on the
+    text, and after an upload most sentences are unchanged; without them every question is slow again."""
+    if old_store is new_store or old_store.manifest.model != new_store.manifest.model:
+        return
+    with _caches_lock:
+        old = _caches.get(old_store)
+    if old is None:
+        return
+    new = _cache_for(new_store)
+    with old.lock:
+        vectors = list(old.vectors.items())
+    with new.lock:
+        for t, v in vectors:
+            new.vectors.setdefault(t, v)
 
 
 # -- the pipeline --------------------------------------------------------------------------------------------

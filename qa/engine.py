@@ -82,8 +82,11 @@ class Engine:
 
     def _reload(self) -> None:
         from indexer.store import Store
+        from qa.answer import carry_over_cache
 
         store = Store.load(self.index_dir, expect_model=self.encoder.name)
+        if self._retriever is not None:  # keep the answers' sentence vectors: otherwise all asks are cold again
+            carry_over_cache(self._retriever.store, store)
         self._retriever = Retriever(store, self.encoder)  # one reference swap: readers see old or new
 
     @property
@@ -177,7 +180,11 @@ class Engine:
                 )
             size = len(content) if isinstance(content, bytes) else Path(content).stat().st_size
             if size > MAX_UPLOAD_BYTES:
-                raise UploadError(f"{clean}: {size / 1e6:.1f} MB is over the {MAX_UPLOAD_BYTES // 10**6} MB limit")
+                # MB of 2**20 bytes, as the web UI states the limit.
+                raise UploadError(
+                    f"{clean}: {size / 2**20:.1f} MB is over the {MAX_UPLOAD_BYTES // 2**20} MB limit; "
+                    "split it into smaller files"
+                )
             if size == 0:
                 raise UploadError(f"{clean}: the file is empty")
             dest = (target_dir / clean).resolve()

@@ -220,6 +220,8 @@ class Retriever:
     ) -> list[list[Hit]]:
         if k < 1:
             raise ValueError("k must be at least 1")
+        # The API entry point: an empty or symbol-only query would otherwise return arbitrary nearest passages.
+        queries = [validate_query(q) for q in queries]
         ranked = self.ranked_batch(queries, mode=mode, filters=filters, n=max(CANDIDATES, 3 * k))
         return [self.hits_from_ranked(r, k) for r in ranked]
 

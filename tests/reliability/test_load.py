@@ -1,0 +1,118 @@
+"""Concurrent users. scripts/load_test.py end to end on a small library: a real ``jianggao serve`` answers a
+few concurrent API requests while a file is uploaded through the page's upload event, with no error and no
+wrong answer (the figures come from running the script itself). And in process: users asking at once around
+an upload share the answer step's sentence vectors.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "ui" / "data"
+
+
+def test_load_script_runs_clean_against_a_small_library(tmp_path):
+    library = tmp_path / "library"
+    shutil.copytree(DATA, library)
+    before = sorted(p.relative_to(library) for p in library.rglob("*"))
+    out = tmp_path / "load.json"
+    # No index given: the server builds one in the script's private copy of the library.
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "load_test.py"), "--index-dir", str(tmp_path / "no-index"),
+         "--library", str(library), "--requests", "12", "--concurrency", "4", "--timeout", "300",
+         "--startup-timeout", "300", "--out", str(out)],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["requests"] == 12 and report["concurrency"] == 4
+    assert report["errors"] == 0 and report["wrong"] == 0, report
+    assert report["upload"]["ok"] and report["upload"]["searchable"], report["upload"]
+    for kind in ("ask", "similar", "compare"):
+        stats = report["by_kind"][kind]
+        assert stats["requests"] == 4 and stats["errors"] == 0
+        assert 0 < stats["p50_ms"] <= stats["p95_ms"] <= stats["max_ms"]
+    assert "p50" in proc.stdout and "errors 0" in proc.stdout
+    # The user's library and index folder are only read.
+    assert sorted(p.relative_to(library) for p in library.rglob("*")) == before
+    assert not (tmp_path / "no-index").exists()
+
+
+# -- many users asking at once, around an upload (in process) --------------------------------------------------
+class RecordingEncoder:
+    """The session's encoder, recording the texts of every multi-text call (the answer step's sentence batches;
+    a search encodes its one query alone)."""
+
+    def __init__(self, encoder):
+        self._encoder = encoder
+        self.batches: list[list[str]] = []
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name):
+        return getattr(self._encoder, name)
+
+    def encode(self, texts, show_progress: bool = False):
+        if len(texts) > 1:
+            with self._lock:
+                self.batches.append(list(texts))
+        return self._encoder.encode(texts, show_progress=show_progress)
+
+    def take(self) -> list[str]:
+        with self._lock:
+            texts, self.batches = [t for b in self.batches for t in b], []
+        return texts
+
+
+def ask_all_at_once(engine, questions: list[str], users: int) -> list:
+    barrier = threading.Barrier(users)
+
+    def one(i: int):
+        barrier.wait()
+        return engine.ask(questions[i % len(questions)])
+
+    with ThreadPoolExecutor(users) as pool:
+        return list(pool.map(one, range(users)))
+
+
+def test_users_asking_at_once_share_the_sentence_vectors_also_after_an_upload(tmp_path, encoder):
+    """Concurrent asks embed each sentence once (not once per user), and an upload, which swaps in a new
+    index, keeps the vectors of unchanged sentences: otherwise every ask after it is cold (seconds) again."""
+    from qa.engine import Engine
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from load_test import UPLOAD_TEXT
+
+    shutil.copytree(DATA, tmp_path / "library")
+    recorder = RecordingEncoder(encoder)
+    engine = Engine(index_dir=tmp_path / "index", library_dir=tmp_path / "library")
+    engine._encoder = recorder
+    engine.ensure_index()
+    questions = ["校车安全管理要落实哪些责任？", "怎样帮助残疾人脱贫？"]
+    recorder.take()
+
+    first = ask_all_at_once(engine, questions, users=8)
+    embedded = recorder.take()
+    assert embedded, "the answers embedded no sentences: the test no longer sees the answer step"
+    assert len(embedded) == len(set(embedded))  # each sentence once, however many users asked
+
+    engine.add_files([("shuzi.txt", UPLOAD_TEXT.encode("utf-8"))])
+    recorder.take()  # the upload's own indexing
+    again = ask_all_at_once(engine, questions, users=8)
+    re_embedded = set(recorder.take()) & set(embedded)
+    assert not re_embedded, f"{len(re_embedded)} sentences embedded again after the upload"
+    # The same excerpts as before the upload (the new speech is about something else; scores may move a little
+    # with the keyword statistics of a larger library).
+    def cited(answers):
+        return [[(c.speech_id, c.start, c.end) for c in a.citations] for a in answers]
+
+    assert cited(again) == cited(first)
