@@ -489,37 +489,29 @@ class Handlers:
             log.exception("API call failed")
         return gr.Error(msg)
 
-    def api_search(self, query: str) -> dict:
+    def _api(self, text: str, run: Callable[[str], Any], max_chars: int = MAX_QUERY_CHARS) -> dict:
+        """One API call: the query checked, ``run(query)`` -> the CLI's ``--json`` object for it; failures
+        become gr.Error with a readable message."""
         try:
-            q = validate_query(query)
-            hits = self.engine.search(q)
+            q = validate_query(text, max_chars=max_chars)
+            return {"id": None, "query": q, **run(q)}
         except Exception as e:  # noqa: BLE001
             raise self.api_error(e) from None
-        return {"id": None, "query": q, "results": [h.to_json() for h in hits]}
+
+    def api_search(self, query: str) -> dict:
+        return self._api(query, lambda q: {"results": [h.to_json() for h in self.engine.search(q)]})
 
     def api_ask(self, question: str) -> dict:
-        try:
-            q = validate_query(question)
-            answer = self.engine.ask(q)
-        except Exception as e:  # noqa: BLE001
-            raise self.api_error(e) from None
-        return {"id": None, "query": q, **answer.to_json()}
+        return self._api(question, lambda q: self.engine.ask(q).to_json())
 
     def api_similar(self, text: str) -> dict:
-        try:
-            q = validate_query(text, max_chars=self.similar_max_chars())
-            hits = self.engine.similar(text=q, k=SIMILAR_K)
-        except Exception as e:  # noqa: BLE001
-            raise self.api_error(e) from None
-        return {"id": None, "query": q, "results": [h.to_json() for h in hits]}
+        return self._api(
+            text, lambda q: {"results": [h.to_json() for h in self.engine.similar(text=q, k=SIMILAR_K)]},
+            max_chars=self.similar_max_chars(),
+        )
 
     def api_compare(self, topic: str) -> dict:
-        try:
-            q = validate_query(topic)
-            comparison = self.engine.compare(q)
-        except Exception as e:  # noqa: BLE001
-            raise self.api_error(e) from None
-        return {"id": None, "query": q, **comparison.to_json()}
+        return self._api(topic, lambda q: self.engine.compare(q).to_json())
 
 
 # -- the page ----------------------------------------------------------------------------------------------

@@ -122,6 +122,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         raise CliError(f"{e}") from None
     for err in report.errors:
         print(f"warning: skipped {err}", file=sys.stderr)
+    for err in report.no_speech:  # loaded, but nothing in it looks like a speech
+        print(f"warning: {err}", file=sys.stderr)
     if args.json:
         emit_json(report.to_json())
     elif report.nothing_to_do:
@@ -362,6 +364,14 @@ def add_query_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per query")
 
 
+def add_retrieval_options(p: argparse.ArgumentParser) -> None:
+    from qa.retrieval import MODES
+
+    p.add_argument("--mode", default="hybrid", choices=MODES, help="hybrid (default), dense or keyword")
+    p.add_argument("--speech", action="append", metavar="ID", help="only these speeches (repeatable)")
+    p.add_argument("--source", action="append", metavar="FILE", help="only these source files (repeatable)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jianggao", description="Search and question answering over Chinese speeches.")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -381,14 +391,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_engine_options(sp)
     sp.set_defaults(func=cmd_index)
 
-    from qa.retrieval import MODES
-
     sp = sub.add_parser("search", help="find passages")
     add_query_options(sp)
     sp.add_argument("-k", type=int, default=10, help="number of results (default 10)")
-    sp.add_argument("--mode", default="hybrid", choices=MODES, help="hybrid (default), dense or keyword")
-    sp.add_argument("--speech", action="append", metavar="ID", help="only these speeches (repeatable)")
-    sp.add_argument("--source", action="append", metavar="FILE", help="only these source files (repeatable)")
+    add_retrieval_options(sp)
     add_engine_options(sp)
     sp.set_defaults(func=cmd_search)
 
@@ -403,9 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("ask", help="answer a question with citations from the speeches")
     add_query_options(sp)
     sp.add_argument("-k", type=int, default=8, help="passages read per search list (default 8)")
-    sp.add_argument("--mode", default="hybrid", choices=MODES, help="hybrid (default), dense or keyword")
-    sp.add_argument("--speech", action="append", metavar="ID", help="only these speeches (repeatable)")
-    sp.add_argument("--source", action="append", metavar="FILE", help="only these source files (repeatable)")
+    add_retrieval_options(sp)
     sp.add_argument("--llm-url", metavar="URL",
                     help="OpenAI-compatible endpoint for written answers, e.g. http://127.0.0.1:8000/v1 "
                          "(default $JIANGGAO_LLM_URL; none: extractive answers)")
@@ -419,9 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_query_options(sp)
     sp.add_argument("--chunk", action="append", metavar="ID", help="an indexed passage id (repeatable)")
     sp.add_argument("-k", type=int, default=10, help="number of results (default 10)")
-    sp.add_argument("--mode", default="hybrid", choices=MODES, help="hybrid (default), dense or keyword")
-    sp.add_argument("--speech", action="append", metavar="ID", help="only these speeches (repeatable)")
-    sp.add_argument("--source", action="append", metavar="FILE", help="only these source files (repeatable)")
+    add_retrieval_options(sp)
     add_engine_options(sp)
     sp.set_defaults(func=cmd_similar)
 
@@ -429,9 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_query_options(sp)
     sp.add_argument("--max-speeches", type=int, default=10, help="speeches to compare (default 10)")
     sp.add_argument("--passages", type=int, default=3, help="passages shown per speech (default 3)")
-    sp.add_argument("--mode", default="hybrid", choices=MODES, help="hybrid (default), dense or keyword")
-    sp.add_argument("--speech", action="append", metavar="ID", help="only these speeches (repeatable)")
-    sp.add_argument("--source", action="append", metavar="FILE", help="only these source files (repeatable)")
+    add_retrieval_options(sp)
     add_engine_options(sp)
     sp.set_defaults(func=cmd_compare)
     return p
