@@ -3,7 +3,8 @@
 Prints, and writes to bench-results/index.json:
 * index build time and chunks/s of the project's path (length-sorted batches, the encoder's precision choice,
   empty cache) beside plain fp32 ``SentenceTransformer.encode(batch_size=32)`` on the same chunk texts, and
-  their ratio;
+  their ratio; and the encoder's other CPU paths (torch fp32, ONNX Runtime fp32, torch bf16 where the CPU has
+  native bf16) on the same texts, so the automatic choice can be checked;
 * the no-change re-index time;
 * search latency p50/p95 per mode over the dev queries (one query per call, model already loaded);
 * peak resident memory of the process.
@@ -13,6 +14,7 @@ Usage: .venv/bin/python scripts/bench_index.py [--queries ../shared/eval/dev.jso
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import resource
 import statistics
@@ -41,7 +43,7 @@ def main() -> None:
     from sentence_transformers import SentenceTransformer
 
     from indexer.build import build_index, embedding_text
-    from indexer.embedding import Encoder
+    from indexer.embedding import Encoder, cpu_has_native_bf16
     from indexer.store import Store
     from qa.retrieval import MODES, Retriever
 
@@ -51,6 +53,7 @@ def main() -> None:
     out["model"] = encoder.name
     out["device"] = encoder.device
     out["compute_dtype"] = str(encoder.compute_dtype)
+    out["backend"] = encoder.backend
 
     with tempfile.TemporaryDirectory() as tmp:
         index_dir = Path(tmp) / "index"
@@ -80,6 +83,25 @@ def main() -> None:
         )
         del plain
 
+        # The other CPU paths the encoder offers, on the same texts, so that the automatic choice is checked.
+        alternatives = {"torch fp32": dict(backend="torch", precision="fp32")}
+        if importlib.util.find_spec("onnxruntime") is not None:
+            alternatives["onnx fp32"] = dict(backend="onnx", precision="fp32")
+        if encoder.device == "cpu" and cpu_has_native_bf16():
+            alternatives["torch bf16"] = dict(backend="torch", precision="bf16")
+        chosen = f"{encoder.backend} {encoder.compute_dtype}"
+        out["paths_chunks_per_s"] = {chosen: out["encode_chunks_per_s"]}
+        for name, opts in alternatives.items():
+            if name == chosen:
+                continue
+            alt = Encoder(model=encoder.name, device=encoder.device, **opts)
+            alt.encode(texts[:8])  # load (and for onnx, export) before timing
+            t = time.perf_counter()
+            alt.encode(texts)
+            out["paths_chunks_per_s"][name] = round(len(texts) / (time.perf_counter() - t), 1)
+            del alt
+        out["chosen_path"] = chosen
+
         t = time.perf_counter()
         again = build_index(None, index_dir, encoder=encoder)
         out["noop_reindex_s"] = round(time.perf_counter() - t, 2)
@@ -87,7 +109,9 @@ def main() -> None:
 
         queries = [json.loads(line)["query"] for line in open(args.queries, encoding="utf-8") if line.strip()]
         retriever = Retriever(store, encoder)
-        retriever.search(queries[0])  # warm up (jieba, faiss)
+        for mode in MODES:  # warm up (jieba, faiss, the kernels for each query length) before timing
+            for q in queries:
+                retriever.search(q, k=10, mode=mode)
         latency = {}
         for mode in MODES:
             times = []
@@ -101,12 +125,14 @@ def main() -> None:
         out["search_latency"] = latency
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
-    print(f"model {out['model']} on {out['device']} ({out['compute_dtype']}), {out['torch_threads']} threads")
+    print(f"model {out['model']} on {out['device']} ({out['backend']}, {out['compute_dtype']}), {out['torch_threads']} threads")
     print(f"index build (default corpus, empty cache): {out['build_s']}s for {out['chunks']} chunks "
           f"of {out['speeches']} speeches")
     print(f"embedding: project path {out['encode_chunks_per_s']} chunks/s ({out['encode_s']}s), "
           f"plain fp32 encode(batch_size=32) {out['plain_fp32_chunks_per_s']} chunks/s ({out['plain_fp32_s']}s), "
           f"ratio {out['speedup']}x")
+    paths = ", ".join(f"{k} {v}" for k, v in out["paths_chunks_per_s"].items())
+    print(f"encoder paths (chunks/s; the first is the automatic choice, {out['chosen_path']}): {paths}")
     print(f"no-change re-index: {out['noop_reindex_s']}s")
     for mode, m in latency.items():
         print(f"search {mode:8s} p50 {m['p50_ms']} ms  p95 {m['p95_ms']} ms  (n={m['n']})")
