@@ -16,7 +16,7 @@ from typing import Sequence
 
 from indexer.corpus import DEFAULT_CORPUS, link_duplicates, speeches_of
 from indexer.loaders import load_corpus
-from indexer.types import Chunk, LoadError, Speech
+from indexer.types import Chunk, LoadError, RawDocument, Speech
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +43,38 @@ class BuildReport:
     seconds: float = 0.0
     rebuilt: bool = False
     nothing_to_do: bool = False
-    errors: list[LoadError] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)  # files that could not be loaded
+    # Files that loaded but hold no speech once cleaned (too short, or all page chrome): not indexed, and kept
+    # apart from ``errors`` because they were read fine (the web UI says "no speech" rather than "unreadable").
+    no_speech: list[LoadError] = field(default_factory=list)
 
     def to_json(self) -> dict:
         d = dict(self.__dict__)
         d["errors"] = [{"path": e.path, "reason": e.reason} for e in self.errors]
+        d["no_speech"] = [{"path": e.path, "reason": e.reason} for e in self.no_speech]
         return d
+
+
+def _path_of(source: str, paths: Sequence[Path]) -> str:
+    """The file that a document's source name (relative to the folder or file given) came from."""
+    for given in paths:
+        candidate = given / source if given.is_dir() else given.parent / source
+        if candidate.is_file() and (given.is_dir() or candidate == given):
+            return str(candidate)
+    return source
+
+
+def no_speech_error(doc: RawDocument, paths: Sequence[Path]) -> LoadError:
+    """Why a loaded file gave no speech: how much text the cleaning left, against what a speech needs."""
+    from indexer.cleaning import clean_text
+    from indexer.splitting import MIN_SPEECH_CHARS
+
+    left = sum(not c.isspace() for c in clean_text(doc.text))
+    return LoadError(
+        _path_of(doc.source, paths),
+        f"no speech found after cleaning ({left} characters left; a speech has at least {MIN_SPEECH_CHARS}); "
+        "is it a speech?",
+    )
 
 
 def embedding_text(speech: Speech, chunk: Chunk) -> str:
@@ -131,6 +157,9 @@ def build_index(
         report.unchanged = sum(1 for s in files if old_files.get(s) == files[s])
         if previous is not None and not (report.added or report.changed or report.removed):
             report.nothing_to_do = True
+            # Said again at every run while such a file stays in the library, as load errors are.
+            with_speech = {s.source for s in previous.speeches}
+            report.no_speech = [no_speech_error(d, paths) for d in documents if d.source not in with_speech]
             report.speeches, report.chunks = len(previous.speeches), len(previous.chunks)
             report.seconds = time.perf_counter() - t0
             return report
@@ -149,9 +178,17 @@ def build_index(
         taken = {s.id for group in kept.values() for s in group}
         speeches: list[Speech] = []
         for doc in documents:
-            speeches.extend(kept.get(doc.source) or speeches_of(doc, taken))
+            found = kept.get(doc.source) or speeches_of(doc, taken)
+            if not found:
+                report.no_speech.append(no_speech_error(doc, paths))
+            speeches.extend(found)
+        for err in report.no_speech:
+            log.info("%s", err)  # the caller reports them (the CLI warns): not logged louder, so not said twice
         if not speeches:
-            raise StoreError("no speech text found in the loaded files after cleaning")
+            raise StoreError(
+                "no speech text found in the loaded files after cleaning: "
+                + "; ".join(map(str, report.no_speech[:5]))
+            )
         link_duplicates(speeches)
         chunks = [c for s in speeches for c in (old_chunks.get(s.id) or chunk_speech(s.id, s.text, s.norm))]
         by_id = {s.id: s for s in speeches}

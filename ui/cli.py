@@ -102,6 +102,14 @@ def make_encoder(args: argparse.Namespace):
     return Encoder(args.model, device=args.device)
 
 
+def warn_about(report) -> None:
+    """The build report's per-file problems on stderr, one line each."""
+    for err in report.errors:
+        print(f"warning: skipped {err}", file=sys.stderr)
+    for err in report.no_speech:  # loaded, but nothing in it looks like a speech
+        print(f"warning: {err}", file=sys.stderr)
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from indexer.build import IndexBusyError, build_index
     from indexer.store import StoreError
@@ -120,10 +128,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         raise CliError(str(e)) from None
     except StoreError as e:
         raise CliError(f"{e}") from None
-    for err in report.errors:
-        print(f"warning: skipped {err}", file=sys.stderr)
-    for err in report.no_speech:  # loaded, but nothing in it looks like a speech
-        print(f"warning: {err}", file=sys.stderr)
+    warn_about(report)
     if args.json:
         emit_json(report.to_json())
     elif report.nothing_to_do:
@@ -224,8 +229,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         report = engine.ensure_index(progress=True)
     except (IndexBusyError, StoreError) as e:
         raise CliError(str(e)) from None
-    for err in report.errors:
-        print(f"warning: skipped {err}", file=sys.stderr)
+    warn_about(report)
     print(f"index ready: {report.speeches} speeches, {report.chunks} chunks; starting the web interface …",
           file=sys.stderr, flush=True)
     from ui.app import build_app
