@@ -121,7 +121,8 @@ def test_bf16_fast_path_agrees_with_plain_fp32(encoder):
     # 48 real windows: on a CPU without native bf16 the emulated path runs ~7x slower than fp32, and the
     # agreement figure (worst cosine ~0.99999) does not change with more texts.
     texts = seed_windows(48, size=300)
-    reference = encoder._load().encode(texts, batch_size=32, normalize_embeddings=True)  # plain library fp32
+    plain = Encoder(encoder.name, device="cpu", precision="fp32", backend="torch")._load()
+    reference = plain.encode(texts, batch_size=32, normalize_embeddings=True)  # plain library fp32
     fast = Encoder(encoder.name, device="cpu", precision="bf16")
     assert fast.compute_dtype == "bf16"
     vecs = fast.encode(texts)
