@@ -206,10 +206,12 @@ class Encoder:
         mean-pooling model; ``torch`` otherwise (GPU, bf16 autocast, or any other model)."""
         if self._backend_option != "auto":
             return self._backend_option
-        if self.device != "cpu" or self.compute_dtype != "fp32":
+        if self.device != "cpu":
             return "torch"
-        if os.environ.get(ENV_BACKEND) in ("torch", "onnx"):
+        if os.environ.get(ENV_BACKEND) in ("torch", "onnx"):  # the user's choice beats ours on CPU
             return os.environ[ENV_BACKEND]
+        if self.compute_dtype != "fp32":
+            return "torch"
         return "onnx" if importlib.util.find_spec("onnxruntime") is not None else "torch"
 
     @property

@@ -1,6 +1,7 @@
 """Tests for indexer.embedding: model lookup, options, the real encoder's output, and the embedding cache."""
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -238,3 +239,15 @@ def test_onnx_backend_agrees_with_torch(encoder):
 def test_backend_option_is_validated():
     with pytest.raises(ValueError, match="'auto', 'torch', 'onnx'"):
         Encoder(backend="tensorrt")
+
+
+def test_automatic_backend_follows_precision_and_the_environment(monkeypatch):
+    monkeypatch.delenv("JIANGGAO_BACKEND", raising=False)
+    assert Encoder(device="cpu", precision="bf16").backend == "torch"  # bf16 runs in torch
+    fp32 = Encoder(device="cpu", precision="fp32").backend
+    assert fp32 == ("onnx" if importlib.util.find_spec("onnxruntime") else "torch")
+    monkeypatch.setenv("JIANGGAO_BACKEND", "onnx")
+    assert Encoder(device="cpu", precision="bf16").backend == "onnx"  # the user's choice wins on CPU
+    assert Encoder(device="cpu", precision="bf16", backend="torch").backend == "torch"  # an explicit option wins
+    monkeypatch.setenv("JIANGGAO_BACKEND", "torch")
+    assert Encoder(device="cpu", precision="fp32").backend == "torch"
