@@ -6,13 +6,14 @@ searches running meanwhile finish on the old one and never see a half-built inde
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import shutil
 import threading
 import unicodedata
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from indexer.config import DEFAULT_CORPUS, default_index_dir
 from indexer.loaders import SUPPORTED_SUFFIXES
@@ -53,6 +54,7 @@ class Engine:
         self._encoder = None
         self._retriever: Retriever | None = None
         self._write_lock = threading.RLock()
+        self._pin = threading.local()  # the index version a thread reads inside ``pinned()``
 
     # -- index lifecycle ---------------------------------------------------------------------------------------
     @property
@@ -89,8 +91,26 @@ class Engine:
             carry_over_cache(self._retriever.store, store)
         self._retriever = Retriever(store, self.encoder)  # one reference swap: readers see old or new
 
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[Retriever]:
+        """Within this block the calling thread reads one index version, even if an upload or removal switches
+        to a new one meanwhile: a UI handler that answers and then renders the cited speeches finds them all in
+        the version that answered. Nested blocks keep the outer version."""
+        outer = getattr(self._pin, "retriever", None)
+        if outer is not None:
+            yield outer
+            return
+        self._pin.retriever = self.retriever
+        try:
+            yield self._pin.retriever
+        finally:
+            self._pin.retriever = None
+
     @property
     def retriever(self) -> Retriever:
+        pinned = getattr(self._pin, "retriever", None)
+        if pinned is not None:
+            return pinned
         if self._retriever is None:
             with self._write_lock:
                 if self._retriever is None:

@@ -14,6 +14,7 @@ the same JSON object as the CLI's ``--json`` output for one query.
 No ``from __future__ import annotations`` here: Gradio reads the handlers' type hints (gr.EventData,
 gr.Progress, the API functions' types) at runtime.
 """
+import functools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
@@ -157,6 +158,18 @@ def snippet(text: str, n: int = 90) -> str:
 
 
 # -- handlers ----------------------------------------------------------------------------------------------
+def one_version(method: Callable) -> Callable:
+    """Run a reading handler on one index version (Engine.pinned): an upload finishing mid-request cannot leave
+    it answering from one version and rendering the cited speeches from another."""
+
+    @functools.wraps(method)
+    def wrapper(self: "Handlers", *args: Any, **kwargs: Any) -> Any:
+        with self.engine.pinned():
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Handlers:
     """The functions behind the page's events, on one engine. Methods return plain values or gr.update()s."""
 
@@ -251,6 +264,7 @@ class Handlers:
             shown.append(f'<details class="jg-more"><summary>再显示 {len(more)} 段</summary>{"".join(more)}</details>')
         return message, html + render.cards_html(shown, heading="最接近的段落")
 
+    @one_version
     def ask(self, question: str, history: list | None, turns: list | None, speech_ids: list | None = None,
             sources: list | None = None, mode: str = "hybrid") -> tuple[list, str, list, str]:
         """Returns (chat history, citation cards, per-turn cards, new question box value)."""
@@ -280,6 +294,7 @@ class Handlers:
         return turns[n] if 0 <= n < len(turns) else gr.skip()
 
     # -- speech viewer ---------------------------------------------------------------------------------------
+    @one_version
     def speech_view(self, speech_id: str, start: Any = None, end: Any = None, locate: str | None = None) -> str:
         """The speech viewer's HTML, the range start:end (or the passage of chunk ``locate``) highlighted."""
         sp = self.speech(speech_id)
@@ -315,6 +330,7 @@ class Handlers:
         except Exception as e:  # noqa: BLE001
             return render.notice_html(self.fail(e), "error"), gr.update(visible=True)
 
+    @one_version
     def card_action(self, data: dict | None, k: int = SIMILAR_K):
         """A click on a card button. Returns (viewer, reading pane, tabs, similar text, similar cards)."""
         data = data or {}
@@ -344,6 +360,7 @@ class Handlers:
         return render.cards_html(self.passage_views_of_hits(hits, with_score=True), heading="相似段落",
                                  note=f"共 {len(hits)} 段，分布在 {n_speeches} 篇讲话中；重复出现的段落已合并。")
 
+    @one_version
     def similar(self, text: str, k: Any = SIMILAR_K) -> str:
         try:
             q = checked_query(text, "一段文字", max_chars=self.similar_max_chars())
@@ -358,6 +375,7 @@ class Handlers:
         return MAX_TEXT_CHARS
 
     # -- 专题对比 -----------------------------------------------------------------------------------------------
+    @one_version
     def compare(self, topic: str) -> tuple[str, str]:
         """(comparison HTML, chart HTML)."""
         try:
@@ -489,6 +507,7 @@ class Handlers:
             log.exception("API call failed")
         return gr.Error(msg)
 
+    @one_version
     def _api(self, text: str, run: Callable[[str], Any], max_chars: int = MAX_QUERY_CHARS) -> dict:
         """One API call: the query checked, ``run(query)`` -> the CLI's ``--json`` object for it; failures
         become gr.Error with a readable message."""
