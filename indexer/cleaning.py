@@ -200,9 +200,11 @@ DROP_LINE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^(?:共\s*\d*\s*页?|页|首页|尾页|末页|第\s*\d+\s*页|页\s*,?\s*当前第\s*\d*\s*页?[。.]?|\d{1,3})$"),
 )
 
-# Chrome lines are short (the longest in the seed pages has 52 characters). A longer line that starts with a
-# breadcrumb is a page saved without line breaks: dropping it would drop the whole page.
-MAX_CHROME_LINE = 200
+# Chrome, title, label and header lines are short (the longest chrome line in the seed pages has 52
+# characters). A longer line is content even when a breadcrumb, page title or date appears in it: it is a page
+# saved without line breaks, and dropping it (here) or taking it for a header (indexer.splitting) would lose
+# the whole page.
+MAX_SHORT_LINE = 200
 
 # Watermarks pasted into a sentence; the match is cut out and the sentence around it stays.
 INLINE_PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -261,7 +263,7 @@ def drop_site_chrome(text: str) -> str:
             out.append("")
             continue
         norm = normalize(line)
-        if _is_spam(norm) or (len(norm) <= MAX_CHROME_LINE and any(p.search(norm) for p in DROP_LINE_PATTERNS)):
+        if _is_spam(norm) or (len(norm) <= MAX_SHORT_LINE and any(p.search(norm) for p in DROP_LINE_PATTERNS)):
             continue
         spans = [m.span() for p in INLINE_PATTERNS for m in p.finditer(norm)]
         if spans:

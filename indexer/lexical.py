@@ -125,7 +125,6 @@ def terms(text: str) -> list[str]:
 
 
 # -- index ---------------------------------------------------------------------------------------------------
-
 def _bm25s():
     """bm25s, imported on first use. It sets its own logger to DEBUG at import; put it back under the
     application's logging configuration (WARNING unless asked), so its chatter stays off the CLI's stderr."""
@@ -133,6 +132,7 @@ def _bm25s():
 
     logging.getLogger("bm25s").setLevel(logging.NOTSET)
     return bm25s
+
 
 class LexicalIndex:
     """BM25 over a fixed list of documents; documents are referred to by their position in that list."""

@@ -20,7 +20,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from indexer.cleaning import clean_text, strip_html, strip_pinyin
+from indexer.cleaning import MAX_SHORT_LINE, clean_text, strip_html, strip_pinyin
 from indexer.normalize import normalize
 from indexer.types import SpeechMeta
 
@@ -29,9 +29,6 @@ MIN_SPEECH_CHARS = 120
 # A salutation or title only opens a new speech when the current one already has this much text;
 # below it, the salutation belongs to the speech whose title we just saw.
 MIN_BODY_BEFORE_SPLIT = 300
-# Title, label and header lines are short; a longer line is content, even when a page title or a date appears in
-# it (a page saved without line breaks is one line, and taking it for a header would drop the whole page).
-MAX_LABEL_LINE = 200
 
 _NUM = r"(?:\d{1,3}|[一二三四五六七八九十百零〇两]{1,4})"
 PIAN_RE = re.compile(rf"^(?P<title>.{{2,60}}?)\s*[(（]?\s*篇\s*{_NUM}\s*[)）]?$")
@@ -115,7 +112,7 @@ def _is_title(p: str) -> bool:
 
 def page_title_line(lines: list[Line]) -> Line | None:
     """The page's own label near the top: a '(精选5篇)' line, else a 篇 title, else any title line."""
-    top = [ln for ln in lines[:40] if ln.probe and ">" not in ln.probe and len(ln.probe) <= MAX_LABEL_LINE]
+    top = [ln for ln in lines[:40] if ln.probe and ">" not in ln.probe and len(ln.probe) <= MAX_SHORT_LINE]
     tests = (
         lambda p: bool(PAGE_COUNT_RE.search(p)),
         lambda p: bool((m := PIAN_RE.match(p)) and TITLE_RE.search(m.group("title"))),
@@ -323,7 +320,7 @@ def split_page(raw: str) -> list[SpeechDraft]:
             p = ln.probe
             if not p:
                 continue
-            is_header = len(p) <= MAX_LABEL_LINE and bool(
+            is_header = len(p) <= MAX_SHORT_LINE and bool(
                 ln is seg.label
                 or PIAN_RE.match(p)
                 or LABEL_RE.match(p)

@@ -26,19 +26,24 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchutil import cli_env, jianggao
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "speeches"
 SMALL = ROOT / "tests" / "ui" / "data" / "canjiren.txt"
 MB = 2**20
 KB = 1 if sys.platform == "darwin" else 1024  # unit of ru_maxrss
 
+# Loads a folder or file and prints the peak RSS before and after, the characters of each document, the errors.
 LOAD = """
 import json, resource, sys
 from pathlib import Path
 from indexer.loaders import load_corpus
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 docs, errors = load_corpus([Path(sys.argv[1])])
-print(json.dumps({"before": before, "chars": sum(len(d.text) for d in docs), "errors": [str(e) for e in errors]}))
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"before": before, "after": after, "docs": {d.source: len(d.text) for d in docs},
+                  "errors": [str(e) for e in errors]}, ensure_ascii=False))
 """
 
 PEAK_OF_CHILD = """
@@ -49,52 +54,55 @@ print(json.dumps({"rc": r.returncode, "seconds": time.perf_counter() - t,
                   "peak": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
                   "stdout_lines": r.stdout.count(b"\\n"),
                   "stdout_tail": r.stdout[-2000:].decode("utf-8", "replace"),
-                  "stderr_tail": r.stderr[-1000:].decode("utf-8", "replace")}))
+                  "stderr": r.stderr.decode("utf-8", "replace")}))
 """
 
 
-def measure(args: list[str], env: dict[str, str]) -> dict:
-    """Exit status, seconds, peak RSS (MB) and output tails of ``args`` run as the only child of a fresh parent."""
+def measure(args: list[str], env: dict[str, str] | None = None, timeout: float | None = None) -> dict:
+    """Exit status, seconds, peak RSS (``peak_bytes`` and ``peak_mb``), stdout tail and line count, and stderr of
+    ``args`` run as the only child of a fresh parent, so that the peak is that run's alone."""
     proc = subprocess.run([sys.executable, "-c", PEAK_OF_CHILD, *args], capture_output=True, text=True,
-                          env=env, cwd=ROOT, check=True)
+                          env=env or cli_env(), cwd=ROOT, check=True, timeout=timeout)
     out = json.loads(proc.stdout)
-    out["peak_mb"] = round(out.pop("peak") * KB / MB, 1)
+    out["peak_bytes"] = out.pop("peak") * KB
+    out["peak_mb"] = round(out["peak_bytes"] / MB, 1)
     out["seconds"] = round(out["seconds"], 2)
     return out
-
-
-def jianggao() -> list[str]:
-    exe = Path(sys.executable).with_name("jianggao")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "ui.cli"]
 
 
 def seed_text() -> str:
     return "".join(p.read_text(encoding="utf-8") for p in sorted(SEED.glob("*.txt")))
 
 
-def write_big(path: Path, size: int, encoding: str) -> int:
+def big_bytes(size: int, encoding: str) -> bytes:
+    """About ``size`` bytes of real speech text (the seed pages, repeated), cut after a line: b"\\n" is never
+    part of a UTF-8 or GB18030 multi-byte character."""
     unit = seed_text().encode(encoding)
     data = (unit * (size // len(unit) + 1))[:size]
-    path.write_bytes(data[: data.rfind(b"\n") + 1])  # cut after a line: never inside a character
-    return path.stat().st_size
+    return data[: data.rfind(b"\n") + 1]
 
 
-def write_line(path: Path, length: int = 100_000) -> int:
-    """A scraped page saved without line breaks (chrome, titles and several speeches on one line)."""
-    flat = re.sub(r"\s+", "", seed_text())
-    path.write_text((flat * (length // len(flat) + 1))[:length] + "\n", encoding="utf-8")
-    return path.stat().st_size
+def one_line(text: str, length: int = 100_000) -> str:
+    """``text`` without any whitespace, repeated to exactly ``length`` characters: a scraped page saved without
+    line breaks (chrome, titles and several speeches on one line)."""
+    flat = re.sub(r"\s+", "", text)
+    return (flat * (length // len(flat) + 1))[:length]
 
 
-def write_one_speech(path: Path, size: int) -> int:
-    """Random common characters, ~120 to a sentence: one long speech in which every shingle is new."""
+def random_speech(size: int) -> str:
+    """About ``size`` bytes (UTF-8) of common Chinese characters in random order, ~120 to a sentence: one long
+    speech in which every shingle is new."""
     sys.path.insert(0, str(ROOT))
     from indexer.loaders import common_chars
 
     han = sorted(c for c in common_chars() if "\u4e00" <= c <= "\u9fff")
     rng = random.Random(0)
-    path.write_text("\n".join("".join(rng.choices(han, k=120)) + "。" for _ in range(size // 364 + 1)),
-                    encoding="utf-8")
+    return "\n".join("".join(rng.choices(han, k=120)) + "。" for _ in range(size // 364 + 1))
+
+
+def write(path: Path, data: bytes | str) -> int:
+    """``data`` written to ``path`` (str as UTF-8); returns the file size."""
+    path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
     return path.stat().st_size
 
 
@@ -104,14 +112,15 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "bench-results"))
     args = ap.parse_args()
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JIANGGAO_LLM_")}
-    env["PYTHONIOENCODING"] = "utf-8"
+    env = cli_env()
     results: dict = {"cpus": os.cpu_count(), "quick": args.quick, "runs": {}}
     runs = results["runs"]
 
     def report(name: str, size: int, run: dict, extra: str = "") -> None:
         run["file_mb"] = round(size / MB, 2)
         runs[name] = run
+        run["stderr_tail"] = run.pop("stderr")[-1000:]
+        run.pop("peak_bytes")
         ok = "ok" if run["rc"] == 0 else f"EXIT {run['rc']}: {run['stderr_tail'][-200:]!r}"
         print(f"{name:<28} {size / MB:>8.2f} MB  peak {run['peak_mb']:>7.1f} MB  {run['seconds']:>7.1f} s  {extra}{ok}",
               flush=True)
@@ -119,10 +128,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-bad-input-") as tmp:
         tmp = Path(tmp)
         files = {
-            "utf8_50mb": (tmp / "big_utf8.txt", write_big(tmp / "big_utf8.txt", 50 * MB, "utf-8")),
-            "gb18030_50mb": (tmp / "big_gb18030.txt", write_big(tmp / "big_gb18030.txt", 50 * MB, "gb18030")),
-            "line_100k": (tmp / "line.txt", write_line(tmp / "line.txt")),
-            "one_speech_1mb": (tmp / "one_speech.txt", write_one_speech(tmp / "one_speech.txt", MB)),
+            "utf8_50mb": (tmp / "big_utf8.txt", write(tmp / "big_utf8.txt", big_bytes(50 * MB, "utf-8"))),
+            "gb18030_50mb": (tmp / "big_gb18030.txt", write(tmp / "big_gb18030.txt", big_bytes(50 * MB, "gb18030"))),
+            "line_100k": (tmp / "line.txt", write(tmp / "line.txt", one_line(seed_text()) + "\n")),
+            "one_speech_1mb": (tmp / "one_speech.txt", write(tmp / "one_speech.txt", random_speech(MB))),
             "small": (SMALL, SMALL.stat().st_size),
         }
 
@@ -134,7 +143,7 @@ def main() -> None:
             run.pop("stdout_lines")
             run["extra_mb"] = round(run["peak_mb"] - load["before"] * KB / MB, 1)
             run["extra_per_file_byte"] = round(run["extra_mb"] * MB / size, 2)
-            run["chars"], run["errors"] = load["chars"], load["errors"]
+            run["chars"], run["errors"] = sum(load["docs"].values()), load["errors"]
             report(f"load {name}", size, run, f"(+{run['extra_mb']:.1f} MB = {run['extra_per_file_byte']:.2f}x) ")
 
         print("jianggao speeches (load, clean, split, duplicates, chunks):")

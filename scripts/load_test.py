@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,12 +37,14 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))  # when imported from the tests
+from benchutil import free_port, jianggao, pct  # noqa: E402
 
 KINDS = ("ask", "similar", "compare")
 UPLOAD_BUTTON = "jg-upload-go"  # elem_id of the 文库 tab's upload button (ui/app.py)
@@ -94,17 +95,6 @@ class Queries:
 
 
 # -- the server -----------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def jianggao() -> list[str]:
-    exe = Path(sys.executable).with_name("jianggao")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "ui.cli"]
-
-
 def prepare(work: Path, index_dir: Path, library: Path) -> tuple[Path, Path]:
     """Private copies of the index (when there is one) and the library: the run writes only to these."""
     if not library.is_dir():
@@ -264,11 +254,6 @@ def upload_through_ui(base: str, path: Path, timeout: float) -> UploadResult:
 
 
 # -- the run ------------------------------------------------------------------------------------------------------
-def percentile(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
-
-
 def run_load(caller: Caller, queries: Queries, n: int, concurrency: int, deadline: float, upload_at: int,
              start_upload: Callable[[float], None]) -> tuple[list[Result], float]:
     """Send the ``n`` requests; the upload starts just before request ``upload_at`` is sent."""
@@ -312,8 +297,8 @@ def summary(results: list[Result], upload: UploadResult) -> dict[str, Any]:
             "during_upload": sum(1 for r in rs if r.end > upload.start and (r.start < upload.end or not upload.ok)),
             "across_swap": sum(1 for r in rs if upload.ok and r.start < upload.end < r.end),
             "after_swap": sum(1 for r in rs if upload.ok and r.start >= upload.end),
-            "p50_ms": round(percentile(ok, 0.50), 1) if ok else None,
-            "p95_ms": round(percentile(ok, 0.95), 1) if ok else None,
+            "p50_ms": round(pct(ok, 0.50), 1) if ok else None,
+            "p95_ms": round(pct(ok, 0.95), 1) if ok else None,
             "max_ms": round(max(ok), 1) if ok else None,
             "mean_ms": round(statistics.fmean(ok), 1) if ok else None,
         }

@@ -30,6 +30,11 @@ from typing import NamedTuple
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from bench_bad_input import KB, LOAD, big_bytes, measure, one_line, random_speech  # noqa: E402
+from benchutil import cli_env  # noqa: E402
+from benchutil import jianggao as cli  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 UI_DATA = ROOT / "tests" / "ui" / "data"
 SEED = ROOT / "data" / "speeches"
@@ -73,12 +78,6 @@ NOTICE = "关于召开全县安全生产工作会议的通知：请各单位主�
 
 def text_of(path: Path) -> str:
     return path.read_text(encoding="utf-8")
-
-
-def one_line(text: str, length: int) -> str:
-    """``text`` without any whitespace, repeated to exactly ``length`` characters: one line."""
-    flat = re.sub(r"\s+", "", text)
-    return (flat * (length // len(flat) + 1))[:length]
 
 
 def scripted_html(body_lines: list[str]) -> str:
@@ -158,17 +157,6 @@ def make_library(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def library(tmp_path_factory) -> Path:
     return make_library(tmp_path_factory.mktemp("bad-input"))
-
-
-def cli() -> list[str]:
-    exe = Path(sys.executable).with_name("jianggao")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "ui.cli"]
-
-
-def cli_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JIANGGAO_LLM_")}  # extractive answers
-    env["PYTHONIOENCODING"] = "utf-8"
-    return env
 
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -528,52 +516,16 @@ def test_cli_answers_odd_but_wordy_queries(indexed, engine, tmp_path: Path, func
 # Memory (peak RSS of subprocesses)
 # ---------------------------------------------------------------------------------------------------------
 
-KB = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is in bytes on macOS, in KiB on Linux
-
-LOAD_AND_MEASURE = """
-import json, resource, sys
-from pathlib import Path
-from indexer.loaders import load_corpus
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-docs, errors = load_corpus([Path(sys.argv[1])])
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"before": before, "after": after, "docs": {d.source: len(d.text) for d in docs},
-                  "errors": [str(e) for e in errors]}, ensure_ascii=False))
-"""
-
-PEAK_OF_CHILD = """
-import resource, subprocess, sys
-r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-sys.stderr.buffer.write(r.stderr)
-print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-"""
-
-
-def peak_rss(args: list[str]) -> tuple[int, int, str]:
-    """(exit status, peak RSS in bytes, stderr) of ``args`` run alone under a fresh parent."""
-    proc = subprocess.run([sys.executable, "-c", PEAK_OF_CHILD, *args], capture_output=True, text=True,
-                          encoding="utf-8", timeout=300, env=cli_env(), cwd=ROOT)
-    rc, peak = proc.stdout.split()
-    return int(rc), int(peak) * KB, proc.stderr
-
-
-def big_text(size: int, encoding: str) -> bytes:
-    """About ``size`` bytes of real speech text (the seed pages, repeated), cut after a line."""
-    unit = "".join(text_of(p) for p in sorted(SEED.glob("*.txt"))).encode(encoding)
-    data = (unit * (size // len(unit) + 1))[:size]
-    return data[: data.rfind(b"\n") + 1]  # b"\n" is never part of a UTF-8 or GB18030 multi-byte character
-
-
 @pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
 def test_a_50_mb_text_file_loads_with_the_bytes_and_at_most_two_decoded_copies(tmp_path: Path, encoding: str) -> None:
     folder = tmp_path / "big"
     folder.mkdir()
-    data = big_text(50 * MB, encoding)
+    data = big_bytes(50 * MB, encoding)
     (folder / "big.txt").write_bytes(data)
     del data
     shutil.copyfile(UI_DATA / "xiaoche_anquan.txt", folder / "small.txt")
     size = (folder / "big.txt").stat().st_size
-    proc = subprocess.run([sys.executable, "-c", LOAD_AND_MEASURE, str(folder)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", LOAD, str(folder)], capture_output=True, text=True,
                           encoding="utf-8", timeout=300, env=cli_env(), cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
@@ -599,16 +551,6 @@ def test_a_file_over_the_size_limit_is_refused_with_a_message_without_reading_it
     assert f"over the {DEFAULT_MAX_BYTES // MB} MB limit" in error.reason and "split it" in error.reason
 
 
-def random_speech(size: int) -> str:
-    """``size`` bytes (UTF-8) of common Chinese characters in random order: one long speech, every shingle new."""
-    from indexer.loaders import common_chars
-
-    han = sorted(c for c in common_chars() if "\u4e00" <= c <= "\u9fff")
-    rng = random.Random(0)
-    lines = ["".join(rng.choices(han, k=120)) + "。" for _ in range(size // 364 + 1)]
-    return "\n".join(lines)
-
-
 def test_splitting_one_long_speech_keeps_memory_bounded(tmp_path: Path) -> None:
     """``jianggao speeches`` on a 1 MB single speech and on the 100k-character line, against a small file.
 
@@ -624,8 +566,9 @@ def test_splitting_one_long_speech_keeps_memory_bounded(tmp_path: Path) -> None:
     line.write_text(one_line("".join(text_of(p) for p in sorted(SEED.glob("*.txt"))), 100_000), encoding="utf-8")
     peaks = {}
     for path in (small, speech, line):
-        rc, peaks[path], err = peak_rss([*cli(), "speeches", str(path), "--json"])
-        assert rc == 0 and TRACEBACK not in err, err
+        run = measure([*cli(), "speeches", str(path), "--json"], timeout=300)
+        peaks[path] = run["peak_bytes"]
+        assert run["rc"] == 0 and TRACEBACK not in run["stderr"], run["stderr"]
     for path in (speech, line):
         size, extra = path.stat().st_size, peaks[path] - peaks[small]
         assert extra < 30 * size, f"{path.name}: {size / MB:.2f} MB of text took {extra / MB:.0f} MB more"

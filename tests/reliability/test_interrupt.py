@@ -34,6 +34,9 @@ import pytest
 
 from indexer.store import ENV_TEST_PAUSE, ENV_TEST_RESUME, VERSIONS, Store
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from benchutil import jianggao  # noqa: E402
+
 pytestmark = pytest.mark.slow
 
 DATA = Path(__file__).resolve().parents[1] / "ui" / "data"
@@ -109,11 +112,6 @@ def builds(tmp_path_factory, encoder) -> Builds:
 
 
 # -- running `jianggao index` -----------------------------------------------------------------------------------
-def jianggao() -> list[str]:
-    exe = Path(sys.executable).with_name("jianggao")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "ui.cli"]
-
-
 def index_command(index_dir: Path, library: Path, wait: float | None = None) -> list[str]:
     cmd = [*jianggao(), "index", str(library), "--index-dir", str(index_dir), "--json"]
     return cmd + (["--wait", str(wait)] if wait is not None else [])

@@ -6,7 +6,7 @@ browser per module, a fresh page per test. Every test leaves a full-page screens
 from __future__ import annotations
 
 import re
-import socket
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,6 +16,9 @@ from uihelpers import ARTIFACTS, DOCX_PARAGRAPHS, DOCX_TITLE, PAYLOAD, copy_engi
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from benchutil import free_port  # noqa: E402
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -24,12 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 TIMEOUT_MS = 90_000  # a 2-core machine answering with a CPU model
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
