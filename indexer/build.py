@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from indexer.corpus import DEFAULT_CORPUS, link_duplicates, speeches_of
-from indexer.loaders import load_corpus
-from indexer.types import Chunk, LoadError, RawDocument, Speech
+from jianggao.indexer.corpus import DEFAULT_CORPUS, link_duplicates, speeches_of
+from jianggao.indexer.loaders import load_corpus
+from jianggao.indexer.types import Chunk, LoadError, RawDocument, Speech
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,8 @@ def _path_of(source: str, paths: Sequence[Path]) -> str:
 
 def no_speech_error(doc: RawDocument, paths: Sequence[Path]) -> LoadError:
     """Why a loaded file gave no speech: how much text the cleaning left, against what a speech needs."""
-    from indexer.cleaning import clean_text
-    from indexer.splitting import MIN_SPEECH_CHARS
+    from jianggao.indexer.cleaning import clean_text
+    from jianggao.indexer.splitting import MIN_SPEECH_CHARS
 
     left = sum(not c.isspace() for c in clean_text(doc.text))
     return LoadError(
@@ -79,21 +79,21 @@ def no_speech_error(doc: RawDocument, paths: Sequence[Path]) -> LoadError:
 
 def embedding_text(speech: Speech, chunk: Chunk) -> str:
     """What the model sees for a chunk: its speech's title and outline heading as context, then the text."""
-    from indexer.normalize import normalize
+    from jianggao.indexer.normalize import normalize
 
     context = " ".join(x for x in (normalize(speech.title), normalize(chunk.heading)) if x)
     return f"{context}\n{chunk.norm}" if context else chunk.norm
 
 
 def lexical_text(chunk: Chunk) -> str:
-    from indexer.normalize import normalize
+    from jianggao.indexer.normalize import normalize
 
     return f"{normalize(chunk.heading)}\n{chunk.norm}" if chunk.heading else chunk.norm
 
 
 def chunk_duplicates(speeches: Sequence[Speech], chunks: Sequence[Chunk]) -> list[list[int]]:
     """For each chunk, the chunks in *other* speeches that hold the same passage."""
-    from indexer.dedup import near_duplicate_pairs
+    from jianggao.indexer.dedup import near_duplicate_pairs
 
     out: list[list[int]] = [[] for _ in chunks]
     for i, j in near_duplicate_pairs([c.norm for c in chunks], threshold=CHUNK_DUP_THRESHOLD):
@@ -128,9 +128,9 @@ def build_index(
     index_type: str = "auto",
 ) -> BuildReport:
     """Bring ``index_dir`` up to date with the files under ``paths`` (default: the bundled corpus)."""
-    from indexer.chunking import chunk_speech
-    from indexer.embedding import EmbeddingCache, Encoder, encode_with_cache
-    from indexer.store import Store, StoreError, pause_for_test
+    from jianggao.indexer.chunking import chunk_speech
+    from jianggao.indexer.embedding import EmbeddingCache, Encoder, encode_with_cache
+    from jianggao.indexer.store import Store, StoreError, pause_for_test
 
     t0 = time.perf_counter()
     paths = [Path(p) for p in paths] if paths else [DEFAULT_CORPUS]

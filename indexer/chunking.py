@@ -17,7 +17,7 @@ import logging
 import re
 from typing import NamedTuple
 
-from indexer.types import Chunk
+from jianggao.indexer.types import Chunk
 
 log = logging.getLogger(__name__)
 
@@ -340,7 +340,7 @@ def chunk_speech(
     if len(norm) != len(text):
         raise ValueError(
             f"chunk_speech({speech_id!r}): text has {len(text)} characters but norm has {len(norm)}; "
-            "norm must be the length-preserving normalisation of text (indexer.normalize.normalize)"
+            "norm must be the length-preserving normalisation of text (jianggao.indexer.normalize.normalize)"
         )
     if not 0 < min_chars <= target <= max_chars:
         raise ValueError(

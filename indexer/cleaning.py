@@ -29,7 +29,7 @@ import logging
 import re
 import unicodedata
 
-from indexer.normalize import normalize
+from jianggao.indexer.normalize import normalize
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ DROP_LINE_PATTERNS: tuple[re.Pattern[str], ...] = (
 
 # Chrome, title, label and header lines are short (the longest chrome line in the seed pages has 52
 # characters). A longer line is content even when a breadcrumb, page title or date appears in it: it is a page
-# saved without line breaks, and dropping it (here) or taking it for a header (indexer.splitting) would lose
+# saved without line breaks, and dropping it (here) or taking it for a header (jianggao.indexer.splitting) would lose
 # the whole page.
 MAX_SHORT_LINE = 200
 
@@ -483,7 +483,7 @@ def clean_text(raw: str) -> str:
     if not isinstance(raw, str):
         raise TypeError(
             f"clean_text expects the decoded text of a page (str), got {type(raw).__name__}; "
-            "decode files with indexer.loaders first"
+            "decode files with jianggao.indexer.loaders first"
         )
     text = raw
     for _ in range(_MAX_PASSES):

@@ -1,6 +1,6 @@
 """From files to a corpus: load, split into speeches, link near-duplicates, chunk.
 
-This is the only place that strings the pure steps together; it does no embedding (see ``indexer.build``).
+This is the only place that strings the pure steps together; it does no embedding (see ``jianggao.indexer.build``).
 """
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import logging
 from pathlib import Path
 from typing import Sequence
 
-from indexer.chunking import chunk_speech
-from indexer.config import DEFAULT_CORPUS
-from indexer.dedup import find_duplicate_groups
-from indexer.loaders import load_corpus
-from indexer.splitting import split_page
-from indexer.types import Chunk, Corpus, RawDocument, Speech
+from jianggao.indexer.chunking import chunk_speech
+from jianggao.indexer.config import DEFAULT_CORPUS
+from jianggao.indexer.dedup import find_duplicate_groups
+from jianggao.indexer.loaders import load_corpus
+from jianggao.indexer.splitting import split_page
+from jianggao.indexer.types import Chunk, Corpus, RawDocument, Speech
 
 log = logging.getLogger(__name__)
 

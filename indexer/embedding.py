@@ -32,8 +32,8 @@ from typing import Any, Iterator, Literal, NamedTuple, Sequence, get_args
 
 import numpy as np
 
-from indexer.config import ENV_MODEL
-from indexer.options import check_option
+from jianggao.indexer.config import ENV_MODEL
+from jianggao.indexer.options import check_option
 
 log = logging.getLogger(__name__)
 
@@ -509,7 +509,7 @@ class EmbeddingCache:
 
     def save(self) -> None:
         """Write the cache if it changed (atomically; see the class docstring)."""
-        from indexer.store import atomic_write
+        from jianggao.indexer.store import atomic_write
 
         if not self._dirty:
             return

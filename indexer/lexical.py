@@ -1,7 +1,7 @@
 """Keyword search: BM25 (bm25s) over jieba tokens.
 
 Tokenising. Text is normalised first (Traditional -> Simplified, full-width -> half-width, ASCII lower-cased;
-see ``indexer.normalize``), so a Simplified query matches a Traditional speech. A private
+see ``jianggao.indexer.normalize``), so a Simplified query matches a Traditional speech. A private
 ``jieba.Tokenizer`` (never the process-wide one, which other code may customise) is loaded once, lazily,
 with ``resources/userdict.txt``: the fixed phrases of the domain (脱贫攻坚, 两不愁三保障, 控辍保学 ...),
 which jieba's general dictionary would otherwise cut apart. Segmentation is jieba's search mode: the
@@ -88,7 +88,7 @@ def _tokenizer() -> Any:
 
 def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens of the normalised ``text``, without stop words, spaces or punctuation."""
-    from indexer.normalize import normalize
+    from jianggao.indexer.normalize import normalize
 
     if not isinstance(text, str):
         raise TypeError(f"tokenize expects str, got {type(text).__name__}")
@@ -111,7 +111,7 @@ def bigrams(text: str) -> list[str]:
     Words alone miss paraphrases that share characters but not segmentation (穷困户 / 贫困户 share 困户);
     bigrams are the classic Chinese IR complement to word tokens.
     """
-    from indexer.normalize import normalize
+    from jianggao.indexer.normalize import normalize
 
     out = []
     for run in _CJK_RUN.findall(normalize(text)):

@@ -34,7 +34,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-from indexer.types import LoadError, RawDocument
+from jianggao.indexer.types import LoadError, RawDocument
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 ``normalize`` never changes the length of its input (counted in code points), so an offset into the
 normalised text is the same offset into the displayed text and no offset map is ever needed (see
-``indexer.types``). Three steps keep that promise:
+``jianggao.indexer.types``). Three steps keep that promise:
 
 * OpenCC ``t2s`` (opencc-python-reimplemented) converts Traditional to Simplified. Its phrase table may
   in principle map a phrase to one of a different length; a span whose conversion would change length
@@ -147,7 +147,7 @@ _SPACES = re.compile(r"\s+")
 
 def normalize_query(text: str) -> str:
     """``normalize`` for a typed query: pinyin annotations removed, whitespace collapsed (not length-preserving)."""
-    # Imported here: indexer.cleaning itself imports this module.
-    from indexer.cleaning import strip_pinyin
+    # Imported here: jianggao.indexer.cleaning itself imports this module.
+    from jianggao.indexer.cleaning import strip_pinyin
 
     return _SPACES.sub(" ", normalize(strip_pinyin(text))).strip()

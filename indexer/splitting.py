@@ -20,9 +20,9 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from indexer.cleaning import MAX_SHORT_LINE, clean_text, strip_html, strip_pinyin
-from indexer.normalize import normalize
-from indexer.types import SpeechMeta
+from jianggao.indexer.cleaning import MAX_SHORT_LINE, clean_text, strip_html, strip_pinyin
+from jianggao.indexer.normalize import normalize
+from jianggao.indexer.types import SpeechMeta
 
 # Segments with less cleaned text than this are page debris, not speeches.
 MIN_SPEECH_CHARS = 120

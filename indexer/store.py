@@ -10,7 +10,7 @@ Saving writes a fresh version folder, fsyncs it, and only then points ``CURRENT`
 ``os.replace``); older versions except the previous one are deleted afterwards. A process killed at any
 moment therefore leaves ``CURRENT`` naming a complete version: the new one or the one before. Readers
 resolve ``CURRENT`` once and read only that folder, and the previous version is kept so that a reader
-that resolved it just before a save can still finish. Writers must hold the index lock (``indexer.build``).
+that resolved it just before a save can still finish. Writers must hold the index lock (``jianggao.indexer.build``).
 
 Vectors are L2-normalised, so FAISS's inner product (``METRIC_INNER_PRODUCT``) is their cosine similarity.
 Nothing here uses pickle: JSON, ``.npy`` with ``allow_pickle=False``, and FAISS's own format.
@@ -32,9 +32,9 @@ from typing import IO, Any, Callable, Literal, NamedTuple, Sequence, get_args
 
 import numpy as np
 
-from indexer.lexical import LexicalIndex
-from indexer.options import check_option
-from indexer.types import Chunk, Speech
+from jianggao.indexer.lexical import LexicalIndex
+from jianggao.indexer.options import check_option
+from jianggao.indexer.types import Chunk, Speech
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ NORM_TOLERANCE = 1e-3
 
 # Test hook, off unless set: ``JIANGGAO_TEST_PAUSE_AT=<stage>`` makes a build log "test pause at stage <stage>"
 # and wait there (until the file named by ``JIANGGAO_TEST_RESUME_FILE`` exists, at most 10 minutes), so that
-# tests/reliability can kill ``jianggao index`` at a known point. Stages: embedding, embedded (indexer.build),
+# tests/reliability can kill ``jianggao index`` at a known point. Stages: embedding, embedded (jianggao.indexer.build),
 # writing, written, switched (Store.save).
 ENV_TEST_PAUSE = "JIANGGAO_TEST_PAUSE_AT"
 ENV_TEST_RESUME = "JIANGGAO_TEST_RESUME_FILE"
@@ -250,7 +250,7 @@ class Store:
         self.lexical = lexical
         self.manifest = manifest
         self.index = index if index is not None else build_faiss_index(vectors, manifest.index_type)
-        # For each chunk, the chunks of other speeches holding the same passage (see indexer.build).
+        # For each chunk, the chunks of other speeches holding the same passage (see jianggao.indexer.build).
         self.chunk_duplicates = chunk_duplicates if chunk_duplicates is not None else [[] for _ in chunks]
         self._speech_by_id = {s.id: s for s in speeches}
         self._chunks_by_speech: dict[str, list[int]] = {}
@@ -295,7 +295,7 @@ class Store:
         if np.abs(norms - 1).max() > NORM_TOLERANCE:
             raise StoreError(
                 f"vectors must be L2-normalised (norms range {norms.min():.4f}..{norms.max():.4f}); "
-                "use indexer.embedding.Encoder, which normalises"
+                "use jianggao.indexer.embedding.Encoder, which normalises"
             )
         ids = [s.id for s in speeches]
         if len(set(ids)) != len(ids):
@@ -339,7 +339,7 @@ class Store:
 
     def check_model(self, model: str, dim: int | None = None) -> None:
         """Raise IndexMismatchError unless the index was built with ``model`` (and vectors of size ``dim``)."""
-        from indexer.embedding import same_model
+        from jianggao.indexer.embedding import same_model
 
         m = self.manifest
         if not same_model(model, m.model):

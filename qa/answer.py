@@ -5,7 +5,7 @@ Pipeline (``ask_batch``; ``ask(q)`` is ``ask_batch([q])[0]``):
 1. Retrieve. The top ``k`` passages of the chosen mode, and in hybrid mode also the top ``k`` of the dense
    and of the keyword list on their own: rank fusion can bury a passage that only one list finds (a
    paraphrase the model matches but BM25 does not, or the reverse), and reading a few more passages is cheap.
-2. Split the speeches around those passages into sentences (``indexer.chunking.split_sentences``). Offsets
+2. Split the speeches around those passages into sentences (``jianggao.indexer.chunking.split_sentences``). Offsets
    are into the *speech* text, so every citation is exactly ``speech.text[start:end]``.
 3. Score every sentence against the question (``score_sentences``, pure): cosine of the sentence embedding
    with the question embedding, cosine of its passage (the context), the IDF-weighted share of the
@@ -17,7 +17,7 @@ Pipeline (``ask_batch``; ``ask(q)`` is ``ask_batch([q])[0]``):
 5. Decide whether the evidence answers the question at all (``answer_confidence``); when it does not, the
    answer is a refusal (``answerable=False`` and a message) with the closest passages, never an invented one.
 
-With an LLM client (``qa.llm``) the answer text of step 4 is written by the model from the same passages;
+With an LLM client (``jianggao.qa.llm``) the answer text of step 4 is written by the model from the same passages;
 any failure of the endpoint falls back to the extractive answer with a warning in ``Answer.warnings``.
 """
 from __future__ import annotations
@@ -33,12 +33,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 import numpy as np
 
-from indexer.chunking import Span, split_sentences
-from qa.retrieval import Filters, Hit, Mode, validate_query
+from jianggao.indexer.chunking import Span, split_sentences
+from jianggao.qa.retrieval import Filters, Hit, Mode, validate_query
 
 if TYPE_CHECKING:
-    from qa.llm import ChatClient
-    from qa.retrieval import Retriever
+    from jianggao.qa.llm import ChatClient
+    from jianggao.qa.retrieval import Retriever
 
 log = logging.getLogger(__name__)
 
@@ -443,7 +443,7 @@ def _pos_tag(text: str) -> list[tuple[str, str]]:
                 import jieba
                 import jieba.posseg
 
-                from indexer.lexical import USERDICT
+                from jianggao.indexer.lexical import USERDICT
 
                 jieba.setLogLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
@@ -574,8 +574,8 @@ def ask_batch(
     filters: Filters | None = None, llm: "ChatClient | None" = None,
 ) -> list[Answer]:
     """Answer several questions: one encoder call for the questions and one for all candidate sentences."""
-    from indexer.options import check_option
-    from qa.retrieval import MODES
+    from jianggao.indexer.options import check_option
+    from jianggao.qa.retrieval import MODES
 
     if isinstance(questions, str):
         raise TypeError("ask_batch takes a list of questions, not one string: wrap it as [question]")
@@ -593,8 +593,8 @@ def ask_batch(
 
 
 def _gather(retriever: "Retriever", qs: list[str], k: int, mode: Mode, filters: Filters | None) -> list[_Evidence]:
-    from indexer.lexical import tokenize
-    from indexer.normalize import normalize_query
+    from jianggao.indexer.lexical import tokenize
+    from jianggao.indexer.normalize import normalize_query
 
     store = retriever.store
     cache = _cache_for(store)
@@ -716,7 +716,7 @@ def _citation(store, layout: Layout, e: Excerpt, n: int) -> Citation:
 def _generative(retriever: "Retriever", llm: "ChatClient", extractive: Answer, ev: _Evidence) -> Answer:
     """The answer written by the LLM from the closest passages; the extractive one, with a warning, when the
     endpoint fails or cites nothing."""
-    from qa.llm import LLMError, SourcePassage, clean_markers
+    from jianggao.qa.llm import LLMError, SourcePassage, clean_markers
 
     hits = ev.closest
     if not hits:

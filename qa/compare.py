@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 import numpy as np
 
-from indexer.options import check_option
-from qa.retrieval import MODES, Filters, Mode, validate_query
+from jianggao.indexer.options import check_option
+from jianggao.qa.retrieval import MODES, Filters, Mode, validate_query
 
 if TYPE_CHECKING:
-    from qa.retrieval import Retriever
+    from jianggao.qa.retrieval import Retriever
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ def _bigrams(text: str) -> set[str]:
 def representative_sentence(texts: Sequence[str], main: int) -> tuple[int, int]:
     """Offsets, within ``texts[main]``, of its sentence sharing the most character bigrams with the other
     texts (the part of the passage the group has in common). Pure."""
-    from indexer.chunking import split_sentences
+    from jianggao.indexer.chunking import split_sentences
 
     spans = split_sentences(texts[main])
     if not spans:
@@ -236,7 +236,7 @@ def _keyword_extractor() -> Any:
             import jieba
             import jieba.analyse
 
-            from indexer.lexical import USERDICT, stopwords
+            from jianggao.indexer.lexical import USERDICT, stopwords
 
             tok = jieba.Tokenizer()
             tok.initialize()

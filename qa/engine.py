@@ -1,7 +1,7 @@
 """One object the front ends share: the library folder, its index, the encoder and the QA functions.
 
 Reads go to the current ``Retriever``; writes (upload, remove, re-index) run one at a time under a lock,
-build a new index version on disk (atomic, see ``indexer.store``) and then swap in a new retriever, so
+build a new index version on disk (atomic, see ``jianggao.indexer.store``) and then swap in a new retriever, so
 searches running meanwhile finish on the old one and never see a half-built index.
 """
 from __future__ import annotations
@@ -15,9 +15,9 @@ import unicodedata
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from indexer.config import DEFAULT_CORPUS, default_index_dir
-from indexer.loaders import SUPPORTED_SUFFIXES
-from qa.retrieval import Filters, Hit, Mode, Retriever
+from jianggao.indexer.config import DEFAULT_CORPUS, default_index_dir
+from jianggao.indexer.loaders import SUPPORTED_SUFFIXES
+from jianggao.qa.retrieval import Filters, Hit, Mode, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class Engine:
     @property
     def encoder(self):
         if self._encoder is None:
-            from indexer.embedding import Encoder
+            from jianggao.indexer.embedding import Encoder
 
             self._encoder = Encoder(self.model, device=self.device)
         return self._encoder
@@ -75,7 +75,7 @@ class Engine:
             return report
 
     def _build(self, progress: bool = False):
-        from indexer.build import build_index
+        from jianggao.indexer.build import build_index
 
         report = build_index([self.library_dir], self.index_dir, encoder=self.encoder, progress=progress)
         if not report.nothing_to_do or self._retriever is None:
@@ -83,8 +83,8 @@ class Engine:
         return report
 
     def _reload(self) -> None:
-        from indexer.store import Store
-        from qa.answer import carry_over_cache
+        from jianggao.indexer.store import Store
+        from jianggao.qa.answer import carry_over_cache
 
         store = Store.load(self.index_dir, expect_model=self.encoder.name)
         if self._retriever is not None:  # keep the answers' sentence vectors: otherwise all asks are cold again
@@ -135,14 +135,14 @@ class Engine:
         return self.retriever.search_batch(queries, k=k, mode=mode, filters=filters)
 
     def ask(self, question: str, k: int = 8, mode: Mode = "hybrid", filters: Filters | None = None, llm=None):
-        """An Answer with citations (qa.answer). ``llm``: a qa.llm.ChatClient; by default one is made from
+        """An Answer with citations (jianggao.qa.answer). ``llm``: a jianggao.qa.llm.ChatClient; by default one is made from
         $JIANGGAO_LLM_URL / _MODEL / _KEY when that is set, else the answer is extractive."""
         return self.ask_batch([question], k=k, mode=mode, filters=filters, llm=llm)[0]
 
     def ask_batch(self, questions: Sequence[str], k: int = 8, mode: Mode = "hybrid",
                   filters: Filters | None = None, llm=None):
-        from qa.answer import ask_batch
-        from qa.llm import make_client
+        from jianggao.qa.answer import ask_batch
+        from jianggao.qa.llm import make_client
 
         problem = None
         if llm is None:
@@ -159,15 +159,15 @@ class Engine:
 
     def similar(self, text: str | None = None, chunk_id: str | None = None, k: int = 10, mode: Mode = "hybrid",
                 filters: Filters | None = None) -> list[Hit]:
-        """Passages like a pasted text or an indexed passage, copies grouped (qa.similar)."""
-        from qa.similar import similar
+        """Passages like a pasted text or an indexed passage, copies grouped (jianggao.qa.similar)."""
+        from jianggao.qa.similar import similar
 
         return similar(self.retriever, text=text, chunk_id=chunk_id, k=k, mode=mode, filters=filters)
 
     def compare(self, topic: str, max_speeches: int = 10, passages_per_speech: int = 3, mode: Mode = "hybrid",
                 filters: Filters | None = None):
-        """A Comparison of how the speeches treat ``topic`` (qa.compare)."""
-        from qa.compare import compare
+        """A Comparison of how the speeches treat ``topic`` (jianggao.qa.compare)."""
+        from jianggao.qa.compare import compare
 
         return compare(self.retriever, topic, max_speeches=max_speeches, passages_per_speech=passages_per_speech,
                        mode=mode, filters=filters)

@@ -4,7 +4,7 @@ The model only rewrites what retrieval found: it is given the numbered passages 
 alone, citing them as ``[n]``. Markers that name no passage are removed (``clean_markers``), so every marker
 left in the answer maps to a real citation. Everything that can go wrong with the endpoint (no server, a
 timeout, an HTTP error, a body that is not the expected JSON, an empty answer) raises ``LLMError``; the caller
-(``qa.answer``) then falls back to the extractive answer with a warning, never a crash.
+(``jianggao.qa.answer``) then falls back to the extractive answer with a warning, never a crash.
 
 Only the standard library is used (urllib), so nothing here needs installing. The endpoint, model and key come
 from arguments or from ``$JIANGGAO_LLM_URL`` / ``$JIANGGAO_LLM_MODEL`` / ``$JIANGGAO_LLM_KEY``.

@@ -14,8 +14,8 @@ from typing import Any, Literal, Sequence, get_args
 
 import numpy as np
 
-from indexer.options import check_option
-from qa.fusion import rrf
+from jianggao.indexer.options import check_option
+from jianggao.qa.fusion import rrf
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +137,8 @@ class Retriever:
 
     @classmethod
     def open(cls, index_dir: Path, model: str | None = None, device: str = "auto") -> "Retriever":
-        from indexer.embedding import Encoder
-        from indexer.store import Store
+        from jianggao.indexer.embedding import Encoder
+        from jianggao.indexer.store import Store
 
         store = Store.load(index_dir)
         encoder = Encoder(model or store.manifest.model, device=device)
@@ -154,7 +154,7 @@ class Retriever:
         return [[(h.doc, h.score) for h in hits] for hits in self.store.lexical.search_batch(norm_queries, n)]
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
-        from indexer.normalize import normalize_query
+        from jianggao.indexer.normalize import normalize_query
 
         return self.encoder.encode([normalize_query(q) for q in queries])
 
@@ -164,7 +164,7 @@ class Retriever:
         query_vectors: np.ndarray | None = None,
     ) -> list[list[tuple[int, float]]]:
         """Fused (passage index, score) lists, best first, filtered; before de-duplication."""
-        from indexer.normalize import normalize_query
+        from jianggao.indexer.normalize import normalize_query
 
         check_option("mode", mode, MODES)
         filters = filters or Filters()

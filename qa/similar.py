@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from indexer.options import check_option
-from qa.retrieval import CANDIDATES, MODES, Filters, Hit, Mode, QueryError, validate_query
+from jianggao.indexer.options import check_option
+from jianggao.qa.retrieval import CANDIDATES, MODES, Filters, Hit, Mode, QueryError, validate_query
 
 if TYPE_CHECKING:
-    from qa.retrieval import Retriever
+    from jianggao.qa.retrieval import Retriever
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +141,8 @@ def self_and_neighbours(store, i: int) -> set[int]:
 def pieces_of(text: str, piece_chars: int = PIECE_CHARS) -> list[str]:
     """A text cut into normalised pieces of about ``piece_chars`` (whole sentences, the indexer's chunker);
     a short text is one piece."""
-    from indexer.chunking import chunk_speech
-    from indexer.normalize import normalize, normalize_query
+    from jianggao.indexer.chunking import chunk_speech
+    from jianggao.indexer.normalize import normalize, normalize_query
 
     if len(text) <= piece_chars:
         return [normalize_query(text)]
@@ -155,7 +155,7 @@ def pieces_of(text: str, piece_chars: int = PIECE_CHARS) -> list[str]:
 
 def embed_texts(encoder, texts: Sequence[str]) -> np.ndarray:
     """One unit vector per text: the normalised mean of its pieces' vectors (one encoder call for all)."""
-    from indexer.embedding import l2_normalize
+    from jianggao.indexer.embedding import l2_normalize
 
     pieces = [pieces_of(t) for t in texts]
     flat = [p for ps in pieces for p in ps]

@@ -2,7 +2,7 @@
 
 Every measurement runs in a fresh subprocess under its own parent, so each peak belongs to that run alone:
 
-* ``load``: ``indexer.loaders.load_corpus`` on the file (read, detect the encoding, decode), for a 50 MB
+* ``load``: ``jianggao.indexer.loaders.load_corpus`` on the file (read, detect the encoding, decode), for a 50 MB
   UTF-8 and a 50 MB GB18030 file; the extra peak over the interpreter's is what the file costs;
 * ``speeches``: ``jianggao speeches FILE --json`` (load, clean, split, link duplicates, chunk: everything but
   the model), for a small speech file (the baseline), the 100k-character line, a 1 MB single speech and the
@@ -38,7 +38,7 @@ KB = 1 if sys.platform == "darwin" else 1024  # unit of ru_maxrss
 LOAD = """
 import json, resource, sys
 from pathlib import Path
-from indexer.loaders import load_corpus
+from jianggao.indexer.loaders import load_corpus
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 docs, errors = load_corpus([Path(sys.argv[1])])
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -93,7 +93,7 @@ def random_speech(size: int) -> str:
     """About ``size`` bytes (UTF-8) of common Chinese characters in random order, ~120 to a sentence: one long
     speech in which every shingle is new."""
     sys.path.insert(0, str(ROOT))
-    from indexer.loaders import common_chars
+    from jianggao.indexer.loaders import common_chars
 
     han = sorted(c for c in common_chars() if "\u4e00" <= c <= "\u9fff")
     rng = random.Random(0)

@@ -39,10 +39,10 @@ def main() -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from indexer.build import build_index, embedding_text
-    from indexer.embedding import Encoder, cpu_has_native_bf16
-    from indexer.store import Store
-    from qa.retrieval import MODES, Retriever
+    from jianggao.indexer.build import build_index, embedding_text
+    from jianggao.indexer.embedding import Encoder, cpu_has_native_bf16
+    from jianggao.indexer.store import Store
+    from jianggao.qa.retrieval import MODES, Retriever
 
     out: dict = {"torch_threads": torch.get_num_threads()}
     encoder = Encoder()

@@ -11,7 +11,7 @@ from pathlib import Path
 def jianggao() -> list[str]:
     """The ``jianggao`` console script beside this interpreter, else the module it runs."""
     exe = Path(sys.executable).with_name("jianggao")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "ui.cli"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "jianggao.ui.cli"]
 
 
 def cli_env() -> dict[str, str]:

@@ -3,7 +3,7 @@
 unanswerable ones, for a sweep of confidence thresholds.
 
 Reads the gold set and the JSONL that ``jianggao ask --queries GOLD --json`` wrote (each line carries the
-``confidence`` that ``qa.answer.ANSWER_THRESHOLD`` is applied to), so no model run is needed:
+``confidence`` that ``jianggao.qa.answer.ANSWER_THRESHOLD`` is applied to), so no model run is needed:
 
     .venv/bin/jianggao ask --queries ../shared/eval/dev.jsonl --json > ask.jsonl
     .venv/bin/python scripts/calibrate_ask.py ../shared/eval/dev.jsonl ask.jsonl
@@ -42,7 +42,7 @@ def sweep(pos: list[float], neg: list[float], thresholds: list[float]) -> list[d
 
 
 def main(argv: list[str] | None = None) -> int:
-    from qa.answer import ANSWER_THRESHOLD
+    from jianggao.qa.answer import ANSWER_THRESHOLD
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("gold", type=Path)

@@ -163,7 +163,7 @@ def fingerprint(kind: str, out: dict[str, Any]) -> tuple:
 
 def pick_similar_texts(index_dir: Path, n: int) -> list[tuple[str, str]]:
     """Texts of indexed passages with no copies elsewhere, spread over speeches: each must find itself first."""
-    from indexer.store import Store
+    from jianggao.indexer.store import Store
 
     store = Store.load(index_dir)
     picked: list[tuple[str, str]] = []
@@ -306,7 +306,7 @@ def summary(results: list[Result], upload: UploadResult) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from indexer.config import DEFAULT_CORPUS, default_index_dir
+    from jianggao.indexer.config import DEFAULT_CORPUS, default_index_dir
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index-dir", type=Path, default=default_index_dir(),
@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.upload is not None and not args.upload.is_file():
         ap.error(f"--upload {args.upload}: no such file")
 
-    from ui.app import EXAMPLE_QUESTIONS, EXAMPLE_TOPICS
+    from jianggao.ui.app import EXAMPLE_QUESTIONS, EXAMPLE_TOPICS
 
     work = Path(tempfile.mkdtemp(prefix="jianggao-load-"))
     proc = None

@@ -6,8 +6,8 @@ import pytest
 
 @pytest.fixture(scope="session")
 def encoder():
-    """indexer.embedding.Encoder() with the real m3e-small model (512-d), shared by every test that asks."""
-    from indexer.embedding import Encoder
+    """jianggao.indexer.embedding.Encoder() with the real m3e-small model (512-d), shared by every test that asks."""
+    from jianggao.indexer.embedding import Encoder
 
     enc = Encoder()
     enc.dim  # load the model now, so that a missing model fails here with its install hint
@@ -18,7 +18,7 @@ def encoder():
 def corpus_index(tmp_path_factory, encoder):
     """An index of the default corpus (data/speeches), built once per test session with the real model (a few
     minutes on a 2-core CPU). Returns the index folder; tests only read it."""
-    from indexer.build import build_index
+    from jianggao.indexer.build import build_index
 
     index_dir = tmp_path_factory.mktemp("corpus-index")
     build_index(None, index_dir, encoder=encoder)

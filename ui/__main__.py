@@ -1,7 +1,7 @@
-"""``python -m ui [options]``: the same as ``jianggao serve [options]`` (start the web interface)."""
+"""``python -m jianggao.ui [options]``: the same as ``jianggao serve [options]`` (start the web interface)."""
 import sys
 
-from ui.cli import main
+from jianggao.ui.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(["serve", *sys.argv[1:]]))

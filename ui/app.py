@@ -1,7 +1,7 @@
 """The Gradio web front end: ``build_app(engine)`` returns the four-tab page (问答, 相似段落, 专题对比, 文库).
 
 Event handlers live in ``Handlers``: plain methods on plain values (strings, lists, dicts), so tests call them
-directly without a server. Rendering is in ``ui.render`` (pure, escaped). Every handler turns failures into a
+directly without a server. Rendering is in ``jianggao.ui.render`` (pure, escaped). Every handler turns failures into a
 readable Chinese message in the page (an error box plus a ``gr.Warning`` toast) and logs the details; the
 app never shows a stack trace and stays usable.
 
@@ -21,19 +21,19 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
 import gradio as gr
 
-from indexer.loaders import SUPPORTED_SUFFIXES
-from qa.engine import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_DIR, Engine, UploadError, safe_name
-from qa.retrieval import MAX_QUERY_CHARS, MODES, Filters, Hit, QueryError, validate_query
-from ui import render
-from ui.render import ComparedSpeech, PassageView
+from jianggao.indexer.loaders import SUPPORTED_SUFFIXES
+from jianggao.qa.engine import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_DIR, Engine, UploadError, safe_name
+from jianggao.qa.retrieval import MAX_QUERY_CHARS, MODES, Filters, Hit, QueryError, validate_query
+from jianggao.ui import render
+from jianggao.ui.render import ComparedSpeech, PassageView
 
 if TYPE_CHECKING:
-    from qa.answer import Answer
-    from qa.compare import Comparison
+    from jianggao.qa.answer import Answer
+    from jianggao.qa.compare import Comparison
 
 log = logging.getLogger(__name__)
 
-# Labels of the retrieval modes; the registry is qa.retrieval.MODES (a test checks they match).
+# Labels of the retrieval modes; the registry is jianggao.qa.retrieval.MODES (a test checks they match).
 MODE_LABELS: dict[str, str] = {"hybrid": "混合", "dense": "语义", "keyword": "关键词"}
 EXAMPLE_QUESTIONS = [
     "校车安全管理要落实哪些责任？",
@@ -370,7 +370,7 @@ class Handlers:
 
     @staticmethod
     def similar_max_chars() -> int:
-        from qa.similar import MAX_TEXT_CHARS
+        from jianggao.qa.similar import MAX_TEXT_CHARS
 
         return MAX_TEXT_CHARS
 
@@ -386,7 +386,7 @@ class Handlers:
             return render.notice_html(self.fail(e), "error"), ""
 
     def comparison_views(self, comparison: "Comparison") -> tuple[str, str]:
-        """(comparison HTML, chart HTML) for a qa.compare.Comparison."""
+        """(comparison HTML, chart HTML) for a jianggao.qa.compare.Comparison."""
         by_id = self.speeches_by_id()
         speeches = list(comparison.speeches)
         if not speeches:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from indexer.config import ENV_DEVICE
+from jianggao.indexer.config import ENV_DEVICE
 
 log = logging.getLogger("jianggao")
 
@@ -57,7 +57,7 @@ def find_speech(speeches, key: str):
 
 
 def cmd_speeches(args: argparse.Namespace) -> int:
-    from indexer.corpus import build_corpus
+    from jianggao.indexer.corpus import build_corpus
 
     corpus = build_corpus([Path(p) for p in args.paths] or None)
     for err in corpus.errors:
@@ -91,13 +91,13 @@ def cmd_speeches(args: argparse.Namespace) -> int:
 
 
 def index_dir_of(args: argparse.Namespace) -> Path:
-    from indexer.config import default_index_dir
+    from jianggao.indexer.config import default_index_dir
 
     return Path(args.index_dir) if args.index_dir else default_index_dir()
 
 
 def make_encoder(args: argparse.Namespace):
-    from indexer.embedding import Encoder
+    from jianggao.indexer.embedding import Encoder
 
     return Encoder(args.model, device=args.device)
 
@@ -111,8 +111,8 @@ def warn_about(report) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from indexer.build import IndexBusyError, build_index
-    from indexer.store import StoreError
+    from jianggao.indexer.build import IndexBusyError, build_index
+    from jianggao.indexer.store import StoreError
 
     index_dir = index_dir_of(args)
     try:
@@ -144,8 +144,8 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def open_retriever(args: argparse.Namespace):
     """The index of ``--index-dir`` with its encoder; one model load per process."""
-    from indexer.store import StoreError
-    from qa.retrieval import Retriever
+    from jianggao.indexer.store import StoreError
+    from jianggao.qa.retrieval import Retriever
 
     try:
         return Retriever.open(index_dir_of(args), model=args.model, device=args.device)
@@ -185,7 +185,7 @@ def queries_of(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def check_query(text: str) -> str:
-    from qa.retrieval import QueryError, validate_query
+    from jianggao.qa.retrieval import QueryError, validate_query
 
     try:
         return validate_query(text)
@@ -194,7 +194,7 @@ def check_query(text: str) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from qa.retrieval import Filters
+    from jianggao.qa.retrieval import Filters
 
     items = queries_of(args)
     for it in items:
@@ -218,9 +218,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the web interface; the index is built (or brought up to date) first, with progress on stderr."""
-    from indexer.build import IndexBusyError
-    from indexer.store import StoreError
-    from qa.engine import Engine
+    from jianggao.indexer.build import IndexBusyError
+    from jianggao.indexer.store import StoreError
+    from jianggao.qa.engine import Engine
 
     engine = Engine(index_dir_of(args), Path(args.library) if args.library else None, args.model, args.device)
     verb = "updating" if engine.has_index() else "no index yet: building"
@@ -232,21 +232,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     warn_about(report)
     print(f"index ready: {report.speeches} speeches, {report.chunks} chunks; starting the web interface …",
           file=sys.stderr, flush=True)
-    from ui.app import build_app
+    from jianggao.ui.app import build_app
 
     build_app(engine).launch(server_name=args.host, server_port=args.port, share=args.share)
     return 0
 
 
 def filters_of(args: argparse.Namespace):
-    from qa.retrieval import Filters
+    from jianggao.qa.retrieval import Filters
 
     return Filters.of(getattr(args, "speech", None), getattr(args, "source", None))
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from qa.answer import ask_batch
-    from qa.llm import make_client
+    from jianggao.qa.answer import ask_batch
+    from jianggao.qa.llm import make_client
 
     items = queries_of(args)
     for it in items:
@@ -281,8 +281,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
-    from qa.retrieval import QueryError, validate_query
-    from qa.similar import MAX_TEXT_CHARS, SimilarQuery, similar_batch
+    from jianggao.qa.retrieval import QueryError, validate_query
+    from jianggao.qa.similar import MAX_TEXT_CHARS, SimilarQuery, similar_batch
 
     if args.chunk:
         if args.query or args.queries:
@@ -322,7 +322,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from qa.compare import compare_batch
+    from jianggao.qa.compare import compare_batch
 
     items = queries_of(args)
     for it in items:
@@ -369,7 +369,7 @@ def add_query_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_retrieval_options(p: argparse.ArgumentParser) -> None:
-    from qa.retrieval import MODES
+    from jianggao.qa.retrieval import MODES
 
     p.add_argument("--mode", default="hybrid", choices=MODES, help="hybrid (default), dense or keyword")
     p.add_argument("--speech", action="append", metavar="ID", help="only these speeches (repeatable)")

@@ -6,7 +6,7 @@ value with ``innerHTML``, where an ``<img onerror=…>`` would run. Nothing here
 engine, so every function can be tested on plain values.
 
 Passage cards carry their actions as ``<button data-action=… data-speech=… data-start=… data-end=…
-data-chunk=…>``; the page's ``gr.HTML`` components forward clicks on them to Python (see ``ui.app``).
+data-chunk=…>``; the page's ``gr.HTML`` components forward clicks on them to Python (see ``jianggao.ui.app``).
 """
 from __future__ import annotations
 
@@ -155,7 +155,7 @@ def empty_html(message: str) -> str:
 # -- passages ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PassageView:
-    """What a passage card shows; built by ``ui.app`` from hits, citations or comparison passages."""
+    """What a passage card shows; built by ``jianggao.ui.app`` from hits, citations or comparison passages."""
 
     speech_id: str
     title: str
@@ -241,7 +241,7 @@ def md_escape(text: str) -> str:
 # -- comparison --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ComparedSpeech:
-    """One column of the comparison view, built by ``ui.app`` from the engine's comparison."""
+    """One column of the comparison view, built by ``jianggao.ui.app`` from the engine's comparison."""
 
     speech_id: str
     title: str

@@ -1,4 +1,4 @@
-"""Tests for indexer.chunking on real paragraphs from data/speeches/*.txt (copied literally below)."""
+"""Tests for jianggao.indexer.chunking on real paragraphs from data/speeches/*.txt (copied literally below)."""
 from __future__ import annotations
 
 import re
@@ -8,8 +8,8 @@ from pathlib import Path
 import opencc
 import pytest
 
-from indexer.chunking import Span, chunk_speech, outline_heading, split_sentences
-from indexer.types import Chunk
+from jianggao.indexer.chunking import Span, chunk_speech, outline_heading, split_sentences
+from jianggao.indexer.types import Chunk
 
 SPEECHES = Path(__file__).resolve().parents[2] / "data" / "speeches"
 MAX, MIN = 600, 150

@@ -1,4 +1,4 @@
-"""Tests for indexer.cleaning, on lines copied verbatim from the seed pages in data/speeches/."""
+"""Tests for jianggao.indexer.cleaning, on lines copied verbatim from the seed pages in data/speeches/."""
 from __future__ import annotations
 
 import re
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.cleaning import (
+from jianggao.indexer.cleaning import (
     BOILERPLATE_MARKERS,
     INTRO_STRONG,
     clean_text,

@@ -4,9 +4,9 @@ from collections import Counter
 
 import pytest
 
-from indexer.cleaning import BOILERPLATE_MARKERS
-from indexer.corpus import build_corpus
-from indexer.normalize import normalize, normalize_query
+from jianggao.indexer.cleaning import BOILERPLATE_MARKERS
+from jianggao.indexer.corpus import build_corpus
+from jianggao.indexer.normalize import normalize, normalize_query
 
 PINYIN = re.compile(r"[\u4e00-\u9fff][(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+[)）]")
 TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?>")

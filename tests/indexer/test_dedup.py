@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from indexer import dedup
-from indexer.dedup import (
+from jianggao.indexer import dedup
+from jianggao.indexer.dedup import (
     containment,
     find_duplicate_groups,
     fullness,

@@ -1,4 +1,4 @@
-"""Tests for indexer.embedding: model lookup, options, the real encoder's output, and the embedding cache."""
+"""Tests for jianggao.indexer.embedding: model lookup, options, the real encoder's output, and the embedding cache."""
 from __future__ import annotations
 
 import importlib.util
@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer import embedding
-from indexer.config import PROJECT_ROOT
-from indexer.embedding import (
+from jianggao.indexer import embedding
+from jianggao.indexer.config import PROJECT_ROOT
+from jianggao.indexer.embedding import (
     EmbeddingCache,
     Encoder,
     ModelNotFoundError,

@@ -1,4 +1,4 @@
-"""Tests for indexer.lexical: jieba tokenising with the domain dictionary, and the BM25 index."""
+"""Tests for jianggao.indexer.lexical: jieba tokenising with the domain dictionary, and the BM25 index."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from indexer.lexical import USERDICT, LexicalHit, LexicalIndex, stopwords, tokenize
+from jianggao.indexer.lexical import USERDICT, LexicalHit, LexicalIndex, stopwords, tokenize
 
 DOCS = [
     "坚决打赢脱贫攻坚战，确保贫困户实现两不愁三保障。",  # 0

@@ -1,4 +1,4 @@
-"""Tests for indexer.loaders: encoding detection, format extraction and corpus walking."""
+"""Tests for jianggao.indexer.loaders: encoding detection, format extraction and corpus walking."""
 from __future__ import annotations
 
 import codecs
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer import loaders
-from indexer.loaders import (
+from jianggao.indexer import loaders
+from jianggao.indexer.loaders import (
     SUPPORTED_SUFFIXES,
     LoaderError,
     decode_text,
@@ -18,7 +18,7 @@ from indexer.loaders import (
     load_corpus,
     load_file,
 )
-from indexer.types import LoadError, RawDocument
+from jianggao.indexer.types import LoadError, RawDocument
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "speeches"
 

@@ -1,4 +1,4 @@
-"""Tests for indexer.normalize: length-preserving matching form, on the seed pages in data/speeches/."""
+"""Tests for jianggao.indexer.normalize: length-preserving matching form, on the seed pages in data/speeches/."""
 from __future__ import annotations
 
 import subprocess
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import indexer.normalize as nz
-from indexer.cleaning import clean_text, strip_pinyin
-from indexer.normalize import normalize, normalize_query, to_simplified
+import jianggao.indexer.normalize as nz
+from jianggao.indexer.cleaning import clean_text, strip_pinyin
+from jianggao.indexer.normalize import normalize, normalize_query, to_simplified
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_FILES = sorted((ROOT / "data" / "speeches").glob("*.txt"))
@@ -100,7 +100,7 @@ def test_normalize_is_idempotent_on_the_corpus(pages):
 
 def test_converter_is_created_once_and_lazily():
     assert nz._converter() is nz._converter()
-    code = "import sys, indexer.normalize; print('opencc' in sys.modules)"
+    code = "import sys, jianggao.indexer.normalize; print('opencc' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

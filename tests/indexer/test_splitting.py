@@ -1,6 +1,6 @@
 """Splitting pages into speeches: boundary signals, titles and metadata, on real lines from the seeds."""
-from indexer.normalize import normalize
-from indexer.splitting import (
+from jianggao.indexer.normalize import normalize
+from jianggao.indexer.splitting import (
     derive_title,
     extract_meta,
     find_segments,
@@ -9,7 +9,7 @@ from indexer.splitting import (
     raw_lines,
     split_page,
 )
-from indexer.types import SpeechMeta
+from jianggao.indexer.types import SpeechMeta
 
 BODY = "近年来,广大学生在享受优质教育资源的同时,也出现了学生上学半径增大的现象。" * 12  # ~450 chars
 

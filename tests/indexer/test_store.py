@@ -1,4 +1,4 @@
-"""Tests for indexer.store: build, search, atomic save/load, and the errors an unusable index gives."""
+"""Tests for jianggao.indexer.store: build, search, atomic save/load, and the errors an unusable index gives."""
 from __future__ import annotations
 
 import json
@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer import store as store_mod
-from indexer.store import (
+from jianggao.indexer import store as store_mod
+from jianggao.indexer.store import (
     CURRENT,
     FORMAT_VERSION,
     VERSIONS,
@@ -24,7 +24,7 @@ from indexer.store import (
     Store,
     StoreError,
 )
-from indexer.types import Chunk, Speech, SpeechMeta
+from jianggao.indexer.types import Chunk, Speech, SpeechMeta
 
 DIM = 16
 PHRASES = ["脱贫攻坚", "校车安全", "疫情防控", "控辍保学", "师德师风", "防溺水", "值班值守", "乱收费"]
@@ -241,7 +241,7 @@ CHILD = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {tests_dir!r})
     import test_store as t
-    from indexer import store as store_mod
+    from jianggao.indexer import store as store_mod
 
     directory, signal_file, step = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     t.build(seed=0).save(directory)

@@ -1,4 +1,4 @@
-"""qa.answer: the pure pieces (scoring, excerpts, markers, answer types, confidence) on hand-made input, and the
+"""jianggao.qa.answer: the pure pieces (scoring, excerpts, markers, answer types, confidence) on hand-made input, and the
 whole pipeline on the real corpus index (excerpts really in the speech, markers <-> citations, refusals)."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from qa import answer as A
-from qa.answer import (
+from jianggao.qa import answer as A
+from jianggao.qa.answer import (
     Candidate,
     Expected,
     SentenceFeatures,
@@ -151,8 +151,8 @@ def test_answer_confidence_penalties():
 # -- the real corpus ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def retriever(corpus_index, encoder):
-    from indexer.store import Store
-    from qa.retrieval import Retriever
+    from jianggao.indexer.store import Store
+    from jianggao.qa.retrieval import Retriever
 
     return Retriever(Store.load(corpus_index), encoder)
 
@@ -171,7 +171,7 @@ def answers(retriever):
 
 
 def test_answers_cite_excerpts_that_are_really_in_the_speeches(retriever, answers):
-    from indexer.normalize import normalize
+    from jianggao.indexer.normalize import normalize
 
     for q, fact in QUESTIONS.items():
         a = answers[q]
@@ -219,7 +219,7 @@ def test_answer_json_has_the_fields_the_scorer_reads(answers):
 
 
 def test_filters_restrict_the_evidence(retriever):
-    from qa.retrieval import Filters
+    from jianggao.qa.retrieval import Filters
 
     other = next(s for s in retriever.store.speeches if "校车" in s.title)
     a = A.ask(retriever, "全国脊髓损伤者大约有多少人？", filters=Filters.of([other.id]))
@@ -228,7 +228,7 @@ def test_filters_restrict_the_evidence(retriever):
 
 
 def test_bad_input_is_a_clear_error(retriever):
-    from qa.retrieval import QueryError
+    from jianggao.qa.retrieval import QueryError
 
     with pytest.raises(QueryError, match="empty"):
         A.ask(retriever, "   ")
@@ -241,7 +241,7 @@ def test_bad_input_is_a_clear_error(retriever):
 
 
 def test_cli_ask_writes_one_json_line_per_question(corpus_index, tmp_path, capsys):
-    from ui.cli import main
+    from jianggao.ui.cli import main
 
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"id": "a", "query": "全球有多少人需要辅助器具？"}\n'

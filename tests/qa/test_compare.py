@@ -1,4 +1,4 @@
-"""qa.compare: aggregation, clustering and keyword mapping (pure, hand-made input), then comparisons on the
+"""jianggao.qa.compare: aggregation, clustering and keyword mapping (pure, hand-made input), then comparisons on the
 real corpus index: copies of a speech count once, passages are real excerpts, shared points span speeches."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from qa.compare import (
+from jianggao.qa.compare import (
     aggregate,
     close_to_others,
     cluster_points,
@@ -66,7 +66,7 @@ def test_representative_sentence_is_the_one_the_group_shares():
 
 def test_keywords_are_shown_in_the_original_script():
     text = "加強師德師風建設，師德師風是關鍵。"
-    from indexer.normalize import normalize
+    from jianggao.indexer.normalize import normalize
 
     assert keywords_in_script(text, normalize(text), ["师德", "师风", "不存在", "师德"]) == ["師德", "師風", "不存在"]
 
@@ -74,15 +74,15 @@ def test_keywords_are_shown_in_the_original_script():
 # -- the real corpus ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def retriever(corpus_index, encoder):
-    from indexer.store import Store
-    from qa.retrieval import Retriever
+    from jianggao.indexer.store import Store
+    from jianggao.qa.retrieval import Retriever
 
     return Retriever(Store.load(corpus_index), encoder)
 
 
 @pytest.fixture(scope="module")
 def comparisons(retriever):
-    from qa.compare import compare_batch
+    from jianggao.qa.compare import compare_batch
 
     return dict(zip(["疫情防控", "校车安全"], compare_batch(retriever, ["疫情防控", "校车安全"])))
 
@@ -132,14 +132,14 @@ def test_shared_points_span_speeches_and_distinctive_passages_belong_to_one(comp
 
 
 def test_compare_is_compare_batch_of_one(retriever, comparisons):
-    from qa.compare import compare
+    from jianggao.qa.compare import compare
 
     assert compare(retriever, "校车安全").to_json() == comparisons["校车安全"].to_json()
 
 
 def test_options_are_checked(retriever):
-    from qa.compare import compare
-    from qa.retrieval import QueryError
+    from jianggao.qa.compare import compare
+    from jianggao.qa.retrieval import QueryError
 
     with pytest.raises(ValueError, match="max_speeches"):
         compare(retriever, "校车", max_speeches=0)
@@ -152,7 +152,7 @@ def test_options_are_checked(retriever):
 
 
 def test_cli_compare_json(corpus_index, capsys):
-    from ui.cli import main
+    from jianggao.ui.cli import main
 
     assert main(["compare", "校车安全", "--json", "--index-dir", str(corpus_index), "--max-speeches", "3"]) == 0
     row = json.loads(capsys.readouterr().out)

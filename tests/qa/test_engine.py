@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 
-from qa.engine import Engine
+from jianggao.qa.engine import Engine
 
 
 def test_a_pinned_thread_keeps_its_index_version_while_others_see_the_new_one(tmp_path):

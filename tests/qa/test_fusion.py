@@ -1,6 +1,6 @@
 import pytest
 
-from qa.fusion import K, rrf
+from jianggao.qa.fusion import K, rrf
 
 
 def test_rrf_rewards_agreement_between_lists():

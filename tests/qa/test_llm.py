@@ -1,4 +1,4 @@
-"""qa.llm against small local servers speaking the chat-completions protocol (127.0.0.1, ephemeral ports):
+"""jianggao.qa.llm against small local servers speaking the chat-completions protocol (127.0.0.1, ephemeral ports):
 a good one, one that returns garbage, one that fails, one that hangs, and none at all. Every failure must
 fall back to the extractive answer with a warning, never raise."""
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.llm import (
+from jianggao.qa.llm import (
     ENV_KEY,
     ENV_MODEL,
     ENV_URL,
@@ -179,7 +179,7 @@ SPEECH_B = """在残疾人工作座谈会上的讲话
 
 @pytest.fixture(scope="module")
 def small_index(tmp_path_factory, encoder) -> Path:
-    from indexer.build import build_index
+    from jianggao.indexer.build import build_index
 
     root = tmp_path_factory.mktemp("llm-index")
     lib = root / "lib"
@@ -192,8 +192,8 @@ def small_index(tmp_path_factory, encoder) -> Path:
 
 @pytest.fixture(scope="module")
 def small_retriever(small_index, encoder):
-    from indexer.store import Store
-    from qa.retrieval import Retriever
+    from jianggao.indexer.store import Store
+    from jianggao.qa.retrieval import Retriever
 
     return Retriever(Store.load(small_index), encoder)
 
@@ -203,7 +203,7 @@ QUESTION = "全市投入了多少辆校车？"
 
 @pytest.fixture(scope="module")
 def extractive(small_retriever):
-    from qa.answer import ask
+    from jianggao.qa.answer import ask
 
     a = ask(small_retriever, QUESTION)
     assert a.answerable and not a.generated and "127辆" in a.answer
@@ -211,7 +211,7 @@ def extractive(small_retriever):
 
 
 def test_generative_answer_cites_only_real_passages(small_retriever):
-    from qa.answer import ask
+    from jianggao.qa.answer import ask
 
     def reply(payload):
         assert "投入车辆127辆" in payload["messages"][1]["content"]  # the model sees the retrieved passages
@@ -228,7 +228,7 @@ def test_generative_answer_cites_only_real_passages(small_retriever):
 
 
 def test_generative_markers_are_renumbered_in_order_of_use(small_retriever):
-    from qa.answer import ask
+    from jianggao.qa.answer import ask
 
     with Server(lambda p: (200, completion("甲[2]。乙[1]。"), 0)) as srv:
         a = ask(small_retriever, QUESTION, k=2, llm=ChatClient(LLMConfig(srv.url, timeout=5)))
@@ -244,7 +244,7 @@ def test_generative_markers_are_renumbered_in_order_of_use(small_retriever):
     lambda p: (200, completion("没有任何引用的回答。"), 0),
 ], ids=["garbage", "http-error", "hangs", "no-citation"])
 def test_failures_fall_back_to_the_extractive_answer_with_a_warning(small_retriever, extractive, reply):
-    from qa.answer import ask
+    from jianggao.qa.answer import ask
 
     with Server(reply) as srv:
         a = ask(small_retriever, QUESTION, llm=ChatClient(LLMConfig(srv.url, timeout=0.5)))
@@ -254,7 +254,7 @@ def test_failures_fall_back_to_the_extractive_answer_with_a_warning(small_retrie
 
 
 def test_absent_endpoint_falls_back_with_a_warning(small_retriever, extractive):
-    from qa.answer import ask
+    from jianggao.qa.answer import ask
 
     a = ask(small_retriever, QUESTION, llm=ChatClient(LLMConfig(closed_port_url(), timeout=2)))
     assert not a.generated and a.answer == extractive.answer
@@ -262,7 +262,7 @@ def test_absent_endpoint_falls_back_with_a_warning(small_retriever, extractive):
 
 
 def test_refused_questions_do_not_call_the_model(small_retriever):
-    from qa.answer import ask
+    from jianggao.qa.answer import ask
 
     with Server(lambda p: (200, completion("编造的回答[1]"), 0)) as srv:
         a = ask(small_retriever, "火星基地的氧气储备是多少吨？", llm=ChatClient(LLMConfig(srv.url, timeout=5)))
@@ -271,7 +271,7 @@ def test_refused_questions_do_not_call_the_model(small_retriever):
 
 
 def test_cli_ask_with_an_llm_url(small_index, capsys):
-    from ui.cli import main
+    from jianggao.ui.cli import main
 
     with Server(lambda p: (200, completion("投入车辆127辆[1]。"), 0)) as srv:
         code = main(["ask", QUESTION, "--json", "--index-dir", str(small_index), "--llm-url", srv.url,

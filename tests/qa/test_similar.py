@@ -1,4 +1,4 @@
-"""qa.similar: score fusion and paste splitting (pure), then similar passages on the real corpus index: a
+"""jianggao.qa.similar: score fusion and paste splitting (pure), then similar passages on the real corpus index: a
 passage never finds itself or its overlap neighbours, copies in several speeches come back as one result."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from qa.similar import PIECE_CHARS, SimilarQuery, fuse_scores, pieces_of
+from jianggao.qa.similar import PIECE_CHARS, SimilarQuery, fuse_scores, pieces_of
 
 
 def test_fuse_scores_keeps_how_far_ahead_a_candidate_is():
@@ -35,7 +35,7 @@ def test_pieces_of_a_long_paste():
     pieces = pieces_of(long_text)
     assert len(pieces) >= len(long_text) // PIECE_CHARS
     assert all(len(p) <= PIECE_CHARS for p in pieces)
-    from indexer.normalize import normalize
+    from jianggao.indexer.normalize import normalize
 
     assert "".join(pieces).replace(" ", "") == normalize(long_text)  # each sentence in exactly one piece
 
@@ -50,8 +50,8 @@ def test_similar_query_needs_exactly_one_of_text_and_chunk():
 # -- the real corpus ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def retriever(corpus_index, encoder):
-    from indexer.store import Store
-    from qa.retrieval import Retriever
+    from jianggao.indexer.store import Store
+    from jianggao.qa.retrieval import Retriever
 
     return Retriever(Store.load(corpus_index), encoder)
 
@@ -61,7 +61,7 @@ def overlaps(a, b) -> bool:
 
 
 def test_an_indexed_passage_never_finds_itself_its_neighbours_or_its_copies(retriever):
-    from qa.similar import similar
+    from jianggao.qa.similar import similar
 
     store = retriever.store
     i = next(i for i, d in enumerate(store.chunk_duplicates) if d)  # a passage with a copy in another speech
@@ -78,7 +78,7 @@ def test_an_indexed_passage_never_finds_itself_its_neighbours_or_its_copies(retr
 
 
 def test_a_pasted_passage_finds_its_source_with_its_copies_grouped(retriever):
-    from qa.similar import similar
+    from jianggao.qa.similar import similar
 
     store = retriever.store
     i = next(i for i, d in enumerate(store.chunk_duplicates) if d and len(store.chunks[i].text) > 150)
@@ -93,7 +93,7 @@ def test_a_pasted_passage_finds_its_source_with_its_copies_grouped(retriever):
 
 
 def test_a_reworded_passage_finds_its_source(retriever):
-    from qa.similar import similar
+    from jianggao.qa.similar import similar
 
     source = next(c for c in retriever.store.chunks if "脊髓损伤者有100多万人" in c.text)
     rewording = ("根据不完全的统计，我国脊髓受伤的人超过一百万，他们不光身体瘫痪，还离不开尿布；"
@@ -104,7 +104,7 @@ def test_a_reworded_passage_finds_its_source(retriever):
 
 
 def test_similar_is_similar_batch_of_one_and_batches_mix_kinds(retriever):
-    from qa.similar import similar, similar_batch
+    from jianggao.qa.similar import similar, similar_batch
 
     c = retriever.store.chunks[5]
     text = retriever.store.chunks[40].text
@@ -116,8 +116,8 @@ def test_similar_is_similar_batch_of_one_and_batches_mix_kinds(retriever):
 
 
 def test_bad_input_is_a_clear_error(retriever):
-    from qa.retrieval import QueryError
-    from qa.similar import similar
+    from jianggao.qa.retrieval import QueryError
+    from jianggao.qa.similar import similar
 
     with pytest.raises(KeyError, match="no passage with id"):
         similar(retriever, chunk_id="sp-nope:0")
@@ -128,7 +128,7 @@ def test_bad_input_is_a_clear_error(retriever):
 
 
 def test_cli_similar_json_and_chunk(corpus_index, retriever, tmp_path, capsys):
-    from ui.cli import main
+    from jianggao.ui.cli import main
 
     q = tmp_path / "q.jsonl"
     q.write_text(json.dumps({"id": "s1", "query": "校车司机必须有三年以上驾龄并持有相应驾驶证。"}, ensure_ascii=False) + "\n",

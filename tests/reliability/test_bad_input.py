@@ -181,7 +181,7 @@ def find_error(errors, library: Path, name: str):
 
 
 def test_each_bad_file_gets_its_own_message_and_the_good_files_still_load(library: Path) -> None:
-    from indexer.corpus import build_corpus
+    from jianggao.indexer.corpus import build_corpus
 
     corpus = build_corpus([library])
     for case in BAD_FILES:
@@ -194,7 +194,7 @@ def test_each_bad_file_gets_its_own_message_and_the_good_files_still_load(librar
 
 def test_a_folder_of_only_bad_files_is_reported_not_a_crash(tmp_path: Path, library: Path) -> None:
     """Regression: with no speech at all, duplicate detection raised datasketch's "entries is empty"."""
-    from indexer.corpus import build_corpus
+    from jianggao.indexer.corpus import build_corpus
 
     only_bad = tmp_path / "only-bad"
     only_bad.mkdir()
@@ -242,7 +242,7 @@ def test_cli_index_warns_once_per_bad_file_and_indexes_the_good_ones(indexed, li
 
 @pytest.fixture(scope="module")
 def engine(indexed, library: Path, encoder):
-    from qa.engine import Engine
+    from jianggao.qa.engine import Engine
 
     proc, index_dir = indexed
     assert proc.returncode == 0, proc.stderr
@@ -270,8 +270,8 @@ def test_good_files_beside_bad_ones_are_searchable(engine) -> None:
 
 @pytest.mark.slow
 def test_scripts_and_event_handlers_never_reach_the_text_or_the_page(engine) -> None:
-    from ui import render
-    from ui.render import PassageView
+    from jianggao.ui import render
+    from jianggao.ui.render import PassageView
 
     speech = next(s for s in engine.speeches() if s.source == MARKUP_NAME)
     for needle in ("alert(", "onerror", "onclick", "onload", "javascript:", "document.write", "脚本写入", "color:red"):
@@ -294,7 +294,7 @@ def test_a_100k_character_line_is_kept_split_and_chunked(tmp_path: Path) -> None
     Regression: a breadcrumb (``位置:首页>``) or a page-title count (``(精选5篇)``) anywhere in the line made the
     cleaner drop it as chrome and the splitter take it for a header line, so the file silently lost all text.
     """
-    from indexer.corpus import build_corpus
+    from jianggao.indexer.corpus import build_corpus
 
     raw = "".join(text_of(p) for p in sorted(SEED.glob("*.txt")))
     line = one_line(raw, 100_000)
@@ -314,9 +314,9 @@ def test_a_100k_character_line_is_kept_split_and_chunked(tmp_path: Path) -> None
 
 def test_a_file_that_loads_but_holds_no_speech_is_reported_not_silent(tmp_path: Path, encoder) -> None:
     """Regression: a file too short to be a speech once cleaned was indexed as nothing, without a word."""
-    from indexer.build import build_index
-    from indexer.splitting import MIN_SPEECH_CHARS
-    from indexer.store import StoreError
+    from jianggao.indexer.build import build_index
+    from jianggao.indexer.splitting import MIN_SPEECH_CHARS
+    from jianggao.indexer.store import StoreError
 
     lib = tmp_path / "library"
     lib.mkdir()
@@ -343,7 +343,7 @@ def test_a_file_that_loads_but_holds_no_speech_is_reported_not_silent(tmp_path: 
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Uploads (qa.engine.add_files / safe_name)
+# Uploads (jianggao.qa.engine.add_files / safe_name)
 # ---------------------------------------------------------------------------------------------------------
 
 
@@ -358,14 +358,14 @@ def test_a_file_that_loads_but_holds_no_speech_is_reported_not_silent(tmp_path: 
     ],
 )
 def test_safe_name_keeps_only_a_bare_file_name(name: str, expected: str) -> None:
-    from qa.engine import safe_name
+    from jianggao.qa.engine import safe_name
 
     assert safe_name(name) == expected
 
 
 @pytest.mark.parametrize("name", ["..", "../", "", "   ", "/", "\\..\\"])
 def test_unusable_upload_names_are_refused_with_a_message(name: str, tmp_path: Path) -> None:
-    from qa.engine import Engine, UploadError
+    from jianggao.qa.engine import Engine, UploadError
 
     engine = Engine(index_dir=tmp_path / "index", library_dir=tmp_path / "library")
     with pytest.raises(UploadError, match="is not a usable file name"):
@@ -374,7 +374,7 @@ def test_unusable_upload_names_are_refused_with_a_message(name: str, tmp_path: P
 
 
 def test_oversize_and_unsupported_uploads_are_refused_before_anything_is_written(tmp_path: Path) -> None:
-    from qa.engine import MAX_UPLOAD_BYTES, Engine, UploadError
+    from jianggao.qa.engine import MAX_UPLOAD_BYTES, Engine, UploadError
 
     big = tmp_path / "big.txt"
     with open(big, "wb") as f:
@@ -393,7 +393,7 @@ def test_oversize_and_unsupported_uploads_are_refused_before_anything_is_written
 def test_uploads_with_hostile_names_stay_in_the_library_and_bad_content_is_reported(
     indexed, library: Path, encoder, tmp_path: Path
 ) -> None:
-    from qa.engine import UPLOAD_DIR, Engine
+    from jianggao.qa.engine import UPLOAD_DIR, Engine
 
     _, index_dir = indexed
     root = tmp_path / "root"
@@ -458,7 +458,7 @@ def check_result(function: str, result) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_python_api_refuses_unsearchable_queries_with_a_query_error(engine, function: str) -> None:
-    from qa.retrieval import QueryError
+    from jianggao.qa.retrieval import QueryError
 
     for kind, (query, phrase) in REFUSED.items():
         if kind == "long" and function == "similar":
@@ -537,7 +537,7 @@ def test_a_50_mb_text_file_loads_with_the_bytes_and_at_most_two_decoded_copies(t
 
 
 def test_a_file_over_the_size_limit_is_refused_with_a_message_without_reading_it(tmp_path: Path) -> None:
-    from indexer.loaders import DEFAULT_MAX_BYTES, load_corpus
+    from jianggao.indexer.loaders import DEFAULT_MAX_BYTES, load_corpus
 
     folder = tmp_path / "huge"
     folder.mkdir()
@@ -578,8 +578,8 @@ DEDUP_AND_MEASURE = """
 import gc, json, resource, sys
 from pathlib import Path
 import datasketch.lshensemble  # the imports are not what is measured
-from indexer.dedup import find_duplicate_groups
-from indexer.normalize import normalize
+from jianggao.indexer.dedup import find_duplicate_groups
+from jianggao.indexer.normalize import normalize
 text = normalize(Path(sys.argv[1]).read_text(encoding="utf-8"))
 texts = [text, text[: len(text) * 3 // 4]]  # the speech and a truncated copy of it
 gc.collect()

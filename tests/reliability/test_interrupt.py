@@ -2,7 +2,7 @@
 
 Each case starts from a good index of two speech files (tests/ui/data), adds a third file and runs
 ``jianggao index`` as a real subprocess. The build pauses at a named stage through the test hook of
-``indexer.store.pause_for_test`` ($JIANGGAO_TEST_PAUSE_AT), so the kill (SIGKILL) lands at a known point:
+``jianggao.indexer.store.pause_for_test`` ($JIANGGAO_TEST_PAUSE_AT), so the kill (SIGKILL) lands at a known point:
 
 - embedding: the new texts are about to be embedded (model loaded, nothing written yet);
 - embedded: the embedding cache holds the new vectors, no index version written;
@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from indexer.store import ENV_TEST_PAUSE, ENV_TEST_RESUME, VERSIONS, Store
+from jianggao.indexer.store import ENV_TEST_PAUSE, ENV_TEST_RESUME, VERSIONS, Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from benchutil import jianggao  # noqa: E402
@@ -93,7 +93,7 @@ class Builds:
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory, encoder) -> Builds:
-    from indexer.build import build_index
+    from jianggao.indexer.build import build_index
 
     root = tmp_path_factory.mktemp("interrupt")
     old_lib, library = root / "library-before", root / "library"

@@ -87,7 +87,7 @@ def ask_all_at_once(engine, questions: list[str], users: int) -> list:
 def test_users_asking_at_once_share_the_sentence_vectors_also_after_an_upload(tmp_path, encoder):
     """Concurrent asks embed each sentence once (not once per user), and an upload, which swaps in a new
     index, keeps the vectors of unchanged sentences: otherwise every ask after it is cold (seconds) again."""
-    from qa.engine import Engine
+    from jianggao.qa.engine import Engine
 
     sys.path.insert(0, str(ROOT / "scripts"))
     from load_test import UPLOAD_TEXT

@@ -9,10 +9,10 @@ import gradio as gr
 import pytest
 from uihelpers import DOCX_PARAGRAPHS, DOCX_PHRASE, DOCX_TITLE, PAYLOAD, inject_markup, write_docx
 
-from qa.engine import MAX_UPLOAD_FILES, UPLOAD_DIR, UploadError, safe_name
-from qa.retrieval import MODES
-from ui import render
-from ui.app import (
+from jianggao.qa.engine import MAX_UPLOAD_FILES, UPLOAD_DIR, UploadError, safe_name
+from jianggao.qa.retrieval import MODES
+from jianggao.ui import render
+from jianggao.ui.app import (
     EXAMPLE_QUESTIONS,
     INTERNAL_ERROR,
     MODE_LABELS,
@@ -269,9 +269,9 @@ def test_upload_refuses_bad_sets_with_chinese_reasons_and_writes_nothing(fresh_e
 
 
 def test_upload_size_limit_is_checked_before_copying(tmp_path, monkeypatch):
-    import ui.app
+    import jianggao.ui.app
 
-    monkeypatch.setattr(ui.app, "MAX_UPLOAD_BYTES", 10)
+    monkeypatch.setattr(jianggao.ui.app, "MAX_UPLOAD_BYTES", 10)
     big = tmp_path / "big.txt"
     big.write_text("讲话" * 10, encoding="utf-8")
     assert any("超过了" in p for p in upload_problems([("big.txt", big)]))
@@ -373,7 +373,7 @@ def test_paragraphs_mark_a_span_across_lines_once_anchored():
 
 
 def test_term_spans_use_normalised_text_to_mark_any_script():
-    from indexer.normalize import normalize
+    from jianggao.indexer.normalize import normalize
 
     text = "加強疫情防控工作"
     spans = render.term_spans(normalize(text), ["防控", "加强"])

@@ -31,7 +31,7 @@ TIMEOUT_MS = 90_000  # a 2-core machine answering with a CPU model
 
 @pytest.fixture(scope="module")
 def served(ui_base, encoder, tmp_path_factory):
-    from ui.app import build_app
+    from jianggao.ui.app import build_app
 
     engine = copy_engine(ui_base, tmp_path_factory.mktemp("browser") / "ui", encoder)
     demo = build_app(engine)

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from ui import cli
+from jianggao.ui import cli
 
 pytestmark = pytest.mark.slow
 
@@ -18,13 +18,13 @@ def test_serve_defaults_are_local_and_private():
 
 
 def test_serve_builds_the_missing_index_then_launches(ui_base, encoder, tmp_path, monkeypatch, capsys):
-    import indexer.embedding
-    import ui.app
+    import jianggao.indexer.embedding
+    import jianggao.ui.app
 
     library, index = tmp_path / "library", tmp_path / "index"
     shutil.copytree(ui_base / "library", library)
     shutil.copytree(ui_base / "index" / "embcache", index / "embcache")  # vectors cached, no index yet
-    monkeypatch.setattr(indexer.embedding, "Encoder", lambda *a, **k: encoder)
+    monkeypatch.setattr(jianggao.indexer.embedding, "Encoder", lambda *a, **k: encoder)
     launched = {}
 
     class FakeApp:
@@ -35,7 +35,7 @@ def test_serve_builds_the_missing_index_then_launches(ui_base, encoder, tmp_path
         launched["speeches"] = len(engine.speeches())
         return FakeApp()
 
-    monkeypatch.setattr(ui.app, "build_app", fake_build_app)
+    monkeypatch.setattr(jianggao.ui.app, "build_app", fake_build_app)
     code = cli.main(["serve", "--library", str(library), "--index-dir", str(index), "--port", "7999"])
     assert code == 0
     err = capsys.readouterr().err
@@ -45,9 +45,9 @@ def test_serve_builds_the_missing_index_then_launches(ui_base, encoder, tmp_path
 
 
 def test_serve_reports_an_unusable_index_as_a_user_error(ui_base, encoder, tmp_path, monkeypatch, capsys):
-    import indexer.embedding
+    import jianggao.indexer.embedding
 
-    monkeypatch.setattr(indexer.embedding, "Encoder", lambda *a, **k: encoder)
+    monkeypatch.setattr(jianggao.indexer.embedding, "Encoder", lambda *a, **k: encoder)
     index = tmp_path / "index"
     index.mkdir()
     (index / "CURRENT").write_text("no-such-version\n")

@@ -11,7 +11,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def make_engine(root: Path, encoder):
-    from qa.engine import Engine
+    from jianggao.qa.engine import Engine
 
     engine = Engine(index_dir=root / "index", library_dir=root / "library")
     engine._encoder = encoder  # the session's model: never loaded twice
