@@ -130,7 +130,8 @@ def build_index(
     """Bring ``index_dir`` up to date with the files under ``paths`` (default: the bundled corpus)."""
     from jianggao.indexer.chunking import chunk_speech
     from jianggao.indexer.embedding import EmbeddingCache, Encoder, encode_with_cache
-    from jianggao.indexer.store import Store, StoreError, pause_for_test
+    from jianggao.indexer.checkpoints import checkpoint
+    from jianggao.indexer.store import Store, StoreError
 
     t0 = time.perf_counter()
     paths = [Path(p) for p in paths] if paths else [DEFAULT_CORPUS]
@@ -195,10 +196,10 @@ def build_index(
 
         cache = EmbeddingCache(index_dir / CACHE_DIR, encoder.name, encoder.dim)
         texts = [embedding_text(by_id[c.speech_id], c) for c in chunks]
-        pause_for_test("embedding")
+        checkpoint("embedding")
         vectors, n_new = encode_with_cache(encoder, texts, cache, show_progress=progress)
         cache.save()
-        pause_for_test("embedded")
+        checkpoint("embedded")
         report.embedded, report.cached = n_new, len(texts) - n_new
 
         store = Store.build(

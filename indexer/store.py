@@ -20,18 +20,16 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import shutil
-import tempfile
-import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Callable, Literal, NamedTuple, Sequence, get_args
+from typing import Any, Literal, NamedTuple, Sequence, get_args
 
 import numpy as np
 
+from jianggao.indexer import fileio
+from jianggao.indexer.checkpoints import checkpoint
 from jianggao.indexer.lexical import LexicalIndex
 from jianggao.indexer.options import check_option
 from jianggao.indexer.types import Chunk, Speech
@@ -64,15 +62,6 @@ LEXICAL = "lexical"
 
 REBUILD_HINT = "re-index with `jianggao index --rebuild`"
 NORM_TOLERANCE = 1e-3
-
-# Test hook, off unless set: ``JIANGGAO_TEST_PAUSE_AT=<stage>`` makes a build log "test pause at stage <stage>"
-# and wait there (until the file named by ``JIANGGAO_TEST_RESUME_FILE`` exists, at most 10 minutes), so that
-# tests/reliability can kill ``jianggao index`` at a known point. Stages: embedding, embedded (jianggao.indexer.build),
-# writing, written, switched (Store.save).
-ENV_TEST_PAUSE = "JIANGGAO_TEST_PAUSE_AT"
-ENV_TEST_RESUME = "JIANGGAO_TEST_RESUME_FILE"
-TEST_PAUSE_LIMIT_S = 600.0
-
 
 class StoreError(Exception):
     """The index is missing, unreadable, or cannot be built from what was given."""
@@ -118,80 +107,13 @@ class Manifest:
             raise StoreError(f"manifest is incomplete or malformed ({type(e).__name__}: {e}); {REBUILD_HINT}") from e
 
 
-# -- small file helpers --------------------------------------------------------------------------------------
-def _fsync_path(path: Path) -> None:
-    """Flush a file or a directory entry to disk (directories: best effort, not every OS allows it)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, write: Callable[[IO[bytes]], Any]) -> None:
-    """Write ``path`` via a temp file in the same folder, fsync, then ``os.replace``: readers see the old
-    content or the new, never a part."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_path(path.parent)
-
-
-def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def _point_to(directory: Path, version: str) -> None:
-    """Make ``version`` the live one: the single atomic step of a save."""
-    atomic_write(directory / CURRENT, lambda f: f.write((version + "\n").encode("utf-8")))
-
-
 def _current_version(directory: Path) -> str | None:
     try:
-        name = (directory / CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
+        return fileio.read_pointer(directory / CURRENT)
+    except ValueError as e:
+        raise StoreError(f"{e}; {REBUILD_HINT}") from e
     except OSError as e:
         raise StoreError(f"cannot read {directory / CURRENT} ({e})") from e
-    if not name or "/" in name or "\\" in name or name in (".", ".."):
-        raise StoreError(f"{directory / CURRENT} does not name a version ({name!r}); {REBUILD_HINT}")
-    return name
-
-
-def pause_for_test(stage: str) -> None:
-    """The test hook described at ``ENV_TEST_PAUSE``; returns at once unless that names ``stage``."""
-    if os.environ.get(ENV_TEST_PAUSE) != stage:
-        return
-    resume = os.environ.get(ENV_TEST_RESUME)
-    log.warning("test pause at stage %s (pid %d)", stage, os.getpid())
-    deadline = time.monotonic() + TEST_PAUSE_LIMIT_S
-    while time.monotonic() < deadline and not (resume and os.path.exists(resume)):
-        time.sleep(0.05)
-
-
-def _new_version_name() -> str:
-    # Sortable by time; the uuid part keeps two saves in the same second apart.
-    return f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
 
 
 # -- dense index ---------------------------------------------------------------------------------------------
@@ -256,6 +178,7 @@ class Store:
         self._chunks_by_speech: dict[str, list[int]] = {}
         for i, c in enumerate(chunks):
             self._chunks_by_speech.setdefault(c.speech_id, []).append(i)
+        self._chunk_position: dict[str, int] | None = None
 
     def __repr__(self) -> str:
         m = self.manifest
@@ -337,6 +260,15 @@ class Store:
     def chunk_indices_of(self, speech_id: str) -> list[int]:
         return list(self._chunks_by_speech.get(speech_id, []))
 
+    @property
+    def chunk_position(self) -> dict[str, int]:
+        """Chunk id -> its position in ``chunks`` (the ``doc`` of search hits). Built on first use; the store
+        never changes, so the map stays true. Read-only by contract: callers must not modify it."""
+        pos = self._chunk_position
+        if pos is None:  # two threads may both build it: same content, last assignment wins
+            pos = self._chunk_position = {c.id: i for i, c in enumerate(self.chunks)}
+        return pos
+
     def check_model(self, model: str, dim: int | None = None) -> None:
         """Raise IndexMismatchError unless the index was built with ``model`` (and vectors of size ``dim``)."""
         from jianggao.indexer.embedding import same_model
@@ -400,13 +332,13 @@ class Store:
         except StoreError as e:  # a damaged pointer is replaced by this save
             log.warning("%s", e)
             previous = None
-        name = _new_version_name()
+        name = fileio.new_version_name()
         folder = versions / name
         folder.mkdir()
         try:
-            _write_jsonl(folder / SPEECHES, [s.to_json() for s in self.speeches])
-            _write_jsonl(folder / CHUNKS, [c.to_json() for c in self.chunks])
-            pause_for_test("writing")  # a half-written version folder
+            fileio.write_jsonl(folder / SPEECHES, (s.to_json() for s in self.speeches))
+            fileio.write_jsonl(folder / CHUNKS, (c.to_json() for c in self.chunks))
+            checkpoint("writing")  # a half-written version folder
             (folder / DUPLICATES).write_text(json.dumps(self.chunk_duplicates), encoding="utf-8")
             np.save(folder / VECTORS, self.vectors, allow_pickle=False)
             faiss.write_index(self.index, str(folder / DENSE))
@@ -414,16 +346,14 @@ class Store:
             # The manifest goes last: a version folder without one was never finished.
             (folder / MANIFEST).write_text(json.dumps(self.manifest.to_json(), ensure_ascii=False, indent=1),
                                            encoding="utf-8")
-            for path in sorted(folder.rglob("*"), reverse=True):  # files before their folders
-                _fsync_path(path)
-            _fsync_path(folder)
-            _fsync_path(versions)
-            pause_for_test("written")  # complete, but not live yet
+            fileio.fsync_tree(folder)
+            fileio.fsync_path(versions)
+            checkpoint("written")  # complete, but not live yet
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        _point_to(directory, name)
-        pause_for_test("switched")  # live, older versions not pruned yet
+        fileio.write_pointer(directory / CURRENT, name)
+        checkpoint("switched")  # live, older versions not pruned yet
         log.info("saved index version %s (%d chunks) in %s", name, len(self.chunks), directory)
         self._prune(versions, keep={name, previous})
         return folder
@@ -464,8 +394,8 @@ class Store:
             )
         manifest = Manifest.from_json(raw)
         try:
-            speeches = [Speech.from_json(d) for d in _read_jsonl(folder / SPEECHES)]
-            chunks = [Chunk.from_json(d) for d in _read_jsonl(folder / CHUNKS)]
+            speeches = [Speech.from_json(d) for d in fileio.read_jsonl(folder / SPEECHES)]
+            chunks = [Chunk.from_json(d) for d in fileio.read_jsonl(folder / CHUNKS)]
             duplicates = json.loads((folder / DUPLICATES).read_text(encoding="utf-8"))
             vectors = np.load(folder / VECTORS, allow_pickle=False)
             index = faiss.read_index(str(folder / DENSE))

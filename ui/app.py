@@ -175,7 +175,6 @@ class Handlers:
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._chunk_cache: tuple[Any, dict[str, Any]] | None = None  # (store, chunk id -> chunk)
 
     # -- lookups ---------------------------------------------------------------------------------------------
     def speech(self, speech_id: str):
@@ -190,10 +189,8 @@ class Handlers:
     def chunk(self, chunk_id: str):
         """The indexed passage with this id in the current index version, or None."""
         store = self.engine.store
-        cache = self._chunk_cache
-        if cache is None or cache[0] is not store:  # a new index version since the last lookup
-            cache = self._chunk_cache = (store, {c.id: c for c in store.chunks})
-        return cache[1].get(chunk_id)
+        i = store.chunk_position.get(chunk_id)
+        return None if i is None else store.chunks[i]
 
     def fail(self, error: Exception) -> str:
         """The Chinese message for a failure; unexpected ones are logged with their traceback."""

@@ -1,8 +1,9 @@
 """Interrupted and concurrent ``jianggao index`` runs: the index is never lost or corrupted.
 
 Each case starts from a good index of two speech files (tests/ui/data), adds a third file and runs
-``jianggao index`` as a real subprocess. The build pauses at a named stage through the test hook of
-``jianggao.indexer.store.pause_for_test`` ($JIANGGAO_TEST_PAUSE_AT), so the kill (SIGKILL) lands at a known point:
+``jianggao index`` as a real subprocess. The build pauses at a named checkpoint (jianggao.indexer.checkpoints;
+the command runs through tests/reliability/paused_cli.py, which listens for it), so the kill (SIGKILL) lands at
+a known point:
 
 - embedding: the new texts are about to be embedded (model loaded, nothing written yet);
 - embedded: the embedding cache holds the new vectors, no index version written;
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from jianggao.indexer.store import ENV_TEST_PAUSE, ENV_TEST_RESUME, VERSIONS, Store
+from jianggao.indexer.store import VERSIONS, Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from benchutil import jianggao  # noqa: E402
@@ -112,31 +113,28 @@ def builds(tmp_path_factory, encoder) -> Builds:
 
 
 # -- running `jianggao index` -----------------------------------------------------------------------------------
-def index_command(index_dir: Path, library: Path, wait: float | None = None) -> list[str]:
-    cmd = [*jianggao(), "index", str(library), "--index-dir", str(index_dir), "--json"]
+PAUSED_CLI = Path(__file__).with_name("paused_cli.py")
+
+
+def index_command(index_dir: Path, library: Path, wait: float | None = None, pause: str | None = None,
+                  resume: Path | None = None) -> list[str]:
+    """``jianggao index``; with ``pause``, through paused_cli.py, which stops at that checkpoint."""
+    cmd = [sys.executable, str(PAUSED_CLI), pause, str(resume or "-")] if pause else [*jianggao()]
+    cmd += ["index", str(library), "--index-dir", str(index_dir), "--json"]
     return cmd + (["--wait", str(wait)] if wait is not None else [])
-
-
-def child_env(pause: str | None = None, resume: Path | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in (ENV_TEST_PAUSE, ENV_TEST_RESUME)}
-    if pause:
-        env[ENV_TEST_PAUSE] = pause
-    if resume:
-        env[ENV_TEST_RESUME] = str(resume)
-    return env
 
 
 def start_index(index_dir: Path, library: Path, log: Path, pause: str | None = None, resume: Path | None = None,
                 wait: float | None = None) -> subprocess.Popen:
     """``jianggao index`` in the background; stdout and stderr go to ``log``."""
     with open(log, "wb") as out:
-        return subprocess.Popen(index_command(index_dir, library, wait), stdout=out, stderr=subprocess.STDOUT,
-                                env=child_env(pause, resume))
+        return subprocess.Popen(index_command(index_dir, library, wait, pause, resume), stdout=out,
+                                stderr=subprocess.STDOUT)
 
 
 def run_index(index_dir: Path, library: Path, wait: float | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(index_command(index_dir, library, wait), capture_output=True, text=True,
-                          env=child_env(), timeout=START_TIMEOUT_S)
+                          timeout=START_TIMEOUT_S)
 
 
 def report_of(stdout: str) -> dict[str, Any]:
