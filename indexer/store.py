@@ -152,26 +152,93 @@ def build_faiss_index(vectors: np.ndarray, index_type: str) -> Any:
     return index
 
 
+class Parts(NamedTuple):
+    """What every store holds, checked to fit together (``check_parts``)."""
+
+    speeches: list[Speech]
+    chunks: list[Chunk]
+    vectors: np.ndarray  # float32 (n_chunks, dim), unit rows
+    manifest: Manifest
+    chunk_duplicates: list[list[int]]
+
+
+def check_parts(
+    speeches: Sequence[Speech],
+    chunks: Sequence[Chunk],
+    vectors: np.ndarray,
+    lexical_texts: Sequence[str],
+    model: str,
+    files: dict[str, str],
+    index_type: IndexType = "auto",
+    chunk_duplicates: Sequence[Sequence[int]] | None = None,
+) -> Parts:
+    """The parts of an index checked against each other (StoreError says what does not fit), with the manifest
+    that describes them. Shared by every store implementation."""
+    check_option("index type", index_type, INDEX_TYPES)
+    speeches, chunks = list(speeches), list(chunks)
+    if not speeches or not chunks:
+        raise StoreError(
+            f"nothing to index: {len(speeches)} speeches and {len(chunks)} chunks; "
+            "check that the corpus folder holds speech files with text (.txt, .docx, .pdf, .html)"
+        )
+    vectors = np.asarray(vectors)
+    if vectors.ndim != 2 or vectors.shape[0] != len(chunks):
+        raise StoreError(f"expected one vector per chunk ({len(chunks)}), got an array of shape {vectors.shape}")
+    if len(lexical_texts) != len(chunks):
+        raise StoreError(f"expected one keyword text per chunk ({len(chunks)}), got {len(lexical_texts)}")
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if not np.isfinite(vectors).all():
+        raise StoreError("some vectors hold NaN or infinity; the embedding model failed on some text")
+    norms = np.linalg.norm(vectors, axis=1)
+    if np.abs(norms - 1).max() > NORM_TOLERANCE:
+        raise StoreError(
+            f"vectors must be L2-normalised (norms range {norms.min():.4f}..{norms.max():.4f}); "
+            "use jianggao.indexer.embedding.Encoder, which normalises"
+        )
+    ids = [s.id for s in speeches]
+    if len(set(ids)) != len(ids):
+        raise StoreError("speech ids are not unique")
+    known = set(ids)
+    orphans = sorted({c.speech_id for c in chunks} - known)
+    if orphans:
+        raise StoreError(f"chunks refer to unknown speeches: {', '.join(orphans[:5])}")
+    dups = [list(map(int, d)) for d in chunk_duplicates] if chunk_duplicates is not None else None
+    if dups is not None and len(dups) != len(chunks):
+        raise StoreError(f"expected duplicate lists for {len(chunks)} chunks, got {len(dups)}")
+    resolved = choose_index_type(len(chunks), index_type)
+    if resolved == "ivf" and len(chunks) < 39:
+        raise StoreError(f"an ivf index needs at least 39 chunks to train, got {len(chunks)}; use 'flat'")
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        model=model,
+        dim=int(vectors.shape[1]),
+        index_type=resolved,
+        n_speeches=len(speeches),
+        n_chunks=len(chunks),
+        files=dict(files),
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    return Parts(speeches, chunks, vectors, manifest, dups if dups is not None else [[] for _ in chunks])
+
+
 # -- the store -----------------------------------------------------------------------------------------------
-class Store:
-    """Everything a search needs, loaded in memory. Read-only after construction; safe for concurrent reads."""
+class LoadedIndex:
+    """The speeches, chunks, vectors and duplicate links of one index version, in memory, with the lookups the
+    qa layer uses. Shared by every store implementation (jianggao.indexer.store_api); read-only after
+    construction, so safe for concurrent reads."""
 
     def __init__(
         self,
         speeches: list[Speech],
         chunks: list[Chunk],
         vectors: np.ndarray,
-        lexical: LexicalIndex,
         manifest: Manifest,
-        index: Any = None,
         chunk_duplicates: list[list[int]] | None = None,
     ) -> None:
         self.speeches = speeches
         self.chunks = chunks
         self.vectors = vectors
-        self.lexical = lexical
         self.manifest = manifest
-        self.index = index if index is not None else build_faiss_index(vectors, manifest.index_type)
         # For each chunk, the chunks of other speeches holding the same passage (see jianggao.indexer.build).
         self.chunk_duplicates = chunk_duplicates if chunk_duplicates is not None else [[] for _ in chunks]
         self._speech_by_id = {s.id: s for s in speeches}
@@ -179,72 +246,6 @@ class Store:
         for i, c in enumerate(chunks):
             self._chunks_by_speech.setdefault(c.speech_id, []).append(i)
         self._chunk_position: dict[str, int] | None = None
-
-    def __repr__(self) -> str:
-        m = self.manifest
-        return f"Store({m.n_speeches} speeches, {m.n_chunks} chunks, {m.index_type}, model={m.model!r})"
-
-    # -- building ------------------------------------------------------------------------------------------
-    @classmethod
-    def build(
-        cls,
-        speeches: Sequence[Speech],
-        chunks: Sequence[Chunk],
-        vectors: np.ndarray,
-        lexical_texts: Sequence[str],
-        model: str,
-        files: dict[str, str],
-        index_type: IndexType = "auto",
-        chunk_duplicates: Sequence[Sequence[int]] | None = None,
-    ) -> "Store":
-        """Check the parts fit together and build both search indexes. ``vectors[i]`` embeds ``chunks[i]``
-        and ``lexical_texts[i]`` is what keyword search sees of it."""
-        check_option("index type", index_type, INDEX_TYPES)
-        speeches, chunks = list(speeches), list(chunks)
-        if not speeches or not chunks:
-            raise StoreError(
-                f"nothing to index: {len(speeches)} speeches and {len(chunks)} chunks; "
-                "check that the corpus folder holds speech files with text (.txt, .docx, .pdf, .html)"
-            )
-        vectors = np.asarray(vectors)
-        if vectors.ndim != 2 or vectors.shape[0] != len(chunks):
-            raise StoreError(f"expected one vector per chunk ({len(chunks)}), got an array of shape {vectors.shape}")
-        if len(lexical_texts) != len(chunks):
-            raise StoreError(f"expected one keyword text per chunk ({len(chunks)}), got {len(lexical_texts)}")
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if not np.isfinite(vectors).all():
-            raise StoreError("some vectors hold NaN or infinity; the embedding model failed on some text")
-        norms = np.linalg.norm(vectors, axis=1)
-        if np.abs(norms - 1).max() > NORM_TOLERANCE:
-            raise StoreError(
-                f"vectors must be L2-normalised (norms range {norms.min():.4f}..{norms.max():.4f}); "
-                "use jianggao.indexer.embedding.Encoder, which normalises"
-            )
-        ids = [s.id for s in speeches]
-        if len(set(ids)) != len(ids):
-            raise StoreError("speech ids are not unique")
-        known = set(ids)
-        orphans = sorted({c.speech_id for c in chunks} - known)
-        if orphans:
-            raise StoreError(f"chunks refer to unknown speeches: {', '.join(orphans[:5])}")
-        dups = [list(map(int, d)) for d in chunk_duplicates] if chunk_duplicates is not None else None
-        if dups is not None and len(dups) != len(chunks):
-            raise StoreError(f"expected duplicate lists for {len(chunks)} chunks, got {len(dups)}")
-        resolved = choose_index_type(len(chunks), index_type)
-        if resolved == "ivf" and len(chunks) < 39:
-            raise StoreError(f"an ivf index needs at least 39 chunks to train, got {len(chunks)}; use 'flat'")
-        manifest = Manifest(
-            format_version=FORMAT_VERSION,
-            model=model,
-            dim=int(vectors.shape[1]),
-            index_type=resolved,
-            n_speeches=len(speeches),
-            n_chunks=len(chunks),
-            files=dict(files),
-            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        )
-        lexical = LexicalIndex.build(list(lexical_texts))
-        return cls(speeches, chunks, vectors, lexical, manifest, chunk_duplicates=dups)
 
     # -- lookups -------------------------------------------------------------------------------------------
     def speech_by_id(self, speech_id: str) -> Speech:
@@ -282,20 +283,74 @@ class Store:
         if dim is not None and dim != m.dim:
             raise IndexMismatchError(f"the index holds {m.dim}-d vectors but the model gives {dim}-d; {REBUILD_HINT}")
 
-    # -- search --------------------------------------------------------------------------------------------
-    def dense_search_batch(self, query_vectors: np.ndarray, k: int) -> list[list[DenseHit]]:
-        """The ``k`` chunks nearest each query vector by cosine, best first (``k`` is clamped to the corpus)."""
+    def check_query_vectors(self, query_vectors: np.ndarray, k: int) -> np.ndarray:
+        """The query vectors as a contiguous float32 matrix; ValueError for a wrong shape or k < 1."""
         q = np.asarray(query_vectors, dtype=np.float32)
         if q.ndim != 2 or q.shape[1] != self.manifest.dim:
             raise ValueError(f"query vectors must have shape (n, {self.manifest.dim}), got {q.shape}")
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
+        return np.ascontiguousarray(q)
+
+    def exact_search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Exact top-k by inner product from the vectors in memory: (scores, positions), best first."""
+        sims = q @ self.vectors.T
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        top_scores = np.take_along_axis(sims, top, axis=1)
+        order = np.argsort(-top_scores, axis=1, kind="stable")
+        return np.take_along_axis(top_scores, order, axis=1), np.take_along_axis(top, order, axis=1)
+
+
+class Store(LoadedIndex):
+    """The default store: FAISS for dense search and bm25s for keywords, in versioned folders on disk."""
+
+    def __init__(
+        self,
+        speeches: list[Speech],
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        lexical: LexicalIndex,
+        manifest: Manifest,
+        index: Any = None,
+        chunk_duplicates: list[list[int]] | None = None,
+    ) -> None:
+        super().__init__(speeches, chunks, vectors, manifest, chunk_duplicates)
+        self.lexical = lexical
+        self.index = index if index is not None else build_faiss_index(vectors, manifest.index_type)
+
+    def __repr__(self) -> str:
+        m = self.manifest
+        return f"Store({m.n_speeches} speeches, {m.n_chunks} chunks, {m.index_type}, model={m.model!r})"
+
+    # -- building ------------------------------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        speeches: Sequence[Speech],
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        lexical_texts: Sequence[str],
+        model: str,
+        files: dict[str, str],
+        index_type: IndexType = "auto",
+        chunk_duplicates: Sequence[Sequence[int]] | None = None,
+    ) -> "Store":
+        """Check the parts fit together and build both search indexes. ``vectors[i]`` embeds ``chunks[i]``
+        and ``lexical_texts[i]`` is what keyword search sees of it."""
+        parts = check_parts(speeches, chunks, vectors, lexical_texts, model, files, index_type, chunk_duplicates)
+        lexical = LexicalIndex.build(list(lexical_texts))
+        return cls(parts.speeches, parts.chunks, parts.vectors, lexical, parts.manifest,
+                   chunk_duplicates=parts.chunk_duplicates)
+
+    # -- search --------------------------------------------------------------------------------------------
+    def dense_search_batch(self, query_vectors: np.ndarray, k: int) -> list[list[DenseHit]]:
+        """The ``k`` chunks nearest each query vector by cosine, best first (``k`` is clamped to the corpus)."""
+        q = self.check_query_vectors(query_vectors, k)
         if len(q) == 0:
             return []
-        q = np.ascontiguousarray(q)
         k = min(k, len(self.chunks))
         if self.manifest.index_type != "flat" and k > APPROX_MAX_K:
-            scores, docs = self._exact_search(q, k)
+            scores, docs = self.exact_search(q, k)
         else:
             scores, docs = self.index.search(q, k, params=self._search_params(k))
         return [
@@ -310,13 +365,6 @@ class Store:
         if self.manifest.index_type == "hnsw":
             return faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
         return None
-
-    def _exact_search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        sims = q @ self.vectors.T
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        top_scores = np.take_along_axis(sims, top, axis=1)
-        order = np.argsort(-top_scores, axis=1, kind="stable")
-        return np.take_along_axis(top_scores, order, axis=1), np.take_along_axis(top, order, axis=1)
 
     # -- persistence ---------------------------------------------------------------------------------------
     def save(self, directory: Path) -> Path:
