@@ -126,16 +126,21 @@ def build_index(
     lock_wait: float = 30.0,
     progress: bool = False,
     index_type: str = "auto",
+    store: str | None = None,
 ) -> BuildReport:
-    """Bring ``index_dir`` up to date with the files under ``paths`` (default: the bundled corpus)."""
+    """Bring ``index_dir`` up to date with the files under ``paths`` (default: the bundled corpus). ``store``:
+    where the index lives (jianggao.indexer.store_api.parse_store; default faiss files in ``index_dir``, which
+    always holds the lock and the embedding cache)."""
     from jianggao.indexer.chunking import chunk_speech
     from jianggao.indexer.embedding import EmbeddingCache, Encoder, encode_with_cache
     from jianggao.indexer.checkpoints import checkpoint
-    from jianggao.indexer.store import Store, StoreError
+    from jianggao.indexer.store import StoreError
+    from jianggao.indexer.store_api import open_backend
 
     t0 = time.perf_counter()
     paths = [Path(p) for p in paths] if paths else [DEFAULT_CORPUS]
     report = BuildReport(index_dir=str(index_dir), rebuilt=rebuild)
+    backend = open_backend(store, index_dir)
     lock = _lock(index_dir, lock_wait)
     try:
         encoder = encoder or Encoder()
@@ -146,9 +151,9 @@ def build_index(
         previous = None
         if not rebuild:
             try:
-                previous = Store.load(index_dir, expect_model=encoder.name)
+                previous = backend.load(expect_model=encoder.name)
             except StoreError as e:
-                if (index_dir / "CURRENT").exists():
+                if backend.exists():
                     raise  # an index is there but unusable (other model/format): say so, do not overwrite silently
                 log.info("no previous index in %s (%s): building from scratch", index_dir, e)
         old_files = previous.manifest.files if previous else {}
@@ -202,7 +207,7 @@ def build_index(
         checkpoint("embedded")
         report.embedded, report.cached = n_new, len(texts) - n_new
 
-        store = Store.build(
+        built = backend.build(
             speeches,
             chunks,
             vectors,
@@ -212,7 +217,7 @@ def build_index(
             index_type=index_type,
             chunk_duplicates=chunk_duplicates(speeches, chunks),
         )
-        store.save(index_dir)
+        backend.save(built)
         report.speeches, report.chunks = len(speeches), len(chunks)
         report.seconds = time.perf_counter() - t0
         log.info("indexed %d speeches, %d chunks (%d embedded) in %.1fs", len(speeches), len(chunks), n_new,

@@ -108,6 +108,10 @@ class MilvusBackend:
             from pymilvus import MilvusClient
             from pymilvus.exceptions import MilvusException
 
+            if self.lite:
+                # Milvus Lite's in-process gRPC server lacks a few RPCs that pymilvus tries first and then does
+                # without (AllocTimestamp when creating an index); grpc logs each as an error with a traceback.
+                logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
             kwargs: dict[str, Any] = {"uri": self.uri}
             if self.token:
                 kwargs["token"] = self.token
@@ -182,6 +186,9 @@ class MilvusBackend:
         if name is None:
             raise StoreError(f"no index in {self.describe()}: run `jianggao index --store {self.describe()}` first")
         try:
+            # Loaded state does not survive a restart of Milvus Lite; on a server this is a no-op when loaded.
+            self.client.load_collection(name)
+            self.client.load_collection(f"{name}_docs")
             raw = self._read_docs(name, "manifest").get("manifest")
             if raw is None:
                 raise StoreError(f"the live version {name} in {self.describe()} has no manifest; {REBUILD_HINT}")

@@ -46,8 +46,13 @@ class Engine:
         library_dir: Path | None = None,
         model: str | None = None,
         device: str = "auto",
+        store: str | None = None,
     ):
+        from jianggao.indexer.store_api import open_backend
+
         self.index_dir = Path(index_dir) if index_dir else default_index_dir()
+        self.store_spec = store  # where the index lives (jianggao.indexer.store_api); None: faiss or $JIANGGAO_STORE
+        self.backend = open_backend(store, self.index_dir)
         self.library_dir = Path(library_dir) if library_dir else DEFAULT_CORPUS
         self.model = model
         self.device = device
@@ -66,7 +71,7 @@ class Engine:
         return self._encoder
 
     def has_index(self) -> bool:
-        return (self.index_dir / "CURRENT").exists()
+        return self.backend.exists()
 
     def ensure_index(self, progress: bool = False):
         """Build the index if there is none (or update it if the library changed); returns the build report."""
@@ -77,16 +82,16 @@ class Engine:
     def _build(self, progress: bool = False):
         from jianggao.indexer.build import build_index
 
-        report = build_index([self.library_dir], self.index_dir, encoder=self.encoder, progress=progress)
+        report = build_index([self.library_dir], self.index_dir, encoder=self.encoder, progress=progress,
+                             store=self.store_spec)
         if not report.nothing_to_do or self._retriever is None:
             self._reload()
         return report
 
     def _reload(self) -> None:
-        from jianggao.indexer.store import Store
         from jianggao.qa.answer import carry_over_cache
 
-        store = Store.load(self.index_dir, expect_model=self.encoder.name)
+        store = self.backend.load(expect_model=self.encoder.name)
         if self._retriever is not None:  # keep the answers' sentence vectors: otherwise all asks are cold again
             carry_over_cache(self._retriever.store, store)
         self._retriever = Retriever(store, self.encoder)  # one reference swap: readers see old or new

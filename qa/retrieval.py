@@ -136,11 +136,12 @@ class Retriever:
         self._by_speech = {s.id: s for s in store.speeches}
 
     @classmethod
-    def open(cls, index_dir: Path, model: str | None = None, device: str = "auto") -> "Retriever":
+    def open(cls, index_dir: Path, model: str | None = None, device: str = "auto",
+             store_spec: str | None = None) -> "Retriever":
         from jianggao.indexer.embedding import Encoder
-        from jianggao.indexer.store import Store
+        from jianggao.indexer.store_api import open_backend
 
-        store = Store.load(index_dir)
+        store = open_backend(store_spec, index_dir).load()
         encoder = Encoder(model or store.manifest.model, device=device)
         if model is not None:
             store.check_model(encoder.name)

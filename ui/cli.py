@@ -90,6 +90,17 @@ def cmd_speeches(args: argparse.Namespace) -> int:
     return 0
 
 
+def store_of(args: argparse.Namespace) -> str | None:
+    """The checked ``--store`` value (None: $JIANGGAO_STORE or faiss)."""
+    from jianggao.indexer.store_api import parse_store
+
+    try:
+        parse_store(args.store)
+    except ValueError as e:
+        raise CliError(str(e)) from None
+    return args.store
+
+
 def index_dir_of(args: argparse.Namespace) -> Path:
     from jianggao.indexer.config import default_index_dir
 
@@ -123,6 +134,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             rebuild=args.rebuild,
             lock_wait=args.wait,
             progress=not args.json and sys.stderr.isatty(),
+            store=store_of(args),
         )
     except IndexBusyError as e:
         raise CliError(str(e)) from None
@@ -148,7 +160,7 @@ def open_retriever(args: argparse.Namespace):
     from jianggao.qa.retrieval import Retriever
 
     try:
-        return Retriever.open(index_dir_of(args), model=args.model, device=args.device)
+        return Retriever.open(index_dir_of(args), model=args.model, device=args.device, store_spec=store_of(args))
     except StoreError as e:
         raise CliError(str(e)) from None
 
@@ -222,7 +234,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from jianggao.indexer.store import StoreError
     from jianggao.qa.engine import Engine
 
-    engine = Engine(index_dir_of(args), Path(args.library) if args.library else None, args.model, args.device)
+    try:
+        engine = Engine(index_dir_of(args), Path(args.library) if args.library else None, args.model, args.device,
+                        store=store_of(args))
+    except StoreError as e:
+        raise CliError(str(e)) from None
     verb = "updating" if engine.has_index() else "no index yet: building"
     print(f"{verb} {engine.index_dir} from {engine.library_dir} …", file=sys.stderr, flush=True)
     try:
@@ -356,7 +372,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def add_engine_options(p: argparse.ArgumentParser) -> None:
+    from jianggao.indexer.store_api import STORE_HELP
+
     p.add_argument("--index-dir", help="index folder (default: $JIANGGAO_INDEX_DIR or data/index)")
+    p.add_argument("--store", metavar="faiss|milvus:PATH.db|milvus://HOST:PORT", help=STORE_HELP)
     p.add_argument("--model", help="sentence-transformers model folder or name (default: m3e-small, or $JIANGGAO_MODEL)")
     p.add_argument("--device", default=os.environ.get(ENV_DEVICE, "auto"), choices=["auto", "cpu", "cuda", "mps"],
                    help="where the model runs (default: $JIANGGAO_DEVICE or auto: a GPU when present)")
