@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -109,6 +110,9 @@ class MilvusBackend:
             from pymilvus.exceptions import MilvusException
 
             if self.lite:
+                # gRPC's C core prints keepalive chatter for the in-process connection to stderr; keep the CLI's
+                # stderr for our messages (an explicit $GRPC_VERBOSITY wins).
+                os.environ.setdefault("GRPC_VERBOSITY", "NONE")
                 # Milvus Lite's in-process gRPC server lacks a few RPCs that pymilvus tries first and then does
                 # without (AllocTimestamp when creating an index); grpc logs each as an error with a traceback.
                 logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
