@@ -95,3 +95,20 @@ def test_no_index_and_interrupted_save(backend, monkeypatch):
         both(backend, seed=1)
     assert backend.load().speeches[0].id == "sp-0-0"  # the alias still names the first version
     assert len(backend._versions()) == 1  # the unfinished version was dropped
+
+
+def test_cli_refuses_a_malformed_store_in_one_line(capsys):
+    from jianggao.ui.cli import main
+
+    assert main(["search", "校车", "--store", "milvus:library.txt"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: --store 'milvus:library.txt'") and "Traceback" not in err and ".db" in err
+
+
+def test_an_unreachable_server_is_a_store_error_with_the_next_step(tmp_path, monkeypatch):
+    from jianggao.indexer.store_api import open_backend
+
+    monkeypatch.setenv("JIANGGAO_MILVUS_TOKEN", "")
+    backend = open_backend("milvus://127.0.0.1:9", tmp_path)  # port 9 (discard): nothing listens
+    with pytest.raises(StoreError, match="check that the server is running"):
+        backend.load()
