@@ -45,6 +45,7 @@ from jianggao.indexer.store import (
     HNSW_EF_SEARCH,
     HNSW_M,
     REBUILD_HINT,
+    TIE_MARGIN,
     DenseHit,
     IndexMismatchError,
     LoadedIndex,
@@ -64,7 +65,6 @@ INSERT_BATCH = 1000
 PIECE_CHARS = 16_000  # a Chinese character is 3 bytes in UTF-8: 48 kB < the 65,535-byte VARCHAR cap
 MAX_TERMS_BYTES = 65_000
 ID_CHARS = 512
-TIE_MARGIN = 16
 _NON_WORD = re.compile(r"\W")
 
 
@@ -420,8 +420,8 @@ class MilvusStore(LoadedIndex):
         k = min(k, len(self.chunks))
         if k > min(APPROX_MAX_K, MAX_TOPK) and self.manifest.index_type != "flat" or k > MAX_TOPK:
             # Deep lists (a filtered search asks for every chunk) are computed exactly, as the FAISS store does.
-            scores, docs = self.exact_search(q, k)
-            return [[DenseHit(int(d), float(s)) for d, s in zip(rd, rs)] for rd, rs in zip(docs, scores)]
+            _, docs = self.exact_search(q, min(k + TIE_MARGIN, len(self.chunks)))
+            return self.rescored(q, docs, k)
         params: dict[str, Any] = {"metric_type": "IP", "params": {}}
         if self.manifest.index_type == "hnsw":
             params["params"] = {"ef": max(HNSW_EF_SEARCH, k)}
@@ -430,9 +430,4 @@ class MilvusStore(LoadedIndex):
         limit = min(k + TIE_MARGIN, len(self.chunks), MAX_TOPK)
         res = self.client.search(self.live_name(), data=q.tolist(), anns_field="vec", limit=limit,
                                  output_fields=["pos"], search_params=params)
-        out = []
-        for hits in res:
-            rows = [(int(h["entity"].get("pos", h.get("id"))), float(h["distance"])) for h in hits]
-            rows.sort(key=lambda r: (-r[1], r[0]))
-            out.append([DenseHit(d, s) for d, s in rows[:k]])
-        return out
+        return self.rescored(q, [[int(h["entity"].get("pos", h.get("id"))) for h in hits] for hits in res], k)

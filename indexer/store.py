@@ -49,6 +49,9 @@ HNSW_EF_SEARCH = 128
 # Approximate indexes are asked for at most this many neighbours; deeper lists (e.g. a search restricted
 # to a few speeches asks for every chunk) are computed exactly from the vectors instead.
 APPROX_MAX_K = 1024
+# Dense searches fetch this many neighbours beyond k and re-sort (LoadedIndex.rescored): ties at the cut
+# then fall to the lower position in every store.
+TIE_MARGIN = 16
 
 CURRENT = "CURRENT"
 VERSIONS = "versions"
@@ -292,6 +295,22 @@ class LoadedIndex:
             raise ValueError(f"k must be at least 1, got {k}")
         return np.ascontiguousarray(q)
 
+    def rescored(self, q: np.ndarray, candidates: Sequence[Sequence[int]], k: int) -> list[list[DenseHit]]:
+        """The best ``k`` of each query's candidate positions, scored here as float32 dot products with the
+        vectors in memory and ordered by (-score, position). Every store ends its dense search with this, so
+        equal vectors (copies of a speech) tie in position order and stores that compute the similarity in
+        different ways (FAISS's BLAS, Milvus) still give bit-identical scores and one order."""
+        out = []
+        for row, cand in zip(q, candidates):
+            docs = np.fromiter((d for d in cand if d >= 0), dtype=np.int64)
+            if len(docs) == 0:
+                out.append([])
+                continue
+            scores = self.vectors[docs] @ row
+            order = np.lexsort((docs, -scores))[:k]
+            out.append([DenseHit(int(docs[i]), float(scores[i])) for i in order])
+        return out
+
     def exact_search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Exact top-k by inner product from the vectors in memory: (scores, positions), best first."""
         sims = q @ self.vectors.T
@@ -349,14 +368,12 @@ class Store(LoadedIndex):
         if len(q) == 0:
             return []
         k = min(k, len(self.chunks))
+        depth = min(k + TIE_MARGIN, len(self.chunks))  # a little deeper, so that ties at the cut sort by position
         if self.manifest.index_type != "flat" and k > APPROX_MAX_K:
-            scores, docs = self.exact_search(q, k)
+            _, docs = self.exact_search(q, depth)
         else:
-            scores, docs = self.index.search(q, k, params=self._search_params(k))
-        return [
-            [DenseHit(int(d), float(s)) for d, s in zip(row_d, row_s) if d >= 0]
-            for row_d, row_s in zip(docs, scores)
-        ]
+            _, docs = self.index.search(q, depth, params=self._search_params(depth))
+        return self.rescored(q, docs, k)
 
     def _search_params(self, k: int) -> Any:
         import faiss

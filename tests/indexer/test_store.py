@@ -307,3 +307,10 @@ def test_checkpoints_reach_listeners_only_while_registered(tmp_path):
     assert len(seen) == 3
     with pytest.raises(ValueError, match="unknown checkpoint"):
         checkpoint("nowhere")
+
+
+def test_equal_vectors_tie_in_position_order():
+    speeches, chunks, vectors, texts = make_parts()
+    vectors[7] = vectors[2] = vectors[9]  # three copies of one passage
+    store = Store.build(speeches, chunks, vectors, texts, model="m", files={})
+    assert [h.doc for h in store.dense_search_batch(vectors[9:10], 3)[0]] == [2, 7, 9]
