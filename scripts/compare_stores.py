@@ -4,11 +4,12 @@ encoder (the vectors are computed once and shared through the embedding cache), 
 the same Retriever in each mode, and prints how often the top-5 passages agree and both stores' hit@5/MRR@10
 (scored by $JIANGGAO_SHARED/eval/score.py). Writes bench-results/stores.json.
 
-    .venv/bin/python scripts/compare_stores.py [--sets seeds,provinces] [--out bench-results/stores.json]
+    .venv/bin/python scripts/compare_stores.py [--sets seeds,provinces] [--out bench-results/stores.json] [--work DIR]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -51,7 +52,8 @@ def run_set(name: str, corpus: Path, gold_path: Path, encoder, work: Path, score
     results: dict[str, dict[str, list]] = {}
     for store_name, spec in specs.items():
         t0 = time.perf_counter()
-        report = build_index([corpus], index_dir, encoder=encoder, store=spec)
+        # --rebuild: each store writes its index anew (timed), with vectors from the shared embedding cache
+        report = build_index([corpus], index_dir, encoder=encoder, store=spec, rebuild=True)
         out[f"{store_name}_index_s"] = round(time.perf_counter() - t0, 1)
         out["chunks"] = report.chunks
         backend = open_backend(spec, index_dir)
@@ -80,18 +82,21 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sets", default="seeds,provinces")
     ap.add_argument("--out", default=str(ROOT / "bench-results" / "stores.json"))
+    ap.add_argument("--work", help="keep the indexes (and their embedding caches, reused by the next run) here "
+                                   "instead of a temporary folder")
     args = ap.parse_args(argv)
     from jianggao.indexer.embedding import Encoder
 
     encoder = Encoder()
     score_mod = scorer()
     report = {"model": encoder.name, "sets": {}}
-    with tempfile.TemporaryDirectory(prefix="compare-stores-") as tmp:
+    work = contextlib.nullcontext(args.work) if args.work else tempfile.TemporaryDirectory(prefix="compare-stores-")
+    with work as tmp:
         for name in args.sets.split(","):
             corpus, gold = SETS[name]
             r = report["sets"][name] = run_set(name, corpus, gold, encoder, Path(tmp), score_mod)
             print(f"== {name}: {r['queries']} queries, {r['chunks']} chunks "
-                  f"(index: faiss {r['faiss_index_s']}s, milvus lite {r['milvus_index_s']}s)")
+                  f"(index: faiss {r['faiss_index_s']}s, milvus lite {r['milvus_index_s']}s, embeddings cached after the first)")
             for mode, row in r["modes"].items():
                 print(f"  {mode:8s} same top-5 {row['same_top5']}/{r['queries']} ({row['same_top5_rate']:.1%})  "
                       f"faiss hit@5 {row['faiss']['hit@5']} mrr@10 {row['faiss']['mrr@10']}  "
