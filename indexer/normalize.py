@@ -141,13 +141,3 @@ def normalize(text: str) -> str:
         raise TypeError(f"normalize expects str, got {type(text).__name__}; decode bytes first")
     return to_simplified(text).translate(_FOLD)
 
-
-_SPACES = re.compile(r"\s+")
-
-
-def normalize_query(text: str) -> str:
-    """``normalize`` for a typed query: pinyin annotations removed, whitespace collapsed (not length-preserving)."""
-    # Imported here: jianggao.indexer.cleaning itself imports this module.
-    from jianggao.indexer.cleaning import strip_pinyin
-
-    return _SPACES.sub(" ", normalize(strip_pinyin(text))).strip()
