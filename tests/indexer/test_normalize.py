@@ -50,6 +50,16 @@ def test_length_is_preserved_on_every_page_line_and_cleaned_text(pages):
             assert len(normalize(page[cut : cut + 1500])) == len(page[cut : cut + 1500])
 
 
+def test_trigger_characters_come_from_opencc_s_shipped_tables():
+    """Read from the t2s dictionary files named by OpenCC's config (no private attributes of the converter)."""
+    files = nz._t2s_table_files()
+    assert [f.name for f in files] == ["TSPhrases.txt", "TSCharacters.txt"]
+    triggers = nz._triggers()
+    assert triggers is not None
+    # 務 認 勢 這 have Simplified forms; 必 清 形 是 and the Simplified 简体 do not.
+    assert triggers.positions("務必認清形勢這是简体") == [0, 2, 5, 6]
+
+
 def test_same_result_as_opencc_on_the_whole_page(pages):
     import opencc
 
