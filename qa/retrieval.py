@@ -8,6 +8,7 @@ never filled with copies.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Sequence, get_args
@@ -31,46 +32,85 @@ DEFAULT_WEIGHTS = (1.0, 1.0)
 MAX_QUERY_CHARS = 2000
 
 
+QueryProblem = Literal["not_text", "empty", "too_long", "no_words"]
+
+
 class QueryError(ValueError):
-    """A query that cannot be searched; the message says why and what to do."""
+    """A query that cannot be searched; the message says why and what to do. ``reason`` names the problem for
+    front ends that word it in their own language (None for other query errors); ``length``/``limit`` go with
+    "too_long"."""
+
+    def __init__(self, message: str, reason: QueryProblem | None = None, length: int = 0, limit: int = 0):
+        super().__init__(message)
+        self.reason, self.length, self.limit = reason, length, limit
 
 
 def validate_query(text: str, max_chars: int = MAX_QUERY_CHARS) -> str:
     """The query, stripped; raises QueryError for empty, over-long or word-less input."""
     if not isinstance(text, str):
-        raise QueryError("the query must be text")
+        raise QueryError("the query must be text", "not_text")
     q = text.strip()
     if not q:
-        raise QueryError("the query is empty: type a question or some words to search for")
+        raise QueryError("the query is empty: type a question or some words to search for", "empty")
     if len(q) > max_chars:
         raise QueryError(
             f"the query is {len(q)} characters long; keep it under {max_chars} "
-            "(to find passages like a long text, use `similar`)"
+            "(to find passages like a long text, use `similar`)",
+            "too_long", len(q), max_chars,
         )
     if not any(ch.isalnum() for ch in q):
-        raise QueryError("the query has no words or figures in it (only symbols or emoji); type some words")
+        raise QueryError("the query has no words or figures in it (only symbols or emoji); type some words",
+                         "no_words")
     return q
 
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict results to some speeches or source files (None: no restriction)."""
+    """Restrict results to some speeches or source files, or to speeches by place, year or speaker as read from
+    their metadata (None: no restriction). ``place`` and ``speaker`` match a part of the speech's place/body or
+    speaker (紫阳 finds 紫阳县); ``year`` is the year of its date; a speech whose field is unknown does not match."""
 
     speech_ids: frozenset[str] | None = None
     sources: frozenset[str] | None = None
+    place: str | None = None
+    year: str | None = None
+    speaker: str | None = None
 
     @classmethod
-    def of(cls, speech_ids: Sequence[str] | None = None, sources: Sequence[str] | None = None) -> "Filters":
-        return cls(frozenset(speech_ids) if speech_ids else None, frozenset(sources) if sources else None)
+    def of(cls, speech_ids: Sequence[str] | None = None, sources: Sequence[str] | None = None,
+           place: str | None = None, year: str | int | None = None, speaker: str | None = None) -> "Filters":
+        def text(v: Any) -> str | None:
+            v = str(v).strip() if v is not None else ""
+            return v or None
 
-    def allows(self, speech_id: str, source: str) -> bool:
+        return cls(frozenset(speech_ids) if speech_ids else None, frozenset(sources) if sources else None,
+                   text(place), text(year), text(speaker))
+
+    def allows(self, speech_id: str, source: str, meta: Any = None) -> bool:
         return (self.speech_ids is None or speech_id in self.speech_ids) and (
             self.sources is None or source in self.sources
-        )
+        ) and self.allows_meta(meta)
+
+    def allows_meta(self, meta: Any) -> bool:
+        """Whether speech metadata (a SpeechMeta; fields read by name, absent ones as unknown) passes."""
+        if self.place is None and self.year is None and self.speaker is None:
+            return True
+
+        def field_(name: str) -> str:
+            return str(getattr(meta, name, None) or "")
+
+        if self.place is not None and self.place not in field_("place") + "\n" + field_("body"):
+            return False
+        if self.year is not None:
+            m = re.search(r"(1[89]|20)\d\d", field_("date"))
+            if not m or m.group(0) != self.year:
+                return False
+        return self.speaker is None or self.speaker in field_("speaker")
 
     @property
     def empty(self) -> bool:
-        return self.speech_ids is None and self.sources is None
+        return (self.speech_ids is None and self.sources is None and self.place is None and self.year is None
+                and self.speaker is None)
 
 
 @dataclass(frozen=True)
@@ -194,7 +234,8 @@ class Retriever:
         if filters.empty:
             return True
         c = self.store.chunks[i]
-        return filters.allows(c.speech_id, self._by_speech[c.speech_id].source)
+        s = self._by_speech[c.speech_id]
+        return filters.allows(c.speech_id, s.source, s.meta)
 
     def hits_from_ranked(self, ranked: list[tuple[int, float]], k: int) -> list[Hit]:
         scores = dict(ranked)

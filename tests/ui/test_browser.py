@@ -11,7 +11,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from uihelpers import ARTIFACTS, DOCX_PARAGRAPHS, DOCX_TITLE, PAYLOAD, copy_engine, inject_markup, write_docx
+from uihelpers import (
+    ARTIFACTS,
+    DOCX_PARAGRAPHS,
+    DOCX_TITLE,
+    PAYLOAD,
+    copy_engine,
+    county_speeches,
+    inject_markup,
+    write_docx,
+)
 
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
@@ -53,7 +62,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, served, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
     context.set_default_timeout(TIMEOUT_MS)
     pg = context.new_page()
     pg.dialogs, pg.errors = [], []
@@ -172,3 +181,99 @@ def test_markup_in_a_speech_is_shown_as_text(page, served):
     assert page.locator("img[src='x']").count() == 0
     assert page.locator("#jg-viewer img, #jg-sim-cards img, #jg-library img").count() == 0
     assert page.dialogs == [] and not page.errors
+
+
+COUNTY_LABELS = ["紫阳县 · 脱贫攻坚工作会议", "商州区 · 脱贫攻坚工作会议"]
+
+
+def with_counties(page, served):
+    """Two speeches with one title, told apart by place (in memory, until the next re-index); page reloaded."""
+    county_speeches(served.engine)
+    page.reload()
+    page.wait_for_selector("#jg-header")
+
+
+def choose(page, dropdown: str, option: str) -> None:
+    page.locator(f"{dropdown} input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def download(page, button: str, dest: Path) -> Path:
+    with page.expect_download() as info:
+        page.locator(button).click()
+    path = dest / info.value.suggested_filename
+    info.value.save_as(str(path))
+    return path
+
+
+def test_library_table_shows_place_speaker_date_meeting_and_filters_them(page, served):
+    with_counties(page, served)
+    open_tab(page, "文库")
+    table = page.locator("#jg-library")
+    for header in ("讲话", "地点", "讲话人", "日期", "会议"):
+        expect(table.get_by_role("columnheader", name=header, exact=True).first).to_be_visible()
+    for label in COUNTY_LABELS:
+        expect(table).to_contain_text(label)
+    expect(table).to_contain_text("2016-03-02")
+    choose(page, "#jg-lib-place", "紫阳县")
+    expect(table).not_to_contain_text(COUNTY_LABELS[1])
+    expect(table).to_contain_text(COUNTY_LABELS[0])
+    choose(page, "#jg-lib-place", "全部")
+    expect(table).to_contain_text(COUNTY_LABELS[1])
+    choose(page, "#jg-lib-year", "2017")
+    expect(table).to_contain_text(COUNTY_LABELS[1])
+    expect(table).not_to_contain_text(COUNTY_LABELS[0])
+    assert not page.errors
+
+
+def test_compare_shows_distinct_labels_and_its_exports_download_and_open(page, served, tmp_path):
+    import csv
+
+    import docx
+    from openpyxl import load_workbook
+
+    with_counties(page, served)
+    open_tab(page, "专题对比")
+    page.locator("#jg-topic textarea").fill("脱贫")
+    page.locator("#jg-cmp-go").click()
+    page.wait_for_selector("#jg-compare .jg-col")
+    titles = page.locator("#jg-compare .jg-col .jg-title").all_inner_texts()
+    assert set(COUNTY_LABELS) <= set(titles) and len(titles) == len(set(titles)), titles
+    expect(page.locator("#jg-cmp-export")).to_be_visible()
+    excerpts = [t.strip() for t in page.locator("#jg-compare .jg-passages .jg-excerpt").all_inner_texts()]
+    assert excerpts
+    markdown = page.locator("#jg-cmp-md textarea").input_value()
+    assert all(label in markdown for label in COUNTY_LABELS)
+    paragraphs = [p.text for p in docx.Document(str(download(page, "#jg-cmp-docx", tmp_path))).paragraphs]
+    body = "\n".join(paragraphs)
+    assert all(label in body for label in COUNTY_LABELS)
+    assert any(p.startswith("出处：" + COUNTY_LABELS[0]) for p in paragraphs)
+    with open(download(page, "#jg-cmp-csv", tmp_path), encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    assert [r[0] for r in rows[1:]] == titles
+    ws = load_workbook(download(page, "#jg-cmp-xlsx", tmp_path)).active
+    assert [c.value for c in ws["A"]][1:] == titles
+    cells = "\n".join(str(c.value or "") for c in ws["I"])
+    for text in excerpts:  # what the page shows (line breaks aside) is in the files
+        start = text.replace("\n", "")[:20]
+        assert start in body.replace("\n", "") and start in cells.replace("\n", ""), start
+    assert not page.errors
+
+
+def test_an_answer_exports_as_markdown_and_docx_with_its_citations(page, served, tmp_path):
+    import docx
+
+    ask(page, "校车安全管理要落实哪些责任？")
+    expect(page.locator("#jg-ask-export")).to_be_visible()
+    markdown = page.locator("#jg-ask-md textarea").input_value()
+    marks = [m.strip() for m in page.locator("#jg-cites .jg-excerpt mark").all_inner_texts()]
+    assert markdown.startswith("# 问题：校车安全管理要落实哪些责任？") and marks
+    assert all(m.replace("\n", "")[:15] in markdown.replace("\n", "") for m in marks)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.locator("#jg-ask-md").get_by_role("button").first.click()  # the copy button
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == markdown
+    paragraphs = [p.text for p in docx.Document(str(download(page, "#jg-ask-docx", tmp_path))).paragraphs]
+    assert paragraphs[0] == "问题：校车安全管理要落实哪些责任？"
+    assert any(p.startswith("出处：") and "xiaoche_anquan.txt" in p for p in paragraphs)
+    assert not page.errors

@@ -1,0 +1,45 @@
+"""Speech labels and metadata filters as the front end uses them (pure, no engine)."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from uihelpers import ContractMeta
+
+from jianggao.qa.retrieval import Filters
+from jianggao.ui.labels import distinct_labels, place_of, year_of
+
+
+def sp(sid, title, source="a.txt", order=0, **meta):
+    return SimpleNamespace(id=sid, title=title, source=source, order=order, meta=ContractMeta(**meta))
+
+
+def test_labels_tell_apart_speeches_with_the_same_title():
+    speeches = [
+        sp("1", "全县脱贫攻坚工作会议讲话稿", place="紫阳县", meeting="脱贫攻坚工作会议"),
+        sp("2", "全县脱贫攻坚工作会议讲话稿", place="商州区", meeting="脱贫攻坚工作会议"),
+        sp("3", "全县脱贫攻坚工作会议讲话稿", source="b.txt"),
+        sp("4", "全县脱贫攻坚工作会议讲话稿", source="c.txt", order=0),
+        sp("5", "全县脱贫攻坚工作会议讲话稿", source="c.txt", order=1),
+    ]
+    labels = distinct_labels(speeches)
+    assert labels["1"] == "紫阳县 · 脱贫攻坚工作会议" and labels["2"] == "商州区 · 脱贫攻坚工作会议"
+    assert len(set(labels.values())) == 5
+    assert labels["3"].endswith("b.txt") and labels["5"].endswith("第 2 篇")
+
+
+def test_place_falls_back_to_the_body_and_years_are_read_from_any_date_form():
+    assert place_of(sp("1", "t", body="中国残联")) == "中国残联"
+    assert place_of(SimpleNamespace(meta=None)) == ""
+    assert [year_of(d) for d in ("2016年02月26日", "2025-01", "2025", "20xx年", None)] == \
+        ["2016", "2025", "2025", "", ""]
+
+
+def test_meta_filters_match_place_year_and_speaker():
+    meta = ContractMeta(place="紫阳县", date="2016年03月02日", speaker="县委书记张三")
+    assert Filters.of(place="紫阳").allows("x", "a.txt", meta)
+    assert Filters.of(year=2016, speaker="张三").allows("x", "a.txt", meta)
+    assert not Filters.of(year="2017").allows("x", "a.txt", meta)
+    assert not Filters.of(place="商州").allows("x", "a.txt", meta)
+    assert not Filters.of(speaker="李四").allows("x", "a.txt", ContractMeta())  # unknown never matches
+    assert Filters.of(place="中国残联").allows("x", "a.txt", ContractMeta(body="中国残联"))
+    assert Filters.of().empty and not Filters.of(year="2016").empty
