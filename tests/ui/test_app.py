@@ -441,7 +441,8 @@ def test_compare_groups_by_speech_under_distinct_labels_and_exports_them(fresh_e
     markdown, docx_file, csv_file, xlsx_file, box = h.compare_downloads(record)
     assert box["visible"] is True and "## 1. " in markdown
     excerpts = [e for s in record.speeches for e in s.excerpts]
-    assert excerpts and all(e.text in markdown and e.file in markdown for e in excerpts)
+    assert excerpts and all(f"— {e.source_line()}" in markdown for e in excerpts)
+    assert all(f"> {line}" in markdown for e in excerpts for line in e.text.split("\n") if line.strip())
     paragraphs = [p.text for p in docx.Document(docx_file["value"]).paragraphs]
     assert all(e.text in paragraphs and f"出处：{e.source_line()}" in paragraphs for e in excerpts)
     rows = list(csv.reader(io.StringIO(open(csv_file["value"], encoding="utf-8-sig").read())))
@@ -462,7 +463,8 @@ def test_an_answer_can_be_exported_with_its_citations(handlers):
     assert box["visible"] is True and record.excerpts and markdown.startswith(f"# 问题：{EXAMPLE_QUESTIONS[0]}")
     paragraphs = [p.text for p in docx.Document(docx_file["value"]).paragraphs]
     for e in record.excerpts:
-        assert e.text in markdown and f"— {e.source_line()}" in markdown
+        assert f"— {e.source_line()}" in markdown
+        assert all(line in markdown for line in e.text.split("\n"))
         assert any(p.endswith(e.text) for p in paragraphs) and f"出处：{e.source_line()}" in paragraphs
     assert handlers.answer_downloads([])[-1]["visible"] is False
 
