@@ -63,7 +63,7 @@ def meta_filters(speech_ids: Sequence[str] | None = None, sources: Sequence[str]
     def chosen(v: Any) -> Any:
         return None if v in (None, "", ALL) else v
 
-    return Filters.of(speech_ids, sources, chosen(place), chosen(year), chosen(speaker))
+    return Filters.of(speech_ids, sources, place=chosen(place), year=chosen(year), speaker=chosen(speaker))
 
 
 def hidden_download():
@@ -412,7 +412,7 @@ class Handlers:
         keep = meta_filters(None, None, place, year, speaker)
         rows = []
         for s in self.engine.store.speeches:
-            if not keep.allows_meta(s.meta):
+            if not keep.allows(s.id, s.source, s.meta):
                 continue
             rows.append([s.id, labels[s.id], s.title, place_of(s), meta_value(s, "speaker"), meta_value(s, "date"),
                          meta_value(s, "meeting"), s.source, len(s.text), s.canonical_id or ""])

@@ -125,14 +125,33 @@ def term_spans(norm: str, terms: Iterable[str], start: int = 0, end: int | None 
 
 
 # -- small pieces ------------------------------------------------------------------------------------------
-def meta_items(speech) -> list[tuple[str, str]]:
-    """(label, value) pairs of a speech's known metadata, in a fixed order."""
-    meta = getattr(speech, "meta", None)
-    return [(label, str(getattr(meta, key))) for key, label in META_LABELS if meta and getattr(meta, key, None)]
+def meta_source_line(speech, key: str) -> str:
+    """The line of the speech a metadata field was read from (``meta.spans[key]``, offsets into its text);
+    "" when the field carries no span."""
+    spans = getattr(getattr(speech, "meta", None), "spans", None) or {}
+    span = spans.get(key) if isinstance(spans, dict) else None
+    text = getattr(speech, "text", "") or ""
+    try:
+        start, end = int(span[0]), int(span[1])
+    except (TypeError, ValueError, IndexError):
+        return ""
+    if not 0 <= start <= end <= len(text):
+        return ""
+    a = text.rfind("\n", 0, start) + 1
+    b = text.find("\n", end)
+    return text[a:len(text) if b < 0 else b].strip()[:200]
 
 
 def meta_html(speech, source: str | None = None) -> str:
-    items = [f'<span class="jg-chip">{esc(label)}：{esc(v)}</span>' for label, v in meta_items(speech)]
+    """The speech's known metadata as chips; hovering one shows the line it was read from, when known."""
+    items = []
+    for key, label in META_LABELS:
+        value = getattr(getattr(speech, "meta", None), key, None)
+        if not value:
+            continue
+        line = meta_source_line(speech, key)
+        tip = f' title="读自：{esc(line)}"' if line else ""
+        items.append(f'<span class="jg-chip"{tip}>{esc(label)}：{esc(value)}</span>')
     src = source if source is not None else getattr(speech, "source", "")
     if src:
         items.append(f'<span class="jg-chip jg-file">文件：{esc(src)}</span>')

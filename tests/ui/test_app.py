@@ -18,6 +18,7 @@ from uihelpers import (
     write_docx,
 )
 
+from jianggao.indexer.identity import speech_label
 from jianggao.qa.engine import MAX_UPLOAD_FILES, UPLOAD_DIR, UploadError, safe_name
 from jianggao.qa.retrieval import MODES, QueryError, validate_query
 from jianggao.ui import render
@@ -400,9 +401,9 @@ def test_library_shows_metadata_columns_and_filters_by_place_year_and_speaker(fr
     zi, shang = county_speeches(fresh_engine)
     h = Handlers(fresh_engine)
     df = h.library_table().set_index("编号")
-    assert df.loc[zi.id, ["讲话", "地点", "讲话人", "日期", "会议"]].tolist() == \
-        ["紫阳县 · 脱贫攻坚工作会议", "紫阳县", "张三", "2016-03-02", "脱贫攻坚工作会议"]
-    assert df.loc[shang.id, "讲话"] == "商州区 · 脱贫攻坚工作会议" and df.loc[shang.id, "标题"] == COUNTY_TITLE
+    assert df.loc[zi.id, ["地点", "讲话人", "日期", "会议"]].tolist() == ["紫阳县", "张三", "2016-03-02", "脱贫攻坚工作会议"]
+    assert df.loc[zi.id, "讲话"] == speech_label(zi) and "紫阳县" in speech_label(zi)
+    assert df.loc[shang.id, "讲话"] == speech_label(shang) and df.loc[shang.id, "标题"] == COUNTY_TITLE
     assert df["讲话"].is_unique
     assert list(h.library_table(place="商州")["编号"]) == [shang.id]
     in_2016 = set(h.library_table(year="2016")["编号"])  # 紫阳县 (2016-03-02) and the page copy (2016年02月26日)
@@ -420,7 +421,7 @@ def test_ask_and_compare_take_place_year_and_speaker_filters(fresh_engine):
     assert set(re.findall(r'data-speech="([^"]+)"', cards)) == {zi.id}
     page, _, record = h.compare("脱贫", None, "2017", None)
     assert set(re.findall(r'<article class="jg-col" data-speech="([^"]+)"', page)) == {shang.id}
-    assert [s.label for s in record.speeches] == ["商州区 · 脱贫攻坚工作会议"]
+    assert [s.label for s in record.speeches] == [speech_label(shang)]
     _, cards, _, _ = h.ask("脱贫攻坚要抓好哪些工作？", [], [], None, None, "hybrid", None, None, "王五")
     assert "证据不足" in cards and "jg-card" not in cards  # nobody of that name: no passage at all
 
@@ -432,12 +433,13 @@ def test_compare_groups_by_speech_under_distinct_labels_and_exports_them(fresh_e
     import docx
     from openpyxl import load_workbook
 
-    county_speeches(fresh_engine)
+    pair = county_speeches(fresh_engine)
     h = Handlers(fresh_engine)
     page, chart, record = h.compare("脱贫")
-    titles = re.findall(r'<span class="jg-title">([^<]*)</span>', page)
-    assert "紫阳县 · 脱贫攻坚工作会议" in titles and "商州区 · 脱贫攻坚工作会议" in titles
-    assert len(titles) == len(set(titles)) and "紫阳县 · 脱贫攻坚工作会议" in chart
+    titles = [html.unescape(t) for t in re.findall(r'<span class="jg-title">([^<]*)</span>', page)]
+    labels = [speech_label(s) for s in pair]  # one title, two places: two labels
+    assert "紫阳县" in labels[0] and "商州区" in labels[1] and set(labels) <= set(titles)
+    assert len(titles) == len(set(titles)) and all(html.escape(label) in chart for label in labels)
     markdown, docx_file, csv_file, xlsx_file, box = h.compare_downloads(record)
     assert box["visible"] is True and "## 1. " in markdown
     excerpts = [e for s in record.speeches for e in s.excerpts]
