@@ -279,3 +279,26 @@ def test_an_answer_exports_as_markdown_and_docx_with_its_citations(page, served,
     assert paragraphs[0] == "问题：校车安全管理要落实哪些责任？"
     assert any(p.startswith("出处：") and "xiaoche_anquan.txt" in p for p in paragraphs)
     assert not page.errors
+
+
+# The table draws its rows as div[role=row] (virtualised); aria-rowindex is their place on screen.
+ROW_IDS_JS = """() => Array.from(document.querySelectorAll('#jg-library [role=row][aria-rowindex]'))
+  .filter((r) => r.querySelector('[role=gridcell]'))
+  .sort((a, b) => Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex')))
+  .map((r) => r.querySelector('[role=gridcell]').innerText.trim())"""
+
+
+def test_library_table_sorts_by_a_column(page, served):
+    open_tab(page, "文库")
+    speeches = served.engine.speeches()
+    size = {s.id: len(s.text) for s in speeches}
+    header = page.locator("#jg-library th[title='字数']").first
+    expect(page.locator("#jg-library")).to_contain_text(speeches[0].id)
+    for item, expected in (("升序排序", sorted(size.values())), ("降序排序", sorted(size.values(), reverse=True))):
+        header.hover()
+        header.locator("button.cell-menu-button").click(force=True)  # the ⋮ shows on hover
+        page.get_by_role("menuitem", name=item).click()
+        page.wait_for_timeout(300)
+        ids = [i for i in page.evaluate(ROW_IDS_JS) if i in size]
+        assert [size[i] for i in ids] == expected, (item, ids)
+    assert not page.errors
