@@ -10,7 +10,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 from jianggao.ui.labels import meta_value, place_of, position_text
 
