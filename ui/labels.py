@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from jianggao.indexer.identity import SEPARATOR, speech_label
+from jianggao.indexer.identity import speech_label
 
+SEPARATOR = " · "  # as in speech_label's labels
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
 
 
