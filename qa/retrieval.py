@@ -8,7 +8,6 @@ never filled with copies.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Sequence, get_args
@@ -66,9 +65,11 @@ def validate_query(text: str, max_chars: int = MAX_QUERY_CHARS) -> str:
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict results to some speeches or source files, or to speeches by place, year or speaker as read from
-    their metadata (None: no restriction). ``place`` and ``speaker`` match a part of the speech's place/body or
-    speaker (紫阳 finds 紫阳县); ``year`` is the year of its date; a speech whose field is unknown does not match."""
+    """Restrict results to some speeches or source files, and/or to speeches by identity (None: no restriction).
+
+    ``place`` matches a speech's place, body or title (normalised substring: 紫阳 finds 紫阳县); ``year`` the year of
+    its date ("2025"); ``speaker`` its speaker (substring). A speech without the field does not pass that filter.
+    """
 
     speech_ids: frozenset[str] | None = None
     sources: frozenset[str] | None = None
@@ -77,35 +78,46 @@ class Filters:
     speaker: str | None = None
 
     @classmethod
-    def of(cls, speech_ids: Sequence[str] | None = None, sources: Sequence[str] | None = None,
-           place: str | None = None, year: str | int | None = None, speaker: str | None = None) -> "Filters":
-        def text(v: Any) -> str | None:
-            v = str(v).strip() if v is not None else ""
+    def of(
+        cls, speech_ids: Sequence[str] | None = None, sources: Sequence[str] | None = None,
+        place: str | None = None, year: str | int | None = None, speaker: str | None = None,
+    ) -> "Filters":
+        from jianggao.indexer.normalize import normalize
+
+        def text(v) -> str | None:
+            v = normalize(str(v)).strip() if v not in (None, "") else ""
             return v or None
 
+        year_s = text(year)
+        if year_s is not None and not (len(year_s) == 4 and year_s.isdigit()):
+            raise ValueError(f"year must be four digits such as 2025, got {year!r}")
         return cls(frozenset(speech_ids) if speech_ids else None, frozenset(sources) if sources else None,
-                   text(place), text(year), text(speaker))
+                   text(place), year_s, text(speaker))
 
-    def allows(self, speech_id: str, source: str, meta: Any = None) -> bool:
-        return (self.speech_ids is None or speech_id in self.speech_ids) and (
+    def allows(self, speech_id: str, source: str, speech: Any = None) -> bool:
+        if not ((self.speech_ids is None or speech_id in self.speech_ids) and (
             self.sources is None or source in self.sources
-        ) and self.allows_meta(meta)
-
-    def allows_meta(self, meta: Any) -> bool:
-        """Whether speech metadata (a SpeechMeta; fields read by name, absent ones as unknown) passes."""
+        )):
+            return False
         if self.place is None and self.year is None and self.speaker is None:
             return True
+        return speech is not None and self.allows_identity(speech)
 
-        def field_(name: str) -> str:
-            return str(getattr(meta, name, None) or "")
+    def allows_identity(self, speech: Any) -> bool:
+        """The identity part of the filter, on a Speech (fields read by name; missing ones fail their filter)."""
+        from jianggao.indexer.normalize import normalize
 
-        if self.place is not None and self.place not in field_("place") + "\n" + field_("body"):
+        meta = getattr(speech, "meta", None)
+        get = lambda name: normalize(getattr(meta, name, None) or "")  # noqa: E731
+        if self.place is not None and not any(
+            self.place in v for v in (get("place"), get("body"), normalize(getattr(speech, "title", "") or "")) if v
+        ):
             return False
-        if self.year is not None:
-            m = re.search(r"(1[89]|20)\d\d", field_("date"))
-            if not m or m.group(0) != self.year:
-                return False
-        return self.speaker is None or self.speaker in field_("speaker")
+        if self.year is not None and not get("date").startswith(self.year):
+            return False
+        if self.speaker is not None and self.speaker not in get("speaker"):
+            return False
+        return True
 
     @property
     def empty(self) -> bool:
@@ -235,7 +247,7 @@ class Retriever:
             return True
         c = self.store.chunks[i]
         s = self._by_speech[c.speech_id]
-        return filters.allows(c.speech_id, s.source, s.meta)
+        return filters.allows(c.speech_id, s.source, s)
 
     def hits_from_ranked(self, ranked: list[tuple[int, float]], k: int) -> list[Hit]:
         scores = dict(ranked)

@@ -169,7 +169,7 @@ def _meta_filters(h: Handlers, prefix: str) -> MetaFilters:
     return MetaFilters(
         gr.Dropdown(places, label="地点 / 单位", elem_id=f"{prefix}-place",
                     info="可输入地名的一部分，如“紫阳”", **common),
-        gr.Dropdown(years, label="年份", elem_id=f"{prefix}-year", **common),
+        gr.Dropdown(years, label="年份", elem_id=f"{prefix}-year", **{**common, "allow_custom_value": False}),
         gr.Dropdown(speakers, label="讲话人", elem_id=f"{prefix}-speaker", **common),
     )
 

@@ -412,7 +412,7 @@ class Handlers:
         keep = meta_filters(None, None, place, year, speaker)
         rows = []
         for s in self.engine.store.speeches:
-            if not keep.allows(s.id, s.source, s.meta):
+            if not keep.allows(s.id, s.source, s):
                 continue
             rows.append([s.id, labels[s.id], s.title, place_of(s), meta_value(s, "speaker"), meta_value(s, "date"),
                          meta_value(s, "meeting"), s.source, len(s.text), s.canonical_id or ""])

@@ -37,13 +37,14 @@ def test_place_falls_back_to_the_body_and_years_are_read_from_any_date_form():
 
 
 def test_meta_filters_match_place_year_and_speaker():
-    meta = ContractMeta(place="紫阳县", date="2016年03月02日", speaker="县委书记张三")
-    assert Filters.of(place="紫阳").allows("x", "a.txt", meta)
-    assert Filters.of(year=2016, speaker="张三").allows("x", "a.txt", meta)
-    assert not Filters.of(year="2017").allows("x", "a.txt", meta)
-    assert not Filters.of(place="商州").allows("x", "a.txt", meta)
-    assert not Filters.of(speaker="李四").allows("x", "a.txt", ContractMeta())  # unknown never matches
-    assert Filters.of(place="中国残联").allows("x", "a.txt", ContractMeta(body="中国残联"))
+    speech = SimpleNamespace(title="讲话", meta=ContractMeta(place="紫阳县", date="2016年03月02日", speaker="县委书记张三"))
+    assert Filters.of(place="紫阳").allows("x", "a.txt", speech)
+    assert Filters.of(year=2016, speaker="张三").allows("x", "a.txt", speech)
+    assert not Filters.of(year="2017").allows("x", "a.txt", speech)
+    assert not Filters.of(place="商州").allows("x", "a.txt", speech)
+    unknown = SimpleNamespace(title="讲话", meta=ContractMeta())
+    assert not Filters.of(speaker="李四").allows("x", "a.txt", unknown)  # unknown never matches
+    assert Filters.of(place="中国残联").allows("x", "a.txt", SimpleNamespace(title="", meta=ContractMeta(body="中国残联")))
     assert Filters.of().empty and not Filters.of(year="2016").empty
 
 
