@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from jianggao.qa.engine import UploadError
+from jianggao.qa.engine import ReadOnlySourceError, UploadError
 from jianggao.qa.retrieval import QueryError
 from jianggao.ui.checks import UiError
 
@@ -35,6 +35,8 @@ def user_message(error: Exception, what: str = "问题") -> str:
         return str(error)
     if isinstance(error, QueryError):
         return query_message(error, what)
+    if isinstance(error, ReadOnlySourceError):
+        return f"无法删除：“{error.source}”属于自带文库（只读），只能删除上传的文件。"
     if isinstance(error, UploadError):
         return f"上传被拒绝：{error}"
     log.exception("handler failed", exc_info=error)
