@@ -25,7 +25,9 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any, Literal, get_args
+import contextlib
+import threading
+from typing import Any, Iterator, Literal, get_args
 
 import numpy as np
 
@@ -43,10 +45,41 @@ TUNE_QUERIES = 200
 TUNE_NOISE = 1.0  # noise norm relative to the row: ~0.7 cosine from its row, as far as real questions sit from passages
 TRAIN_PER_LIST = 40
 EXACT_BLOCK = 65_536  # rows converted to float32 at a time in exact scans
+# FAISS parallelises one query over OpenMP threads; on a small, busy CPU (2 cores shared with the encoder's
+# threads) the threads spin-wait on each other: a 10k flat search took 40-55 ms with 2 threads, 1 ms with 1.
+# Batches of fewer queries than this run on one thread.
+SINGLE_THREAD_BELOW = 16
 
 VECTORS = "vectors.f16.npy"
 INDEX = "dense.faiss"
 META = "dense.json"
+
+
+_omp_lock = threading.Lock()
+_omp_state = {"active": 0, "before": 0}
+
+
+@contextlib.contextmanager
+def faiss_threads(n_queries: int) -> Iterator[None]:
+    """One OpenMP thread for small batches (see SINGLE_THREAD_BELOW), FAISS's default otherwise. Concurrent
+    small searches share one setting; the last to finish restores the default."""
+    if n_queries >= SINGLE_THREAD_BELOW:
+        yield
+        return
+    import faiss
+
+    with _omp_lock:
+        if _omp_state["active"] == 0:
+            _omp_state["before"] = faiss.omp_get_max_threads()
+            faiss.omp_set_num_threads(1)
+        _omp_state["active"] += 1
+    try:
+        yield
+    finally:
+        with _omp_lock:
+            _omp_state["active"] -= 1
+            if _omp_state["active"] == 0:
+                faiss.omp_set_num_threads(_omp_state["before"])
 
 
 def choose_kind(n: int, kind: DenseKind = "auto") -> str:
@@ -196,11 +229,13 @@ class DenseIndex:
         if self.kind == "flat":
             if n_ex:
                 return exact_topk(self.vectors, q, k, exclude)
-            scores, ids = self.index.search(q, k)
+            with faiss_threads(len(q)):
+                scores, ids = self.index.search(q, k)
             return scores, ids.astype(np.int64)
         fetch = min(len(self), max(RERANK * k, MIN_CANDIDATES) + n_ex)
         params = faiss.SearchParametersIVF(nprobe=int(nprobe or self.nprobe))
-        _, cand = self.index.search(q, fetch, params=params)
+        with faiss_threads(len(q)):
+            _, cand = self.index.search(q, fetch, params=params)
         out_s = np.full((len(q), k), -np.inf, dtype=np.float32)
         out_i = np.full((len(q), k), -1, dtype=np.int64)
         for r, row in enumerate(cand):

@@ -71,18 +71,25 @@ class KeywordSegment:
     def from_ids(cls, words: Sequence[str], docs: Sequence[np.ndarray]) -> "KeywordSegment":
         """Build from documents given as arrays of indices into ``words`` (repeats = term frequency). Unused
         words are dropped from the vocabulary."""
-        n = len(docs)
-        lens = np.fromiter((len(d) for d in docs), dtype=np.int64, count=n)
-        flat = np.concatenate([np.asarray(d, dtype=np.int64) for d in docs]) if n else np.zeros(0, np.int64)
+        lens = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+        flat = np.concatenate([np.asarray(d, dtype=np.int64) for d in docs]) if len(docs) else np.zeros(0, np.int64)
+        return cls.from_flat(words, flat, lens)
+
+    @classmethod
+    def from_flat(cls, words: Sequence[str], flat: np.ndarray, lens: np.ndarray) -> "KeywordSegment":
+        """``from_ids`` with the documents' word indices concatenated in ``flat`` and their lengths in ``lens``."""
+        n = len(lens)
         doc_of = np.repeat(np.arange(n, dtype=np.int64), lens)
-        key, tf = np.unique(flat * max(n, 1) + doc_of, return_counts=True)  # sorted by (term, doc)
-        term, doc = np.divmod(key, max(n, 1))
+        key, tf = np.unique(np.asarray(flat, dtype=np.int64) * max(n, 1) + doc_of, return_counts=True)
+        del doc_of
+        term, doc = np.divmod(key, max(n, 1))  # sorted by (term, doc)
+        del key
         used, term = np.unique(term, return_inverse=True)
         ptr = np.zeros(len(used) + 1, dtype=np.int64)
         np.cumsum(np.bincount(term, minlength=len(used)), out=ptr[1:])
         vocab = {words[int(w)]: i for i, w in enumerate(used)}
         return cls(vocab, ptr, doc.astype(np.int32), np.minimum(tf, 65535).astype(np.uint16),
-                   lens.astype(np.int32))
+                   np.asarray(lens).astype(np.int32))
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         t = self.vocab.get(term)
@@ -118,34 +125,53 @@ class KeywordSegment:
 
 def merge(segments: Sequence[KeywordSegment], dead: np.ndarray | None = None) -> KeywordSegment:
     """One segment holding ``segments`` one after another (positions unchanged). Postings of documents marked
-    in ``dead`` (a mask over the merged positions) are dropped and their length set to 0."""
-    offsets = np.cumsum([0] + [len(s) for s in segments])
+    in ``dead`` (a mask over the merged positions) are dropped and their length set to 0.
+
+    No global sort: each segment's postings are scattered to their place (term order, then segment order, so
+    documents stay ascending within a term): O(postings), memory ~ the output plus one segment's temporaries."""
+    offsets = np.cumsum([0] + [len(s) for s in segments]).astype(np.int64)
     words: dict[str, int] = {}
-    parts_t, parts_d, parts_f = [], [], []
+    remaps, kept = [], []
     for seg, off in zip(segments, offsets):
         local_words = sorted(seg.vocab, key=seg.vocab.__getitem__)
-        remap = np.fromiter((words.setdefault(w, len(words)) for w in local_words), dtype=np.int64,
-                            count=len(local_words))
-        df = np.diff(np.asarray(seg.ptr))
-        parts_t.append(np.repeat(remap, df))
-        parts_d.append(np.asarray(seg.docs, dtype=np.int64) + off)
-        parts_f.append(np.asarray(seg.tf))
-    t = np.concatenate(parts_t) if parts_t else np.zeros(0, np.int64)
-    d = np.concatenate(parts_d) if parts_d else np.zeros(0, np.int64)
-    f = np.concatenate(parts_f) if parts_f else np.zeros(0, np.uint16)
-    doc_len = np.concatenate([np.asarray(s.doc_len) for s in segments]).astype(np.int32)
-    if dead is not None and dead.any():
-        keep = ~dead[d]
-        t, d, f = t[keep], d[keep], f[keep]
+        remaps.append(np.fromiter((words.setdefault(w, len(words)) for w in local_words), dtype=np.int64,
+                                  count=len(local_words)))
+        if dead is not None and dead[off:off + len(seg)].any():
+            keep = ~dead[off:off + len(seg)][np.asarray(seg.docs)]
+            term_of = np.repeat(np.arange(len(seg.ptr) - 1), np.diff(np.asarray(seg.ptr)))[keep]
+            df = np.bincount(term_of, minlength=len(seg.ptr) - 1)
+            kept.append((keep, df))
+        else:
+            kept.append((None, np.diff(np.asarray(seg.ptr))))
+    total = np.zeros(len(words), dtype=np.int64)
+    for remap, (_, df) in zip(remaps, kept):
+        np.add.at(total, remap, df)
+    ptr = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum(total, out=ptr[1:])
+    cursor = ptr[:-1].copy()
+    docs = np.empty(int(ptr[-1]), dtype=np.int32)
+    tf = np.empty(int(ptr[-1]), dtype=np.uint16)
+    for seg, off, remap, (keep, df) in zip(segments, offsets, remaps, kept):
+        sdocs, stf = np.asarray(seg.docs), np.asarray(seg.tf)
+        if keep is not None:
+            sdocs, stf = sdocs[keep], stf[keep]
+        starts = np.repeat(cursor[remap], df)
+        within = np.arange(len(sdocs), dtype=np.int64) - np.repeat(np.cumsum(df) - df, df)
+        dest = starts + within
+        docs[dest] = sdocs + off
+        tf[dest] = stf
+        cursor[remap] += df
+    doc_len = np.concatenate([np.asarray(s.doc_len) for s in segments]).astype(np.int32) if segments \
+        else np.zeros(0, np.int32)
+    if dead is not None:
         doc_len[dead[: len(doc_len)]] = 0
-    order = np.argsort(t, kind="stable")  # segments are in position order, so docs stay ascending per term
-    t, d, f = t[order], d[order], f[order]
-    used, t = np.unique(t, return_inverse=True)
-    ptr = np.zeros(len(used) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(t, minlength=len(used)), out=ptr[1:])
-    inv_words = sorted(words, key=words.__getitem__)
+    # Terms that only deleted documents had are dropped from the vocabulary.
+    used = np.flatnonzero(total > 0)
+    if len(used) < len(total):
+        ptr = np.concatenate([[0], np.cumsum(total[used])]).astype(np.int64)
+    inv_words = list(words)
     vocab = {inv_words[int(w)]: i for i, w in enumerate(used)}
-    return KeywordSegment(vocab, ptr, d.astype(np.int32), f, doc_len)
+    return KeywordSegment(vocab, ptr, docs, tf, doc_len)
 
 
 class SegmentedKeywordIndex:

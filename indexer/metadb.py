@@ -18,10 +18,11 @@ Why SQLite (and not Python objects, JSONL, memory-mapped arrays or Arrow):
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from jianggao.indexer.types import Chunk, Speech
 
@@ -56,42 +57,64 @@ def _speech(row: tuple) -> Speech:
     return Speech.from_json(d)
 
 
-def write_segment(path: Path, speeches: Sequence[Speech], chunks: Sequence[Chunk],
-                  duplicates: Sequence[Sequence[str]] | None = None) -> None:
+def write_segment(path: Path, speeches: Iterable[Speech], chunks: Iterable[Chunk],
+                  duplicates: Iterable[Sequence[str]] | None = None) -> None:
     """Write a new segment file: ``chunks`` in position order (local positions 0..n-1), each of a speech in
     ``speeches``; ``duplicates[i]``: ids of the chunks elsewhere holding the same passage as chunk i."""
-    path = Path(path)
-    if path.exists():
-        raise FileExistsError(f"{path} exists; segments are written once")
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    con = sqlite3.connect(tmp)
-    try:
-        con.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
-        row_of: dict[str, int] = {}
+    with SegmentWriter(path) as w:
+        w.add(speeches, chunks, duplicates)
+
+
+class SegmentWriter:
+    """Write a segment file in batches (a library of millions of passages is never all in memory), then
+    publish it with one rename when the ``with`` block ends without error."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if self.path.exists():
+            raise FileExistsError(f"{self.path} exists; segments are written once")
+        self.tmp = self.path.with_name(self.path.name + ".tmp")
+        self.tmp.unlink(missing_ok=True)
+        self.con = sqlite3.connect(self.tmp)
+        self.con.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
+        self.row_of: dict[str, int] = {}
+        self.n_chunks = 0
+
+    def add(self, speeches: Iterable[Speech], chunks: Iterable[Chunk],
+            duplicates: Iterable[Sequence[str]] | None = None) -> None:
         rows = []
-        for i, s in enumerate(speeches):
-            row_of[s.id] = i
+        for s in speeches:
+            if s.id in self.row_of:
+                raise ValueError(f"speech id {s.id!r} given twice")
+            self.row_of[s.id] = len(self.row_of)
             head = s.to_json()
             del head["text"], head["norm"]
-            rows.append((i, s.id, s.source, json.dumps(head, ensure_ascii=False), s.text,
+            rows.append((self.row_of[s.id], s.id, s.source, json.dumps(head, ensure_ascii=False), s.text,
                          None if s.norm == s.text else s.norm))
-        con.executemany("INSERT INTO speeches VALUES (?, ?, ?, ?, ?, ?)", rows)
-        con.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        ((i, row_of[c.speech_id], c.order, c.start, c.end, c.heading, c.id)
-                         for i, c in enumerate(chunks)))
+        self.con.executemany("INSERT INTO speeches VALUES (?, ?, ?, ?, ?, ?)", rows)
+        first = self.n_chunks
+        batch = [(first + i, self.row_of[c.speech_id], c.order, c.start, c.end, c.heading, c.id)
+                 for i, c in enumerate(chunks)]
+        self.con.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+        self.n_chunks += len(batch)
         if duplicates is not None:
-            con.executemany("INSERT INTO dups VALUES (?, ?)",
-                            ((i, o) for i, others in enumerate(duplicates) for o in others))
-        con.commit()
-    finally:
-        con.close()
-    # Durable before it is published: the caller fsyncs the folder and then points a version at it.
-    with open(tmp, "rb+") as f:
-        import os
+            self.con.executemany("INSERT INTO dups VALUES (?, ?)",
+                                 ((first + i, o) for i, others in enumerate(duplicates) for o in others))
 
-        os.fsync(f.fileno())
-    tmp.replace(path)
+    def __enter__(self) -> "SegmentWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.con.close()
+            self.tmp.unlink(missing_ok=True)
+            return
+        self.con.commit()
+        self.con.close()
+        # Durable before it is published: the caller fsyncs the folder and then points a version at it.
+        with open(self.tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        self.tmp.replace(self.path)
 
 
 class MetaSegment:

@@ -32,7 +32,7 @@ import json
 import shutil
 import time
 import uuid
-from collections.abc import Sequence as SequenceABC
+from collections.abc import Mapping, Sequence as SequenceABC
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -257,6 +257,51 @@ class SpeechView(SequenceABC):
                     yield sp
 
 
+class SpeechMap(Mapping):
+    """``store.speech_map``: speech id -> Speech, read on demand (recent ones cached), never all in memory."""
+
+    def __init__(self, store: "SegmentedStore") -> None:
+        self._store = store
+        self._get = lru_cache(maxsize=1024)(self._load)
+
+    def _load(self, speech_id: str) -> Speech | None:
+        try:
+            return self._store.speech_by_id(speech_id)
+        except KeyError:
+            return None
+
+    def __getitem__(self, speech_id: str) -> Speech:
+        sp = self._get(speech_id)
+        if sp is None:
+            raise KeyError(speech_id)
+        return sp
+
+    def __iter__(self) -> Iterator[str]:
+        return (sid for _, sid in self._store.speeches._ids)
+
+    def __len__(self) -> int:
+        return len(self._store.speeches)
+
+
+class ChunkPositionMap(Mapping):
+    """``store.chunk_position_map``: chunk id -> live position, looked up in SQLite (no 1M-entry dict)."""
+
+    def __init__(self, store: "SegmentedStore") -> None:
+        self._store = store
+
+    def __getitem__(self, chunk_id: str) -> int:
+        p = self._store.position_of(chunk_id)
+        if p is None:
+            raise KeyError(chunk_id)
+        return p
+
+    def __iter__(self) -> Iterator[str]:
+        return (c.id for i, c in enumerate(self._store.chunks) if not self._store.is_dead(i))
+
+    def __len__(self) -> int:
+        return self._store.n_live
+
+
 # -- the store --------------------------------------------------------------------------------------------------
 class SegmentedStore:
     """One version of a segmented library. Immutable: ``add``/``remove_sources``/``compacted`` write a new
@@ -276,6 +321,8 @@ class SegmentedStore:
         self.lexical = SegmentedKeywordIndex([s.keyword for s in segments], self._dead)
         self.speeches = SpeechView(self)
         self.chunk_duplicates = DuplicateView(self)
+        self.speech_map = SpeechMap(self)
+        self.chunk_position_map = ChunkPositionMap(self)
         assert len(self.chunks) == n
 
     def __repr__(self) -> str:

@@ -479,7 +479,11 @@ class _IndexCache:
     def chunk_positions(self) -> dict[str, int]:
         pos = self._chunk_pos
         if pos is None:
-            pos = self._chunk_pos = {c.id: i for i, c in enumerate(self.store.chunks)}
+            # Scale path (jianggao.indexer.segmented): a lookup backed by the store instead of a dict of every chunk.
+            pos = getattr(self.store, "chunk_position_map", None)
+            if pos is None:
+                pos = {c.id: i for i, c in enumerate(self.store.chunks)}
+            self._chunk_pos = pos
         return pos
 
     def doc_freq(self, terms: Sequence[str]) -> dict[str, int]:
