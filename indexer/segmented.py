@@ -236,8 +236,12 @@ class SpeechView(SequenceABC):
 
     def __init__(self, store: "SegmentedStore") -> None:
         self._store = store
-        self._ids = [(s, sid) for s, seg in enumerate(store._pos.segments) for sid, _ in seg.meta.speech_ids()
+        self._ids = [(s, sid, src) for s, seg in enumerate(store._pos.segments) for sid, src in seg.meta.speech_ids()
                      if (seg.name, sid) not in store._dead_speeches]
+
+    def ids(self) -> list[tuple[str, str]]:
+        """(id, source) of the live speeches, without reading their texts."""
+        return [(sid, src) for _, sid, src in self._ids]
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -245,7 +249,7 @@ class SpeechView(SequenceABC):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        s, sid = self._ids[i]
+        s, sid, _ = self._ids[i]
         sp = self._store._pos.segments[s].meta.speech(sid)
         assert sp is not None
         return sp
@@ -277,7 +281,7 @@ class SpeechMap(Mapping):
         return sp
 
     def __iter__(self) -> Iterator[str]:
-        return (sid for _, sid in self._store.speeches._ids)
+        return (sid for sid, _ in self._store.speeches.ids())
 
     def __len__(self) -> int:
         return len(self._store.speeches)

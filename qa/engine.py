@@ -83,10 +83,10 @@ class Engine:
         return report
 
     def _reload(self) -> None:
-        from jianggao.indexer.store import Store
+        from jianggao.indexer.segbuild import open_store
         from jianggao.qa.answer import carry_over_cache
 
-        store = Store.load(self.index_dir, expect_model=self.encoder.name)
+        store = open_store(self.index_dir, expect_model=self.encoder.name)  # a Store or a SegmentedStore
         if self._retriever is not None:  # keep the answers' sentence vectors: otherwise all asks are cold again
             carry_over_cache(self._retriever.store, store)
         self._retriever = Retriever(store, self.encoder)  # one reference swap: readers see old or new
@@ -222,7 +222,7 @@ class Engine:
                 tmp.replace(dest)
             if progress:
                 progress(0.2, "正在建立索引…")
-            report = self._build()
+            report = self._add_segment([dest for dest, _ in staged]) if self._segmented() else self._build()
             if progress:
                 progress(1.0, "完成")
             return report
@@ -235,4 +235,23 @@ class Engine:
             if root not in path.parents or not path.is_file():
                 raise UploadError(f"{source!r} is not a file of the library")
             path.unlink()
+            if self._segmented():
+                from jianggao.indexer.segbuild import remove_sources
+
+                report = remove_sources(self.index_dir, self.encoder, [path.relative_to(root).as_posix()])
+                self._reload()
+                return report
             return self._build()
+
+    # -- scale path: a segmented library (jianggao.indexer.segbuild) adds or drops only the files concerned -------
+    def _segmented(self) -> bool:
+        from jianggao.indexer.segbuild import is_segmented
+
+        return is_segmented(self.index_dir)
+
+    def _add_segment(self, paths: Sequence[Path]):
+        from jianggao.indexer.segbuild import add_files
+
+        report = add_files(self.index_dir, self.encoder, paths, self.library_dir)
+        self._reload()
+        return report

@@ -251,3 +251,93 @@ def test_a_changed_file_replaces_its_speeches(tmp_path):
     assert lib2.speech_by_id("a-0") == new_sp[0]
     assert lib2.chunks_of("a-0") == new_ch
     assert lib2.manifest.n_chunks == 8
+
+
+# -- updates of a segmented library (jianggao.indexer.segbuild) and the engine on it ------------------------------
+UI_DATA = Path(__file__).resolve().parents[1] / "ui" / "data"
+
+
+class HashEncoder:
+    """A deterministic stand-in for the model: a unit vector seeded by each text's hash (no model needed)."""
+
+    name = "test/hash-encoder"
+    dim = 32
+
+    def encode(self, texts, show_progress=False):
+        import hashlib
+
+        out = np.stack([np.random.default_rng(int(hashlib.sha1(t.encode()).hexdigest()[:8], 16))
+                        .standard_normal(self.dim) for t in texts]).astype(np.float32) if texts else \
+            np.zeros((0, self.dim), np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True) if len(out) else out
+
+
+def _by_chunk_id(store, hits):
+    return [store.chunks[h.doc].id for h in hits]
+
+
+def test_updates_add_change_remove_and_match_a_rebuild(tmp_path):
+    from jianggao.indexer.build import build_index
+    from jianggao.indexer.segbuild import is_segmented, open_store
+
+    lib, idx = tmp_path / "library", tmp_path / "index"
+    lib.mkdir()
+    names = sorted(p.name for p in UI_DATA.glob("*.txt"))
+    for name in names[:2]:
+        (lib / name).write_bytes((UI_DATA / name).read_bytes())
+    enc = HashEncoder()
+    r1 = build_index([lib], idx, encoder=enc, index_type="segmented")
+    assert is_segmented(idx) and sorted(r1.added) == names[:2]
+    first = set(open_store(idx).manifest.segments)
+    (lib / names[2]).write_bytes((UI_DATA / names[2]).read_bytes())
+    r2 = build_index([lib], idx, encoder=enc)  # a segmented index stays segmented
+    assert r2.added == [names[2]] and r2.embedded < r1.embedded + r2.embedded
+    assert first < set(open_store(idx).manifest.segments)  # the first segment is reused, not rewritten
+    (lib / names[0]).write_text((UI_DATA / names[0]).read_text(encoding="utf-8") + "\n补充一段：加强校车安全管理。",
+                                encoding="utf-8")
+    (lib / names[1]).unlink()
+    r3 = build_index([lib], idx, encoder=enc)
+    assert r3.changed == [names[0]] and r3.removed == [names[1]]
+    assert build_index([lib], idx, encoder=enc).nothing_to_do
+
+    store = open_store(idx, expect_model=enc.name)
+    fresh = open_store(tmp_path / "fresh") if build_index([lib], tmp_path / "fresh", encoder=enc,
+                                                          index_type="segmented") else None
+    assert {s.source for s in store.speeches} == {names[0], names[2]}
+    assert sorted(s.id for s in store.speeches) == sorted(s.id for s in fresh.speeches)
+    assert store.manifest.n_chunks == fresh.manifest.n_chunks
+    for q in ["校车安全", "疫情防控工作", "扶贫", "残疾人"]:
+        a, b = store.lexical.search(q, 10), fresh.lexical.search(q, 10)
+        assert _by_chunk_id(store, a) == _by_chunk_id(fresh, b)
+        assert np.allclose([h.score for h in a], [h.score for h in b], atol=1e-4)
+    qv = enc.encode(["校车安全", "扶贫"])
+    for ra, rb in zip(store.dense_search_batch(qv, 10), fresh.dense_search_batch(qv, 10)):
+        assert _by_chunk_id(store, ra) == _by_chunk_id(fresh, rb)
+
+
+def test_engine_uploads_and_removes_on_a_segmented_library(tmp_path):
+    from jianggao.indexer.build import build_index
+    from jianggao.qa.engine import Engine
+
+    lib, idx = tmp_path / "library", tmp_path / "index"
+    lib.mkdir()
+    names = sorted(p.name for p in UI_DATA.glob("*.txt"))
+    (lib / names[0]).write_bytes((UI_DATA / names[0]).read_bytes())
+    enc = HashEncoder()
+    build_index([lib], idx, encoder=enc, index_type="segmented")
+    engine = Engine(index_dir=idx, library_dir=lib)
+    engine._encoder = enc
+    before = engine.store.manifest.segments
+    engine.add_files([(names[3], (UI_DATA / names[3]).read_bytes())])
+    store = engine.store
+    assert len(store.manifest.segments) == len(before) + 1
+    source = f"uploads/{names[3]}"
+    assert source in {s.source for s in store.speeches}
+    text = (UI_DATA / names[3]).read_text(encoding="utf-8")
+    probe = max(text.split("。"), key=len)[:30]
+    assert any(h.source == source for h in engine.search(probe, k=5, mode="keyword"))
+    engine.remove_source(source)
+    assert source not in {s.source for s in engine.store.speeches}
+    assert not any(h.source == source for h in engine.search(probe, k=5, mode="keyword"))
+    # a full update afterwards agrees with what the uploads did: nothing to do
+    assert build_index([lib], idx, encoder=enc).nothing_to_do
