@@ -31,6 +31,8 @@ from jianggao.indexer.lexical import LexicalHit, resources_signature, terms
 K1 = 1.5
 B = 0.75
 MAX_SEGMENTS = 8
+TERM_CACHE_BYTES = 256 * 2**20  # per index: the tf parts of frequent terms (see SegmentedKeywordIndex._term)
+CACHE_MIN_DF = 10_000
 SEGMENT_FORMAT = 1
 
 VOCAB = "vocab.json"
@@ -191,6 +193,8 @@ class SegmentedKeywordIndex:
         avgdl = float(live_lens.mean()) if self.n_live and live_lens.sum() > 0 else 1.0
         # The length part of the tf denominator, per document: fixed for this (immutable) index.
         self._norm = (K1 * ((1 - B) + B * lens / avgdl)).astype(np.float32)
+        self._cache: dict[str, tuple[int, list[tuple[np.ndarray, np.ndarray]]]] = {}
+        self._cache_bytes = 0
 
     def __len__(self) -> int:
         return self.n_docs
@@ -237,30 +241,64 @@ class SegmentedKeywordIndex:
             raise ValueError(f"k must be at least 1, got {k}")
         return [self.search_terms(terms(q), k) for q in queries]
 
+    def _term(self, term: str) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
+        """Live document frequency of ``term`` and, per segment, its live postings (global positions) with the
+        length-normalised tf part, ``tf / (tf + k1 * (1 - b + b * len / avgdl))``. That part depends only on
+        this (immutable) index, so frequent terms' arrays are kept (up to ``TERM_CACHE_BYTES``): a query's cost is
+        then one scaled scatter-add per term."""
+        hit = self._cache.get(term)
+        if hit is not None:
+            return hit
+        found = []
+        for seg, off in zip(self.segments, self.offsets):
+            p = seg.postings(term)
+            if p is not None and len(p[0]):
+                docs = np.asarray(p[0]) if off == 0 else np.asarray(p[0], dtype=np.int64) + off
+                tf = np.asarray(p[1], dtype=np.float32)
+                if self.dead is not None:
+                    live = ~self.dead[docs]
+                    docs, tf = docs[live], tf[live]
+                found.append((docs, tf / (self._norm[docs] + tf)))
+        out = (sum(len(d) for d, _ in found), found)
+        size = sum(d.nbytes + t.nbytes for d, t in found)
+        if out[0] >= CACHE_MIN_DF and self._cache_bytes + size <= TERM_CACHE_BYTES:
+            self._cache[term] = out
+            self._cache_bytes += size
+        return out
+
+    def doc_freq(self, term: str) -> int:
+        """How many live documents contain ``term`` (a word or '#'-marked bigram of ``terms``)."""
+        return self._term(term)[0]
+
+    def contain_freq(self, text: str) -> int:
+        """Live documents holding every term of ``text`` (its words and bigrams): an estimate, from above, of how
+        many contain ``text`` as a substring (exact for a two-character CJK word: its one bigram). Used where
+        the qa layer would otherwise scan every passage's text."""
+        sets = None
+        for term in dict.fromkeys(terms(text)):
+            df, found = self._term(term)
+            if df == 0:
+                return 0
+            docs = np.concatenate([d for d, _ in found]) if len(found) > 1 else found[0][0]
+            sets = docs if sets is None else np.intersect1d(sets, docs, assume_unique=True)
+            if len(sets) == 0:
+                return 0
+        return int(len(sets)) if sets is not None else 0
+
     def search_terms(self, query_terms: Sequence[str], k: int) -> list[LexicalHit]:
         """Up to ``k`` documents, best first (ties in position order), sharing a term with the query."""
         if self.n_live == 0:
             return []
         acc: np.ndarray | None = None
         for term in dict.fromkeys(query_terms):  # each distinct term counts once, as in LexicalIndex
-            found = []
-            for seg, off in zip(self.segments, self.offsets):
-                p = seg.postings(term)
-                if p is not None and len(p[0]):
-                    docs = np.asarray(p[0], dtype=np.int64) + off
-                    tf = np.asarray(p[1], dtype=np.float32)
-                    if self.dead is not None:
-                        live = ~self.dead[docs]
-                        docs, tf = docs[live], tf[live]
-                    found.append((docs, tf))
-            df = sum(len(d) for d, _ in found)
+            df, found = self._term(term)
             if df == 0:
                 continue
             idf = np.float32(np.log(1 + (self.n_live - df + 0.5) / (df + 0.5)))
             if acc is None:
                 acc = np.zeros(self.n_docs, dtype=np.float32)
-            for docs, tf in found:  # docs are unique within a term, so fancy-index += is exact
-                acc[docs] += idf * (tf / (self._norm[docs] + tf))
+            for docs, tfc in found:  # docs are unique within a term, so fancy-index += is exact
+                acc[docs] += idf * tfc
         if acc is None:
             return []
         matched = np.flatnonzero(acc > 0)

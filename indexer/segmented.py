@@ -382,6 +382,12 @@ class SegmentedStore:
                     return p
         return None
 
+    def substring_doc_freq(self, text: str) -> int:
+        """Passages containing ``text``, estimated from the keyword postings (SegmentedKeywordIndex.contain_freq)."""
+        from jianggao.indexer.normalize import normalize
+
+        return self.lexical.contain_freq(normalize(text))
+
     def check_model(self, model: str, dim: int | None = None) -> None:
         from jianggao.indexer.embedding import same_model
         from jianggao.indexer.store import IndexMismatchError

@@ -234,7 +234,8 @@ def child_build(work: Path, n: int) -> dict:
             "build_parts_s": {"keyword": round(t_kw, 2), "metadata_sqlite": round(t_meta, 2),
                               "dense": round(t_dense, 2), "publish": round(t_pub, 2)},
             "generate_s": round(t_gen, 2), "build_peak_rss_mb": round(rss()["VmHWM"]),
-            "disk_mb": round(du(lib)), "disk_parts_mb": {p.name: round(du(p)) for p in folder.iterdir()},
+            "disk_mb": round(du(lib)), "disk_parts_mb": {p.name: round(du(p) if p.is_dir() else p.stat().st_size / 2**20)
+                              for p in folder.iterdir()},
             "postings": int(keyword.n_postings), "vocabulary": len(keyword.vocab), "version": store.version}
 
 
@@ -328,24 +329,23 @@ def child_serve(work: Path, n: int, n_ask: int) -> dict:
     out["ask_cold_max_s"] = round(max(asks), 2)
     out["ask_n"] = len(asks)
     out["rss_after_ask_mb"] = {k: round(v) for k, v in rss().items()}
-    # add one ~5,000-character speech, until a search finds it
-    path, probe = new_speech_file(pool, work, seed=n % 997)
-    t0 = time.perf_counter()
-    new_store, parts = add_file(store, encoder, path)
-    retriever2 = Retriever(new_store, encoder)
-    hits = retriever2.search(probe, k=5, mode="keyword")
-    t_add = time.perf_counter() - t0
-    found_new = any(h.source == path.name for h in hits)
-    out["add_5000_chars_s"] = round(t_add, 2)
-    out["add_parts_s"] = {k: round(v, 2) if isinstance(v, float) else v for k, v in parts.items()}
-    out["add_found_by_search"] = found_new
-    # remove it again
-    t0 = time.perf_counter()
-    gone = new_store.remove_sources([path.name])
-    retriever3 = Retriever(gone, encoder)
-    hits = retriever3.search(probe, k=5, mode="keyword")
-    out["remove_file_s"] = round(time.perf_counter() - t0, 2)
-    out["remove_gone_from_search"] = not any(h.source == path.name for h in hits)
+    # add one ~5,000-character speech until a search finds it, then remove it; twice: the first add in a process
+    # pays one-time initialisations (jieba dictionaries of splitting/identity), the second is a running serve's
+    for turn in ("first", "second"):
+        path, probe = new_speech_file(pool, work, seed=n % 997 + (turn == "second"))
+        t0 = time.perf_counter()
+        new_store, parts = add_file(store, encoder, path)
+        retriever2 = Retriever(new_store, encoder)
+        hits = retriever2.search(probe, k=5, mode="keyword")
+        out[f"add_5000_chars_{turn}_s"] = round(time.perf_counter() - t0, 2)
+        out[f"add_parts_{turn}_s"] = {k: round(v, 2) if isinstance(v, float) else v for k, v in parts.items()}
+        out[f"add_found_by_search_{turn}"] = any(h.source == path.name for h in hits)
+        t0 = time.perf_counter()
+        store = new_store.remove_sources([path.name])
+        retriever3 = Retriever(store, encoder)
+        hits = retriever3.search(probe, k=5, mode="keyword")
+        out[f"remove_file_{turn}_s"] = round(time.perf_counter() - t0, 2)
+        out[f"remove_gone_from_search_{turn}"] = not any(h.source == path.name for h in hits)
     out["rss_end_mb"] = {k: round(v) for k, v in rss().items()}
     return out
 
@@ -440,14 +440,14 @@ def main(argv: list[str] | None = None) -> None:
         (Path(args.out) / "scale.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
 
     print("\nsize   build_s  peak_MB  disk_MB  ready_s  rss_MB(anon+file)  hybrid_p50/p95_ms  recall@10  ask_p50_s  "
-          "add_s(cli: start+add)  remove_s")
+          "add_s first/second (cli: start+add)  remove_s")
     for name, r in results["sizes"].items():
         b, s, c = r["build"], r["serve"], r["cli_add"]
         m = s["rss_end_mb"]
         print(f"{name:6} {b['build_s']:8} {b['build_peak_rss_mb']:8} {b['disk_mb']:8} {s['ready_wall_s']:8} "
               f"{m['VmRSS']:6} ({m['RssAnon']}+{m['RssFile']})   {s['hybrid_p50_ms']}/{s['hybrid_p95_ms']}"
-              f"   {s['dense_recall_at_10']}   {s['ask_cold_p50_s']}   {s['add_5000_chars_s']} "
-              f"({c['startup_s']}+{c['add_s']})   {s['remove_file_s']}")
+              f"   {s['dense_recall_at_10']}   {s['ask_cold_p50_s']}   {s['add_5000_chars_first_s']}/"
+              f"{s['add_5000_chars_second_s']} ({c['startup_s']}+{c['add_s']})   {s['remove_file_second_s']}")
     print(f"wrote {Path(args.out) / 'scale.json'}")
 
 

@@ -341,3 +341,15 @@ def test_engine_uploads_and_removes_on_a_segmented_library(tmp_path):
     assert not any(h.source == source for h in engine.search(probe, k=5, mode="keyword"))
     # a full update afterwards agrees with what the uploads did: nothing to do
     assert build_index([lib], idx, encoder=enc).nothing_to_do
+
+
+def test_containment_frequency_bounds_the_substring_count():
+    texts = synthetic_texts(300, seed=4) + ["年度报告里提到了科技。"]
+    ix = SegmentedKeywordIndex([KeywordSegment.from_texts(texts[:100]), KeywordSegment.from_texts(texts[100:])])
+    for word in ["科技创新", "脱贫", "乡村振兴", "营商环境", "科技", "不存在的词"]:
+        true = sum(word in t for t in texts)
+        est = ix.contain_freq(word)
+        assert est >= true
+        if len(word) == 2:
+            assert est == true  # one bigram: exact
+    assert ix.contain_freq("乡村振兴") == sum("乡村振兴" in t for t in texts)
