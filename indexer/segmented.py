@@ -76,6 +76,24 @@ def _atomic_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _fsync_tree(folder: Path, files: bool = True) -> None:
+    """Flush a folder's files (recursively) and the folder itself to disk before it is published."""
+    import os
+
+    paths = sorted(folder.rglob("*"), reverse=True) if files else []
+    for path in [*paths, folder]:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
 @dataclass
 class SegmentedManifest:
     format_version: int
@@ -118,7 +136,9 @@ class Segment:
         write_segment(tmp / "meta.sqlite", speeches, chunks, duplicates)
         (dense or DenseIndex.build(vectors, dense_kind)).save(tmp / "dense")
         keyword.save(tmp / "keyword")
+        _fsync_tree(tmp)
         tmp.rename(folder)
+        _fsync_tree(folder.parent, files=False)
 
 
 # -- views that look like the lists of jianggao.indexer.store.Store ----------------------------------------------
@@ -575,6 +595,8 @@ class SegmentedStore:
             np.save(folder / "dead.npy", self._dead, allow_pickle=False)
         (folder / "dead_speeches.json").write_text(json.dumps(sorted(self._dead_speeches)), encoding="utf-8")
         (folder / MANIFEST).write_text(json.dumps(self.manifest.to_json(), ensure_ascii=False), encoding="utf-8")
+        _fsync_tree(folder)
+        _fsync_tree(versions, files=False)
         _atomic_text(self.directory / CURRENT, name + "\n")
         self.version = name
         keep = {name, previous}
@@ -586,7 +608,7 @@ class SegmentedStore:
             if v and (versions / v / MANIFEST).exists():
                 used |= set(json.loads((versions / v / MANIFEST).read_text(encoding="utf-8"))["segments"])
         for entry in (self.directory / SEGMENTS).iterdir():
-            if entry.name not in used and not entry.name.endswith(".part"):
+            if entry.name not in used:  # including ".part" folders a killed writer left (writers hold the lock)
                 shutil.rmtree(entry, ignore_errors=True)
         return self
 

@@ -353,3 +353,14 @@ def test_containment_frequency_bounds_the_substring_count():
         if len(word) == 2:
             assert est == true  # one bigram: exact
     assert ix.contain_freq("乡村振兴") == sum("乡村振兴" in t for t in texts)
+
+
+def test_deep_lists_on_ivf_are_exact():
+    from jianggao.indexer import ann
+
+    v = clustered(3000)
+    idx = DenseIndex.build(v, "ivf-sq8")
+    q = clustered(3, seed=5)
+    s, i = idx.search(q, ann.APPROX_MAX_K + 1)
+    _, truth = exact_topk(v.astype(np.float16), q, ann.APPROX_MAX_K + 1)
+    assert np.array_equal(i, truth)
