@@ -241,7 +241,8 @@ def child_build(work: Path, n: int) -> dict:
 
 # -- child: serve ----------------------------------------------------------------------------------------------
 def new_speech_file(pool: Pool, work: Path, seed: int) -> tuple[Path, str]:
-    """A new ~5,000-character speech file of real sentences in a new order; returns it and one sentence of it."""
+    """A new ~5,000-character speech file of real sentences in a new order, with one sentence found nowhere
+    else (real sentences recur in the recombined library); returns it and that sentence."""
     rng = np.random.default_rng(seed)
     picked, size = [], 0
     while size < 5000:
@@ -251,9 +252,11 @@ def new_speech_file(pool: Pool, work: Path, seed: int) -> tuple[Path, str]:
             size += len(s)
     path = work / "upload" / f"新讲话{seed}.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
+    probe = f"会议确定把锦绣{seed}号工程列为年度头号任务，由专班逐月调度。"
+    picked.insert(len(picked) // 2, probe)
     body = "\n".join("".join(picked[i:i + 4]) for i in range(0, len(picked), 4))
     path.write_text(f"在全市重点工作推进会上的讲话（{seed}）\n\n{body}\n", encoding="utf-8")
-    return path, picked[len(picked) // 2]
+    return path, probe
 
 
 def add_file(store, encoder, path: Path):
@@ -318,6 +321,9 @@ def child_serve(work: Path, n: int, n_ask: int) -> dict:
     found = np.array([[h.doc for h in row] + [-1] * (10 - len(row)) for row in store.dense_search_batch(pool.qvec, 10)])
     truth = exact_topk(store.segments[0].dense.vectors, pool.qvec, 10)[1]
     out["dense_recall_at_10"] = round(recall_at(found, truth, 10), 4)
+    n_dev = sum(1 for line in (SHARED / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line.strip())
+    out["dense_recall_at_10_dev"] = round(recall_at(found[:n_dev], truth[:n_dev], 10), 4)
+    out["dense_recall_at_10_provinces"] = round(recall_at(found[n_dev:], truth[n_dev:], 10), 4)
     out["rss_after_search_mb"] = {k: round(v) for k, v in rss().items()}
     # ask, cold: each question asked for the first time
     asks = []
@@ -336,14 +342,14 @@ def child_serve(work: Path, n: int, n_ask: int) -> dict:
         t0 = time.perf_counter()
         new_store, parts = add_file(store, encoder, path)
         retriever2 = Retriever(new_store, encoder)
-        hits = retriever2.search(probe, k=5, mode="keyword")
+        hits = retriever2.search(probe, k=5)  # hybrid, the question embedded: what a user's search does
         out[f"add_5000_chars_{turn}_s"] = round(time.perf_counter() - t0, 2)
         out[f"add_parts_{turn}_s"] = {k: round(v, 2) if isinstance(v, float) else v for k, v in parts.items()}
         out[f"add_found_by_search_{turn}"] = any(h.source == path.name for h in hits)
         t0 = time.perf_counter()
         store = new_store.remove_sources([path.name])
         retriever3 = Retriever(store, encoder)
-        hits = retriever3.search(probe, k=5, mode="keyword")
+        hits = retriever3.search(probe, k=5)
         out[f"remove_file_{turn}_s"] = round(time.perf_counter() - t0, 2)
         out[f"remove_gone_from_search_{turn}"] = not any(h.source == path.name for h in hits)
     out["rss_end_mb"] = {k: round(v) for k, v in rss().items()}
