@@ -146,9 +146,10 @@ def update_segmented(paths: Sequence[Path] | None, index_dir: Path, encoder=None
         lock.release()
 
 
-def add_files(index_dir: Path, encoder, files: Sequence[Path], root: Path, lock_wait: float = 30.0):
+def add_files(index_dir: Path, encoder, files: Sequence[Path], root: Path | None = None, lock_wait: float = 30.0):
     """Add (or replace) these files of the library folder ``root`` without reading the rest of the library:
-    the upload path of a running engine. Returns a BuildReport."""
+    the upload path of a running engine and of ``jianggao index --add``. Sources are named relative to
+    ``root`` (None: by file name, as ``load_corpus`` names a file given alone). Returns a BuildReport."""
     from jianggao.indexer.build import BuildReport, _lock
     from jianggao.indexer.loaders import load_corpus
 
@@ -158,10 +159,11 @@ def add_files(index_dir: Path, encoder, files: Sequence[Path], root: Path, lock_
     try:
         store = SegmentedStore.load(index_dir, expect_model=encoder.name)
         documents, report.errors = load_corpus([Path(f) for f in files])
-        root = Path(root).resolve()
-        # Sources are named relative to the library folder, as a full update would name them.
-        documents = [dataclasses.replace(d, source=Path(f).resolve().relative_to(root).as_posix())
-                     for d, f in zip(documents, files)] if len(documents) == len(files) else documents
+        if root is not None and len(documents) == len(files):
+            # Sources are named relative to the library folder, as a full update would name them.
+            base = Path(root).resolve()
+            documents = [dataclasses.replace(d, source=Path(f).resolve().relative_to(base).as_posix())
+                         for d, f in zip(documents, files)]
         old = store.manifest.files
         report.added = sorted(d.source for d in documents if d.source not in old)
         report.changed = sorted(d.source for d in documents if d.source in old and old[d.source] != d.sha1)

@@ -143,9 +143,9 @@ class Retriever:
     @classmethod
     def open(cls, index_dir: Path, model: str | None = None, device: str = "auto") -> "Retriever":
         from jianggao.indexer.embedding import Encoder
-        from jianggao.indexer.store import Store
+        from jianggao.indexer.segbuild import open_store
 
-        store = Store.load(index_dir)
+        store = open_store(index_dir)  # a Store, or a SegmentedStore (scale path)
         encoder = Encoder(model or store.manifest.model, device=device)
         if model is not None:
             store.check_model(encoder.name)
