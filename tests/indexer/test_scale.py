@@ -364,3 +364,31 @@ def test_deep_lists_on_ivf_are_exact():
     s, i = idx.search(q, ann.APPROX_MAX_K + 1)
     _, truth = exact_topk(v.astype(np.float16), q, ann.APPROX_MAX_K + 1)
     assert np.array_equal(i, truth)
+
+
+def test_cli_add_needs_a_segmented_index(tmp_path, capsys):
+    from jianggao.ui.cli import main
+
+    f = tmp_path / "a.txt"
+    f.write_text("讲话", encoding="utf-8")
+    assert main(["index", "--add", str(f), "--index-dir", str(tmp_path / "none")]) == 1
+    err = capsys.readouterr().err
+    assert "segmented" in err and "jianggao index --segmented" in err and "Traceback" not in err
+
+
+def test_cli_add_adds_one_file_as_a_segment(tmp_path, monkeypatch, capsys):
+    from jianggao.indexer.build import build_index
+    from jianggao.indexer.segbuild import open_store
+    from jianggao.ui import cli
+
+    lib, idx = tmp_path / "library", tmp_path / "index"
+    lib.mkdir()
+    names = sorted(p.name for p in UI_DATA.glob("*.txt"))
+    (lib / names[0]).write_bytes((UI_DATA / names[0]).read_bytes())
+    build_index([lib], idx, encoder=HashEncoder(), index_type="segmented")
+    monkeypatch.setattr(cli, "make_encoder", lambda args: HashEncoder())
+    assert cli.main(["index", "--add", str(UI_DATA / names[1]), "--index-dir", str(idx), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["added"] == [names[1]]
+    store = open_store(idx)
+    assert {s.source for s in store.speeches} == {names[0], names[1]} and len(store.manifest.segments) == 2
