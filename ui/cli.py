@@ -122,7 +122,9 @@ def cmd_index(args: argparse.Namespace) -> int:
             if not is_segmented(index_dir) or not args.paths:
                 raise CliError(f"--add needs files and a segmented index in {index_dir}; "
                                "create one with `jianggao index --segmented FOLDER`")
-            report = add_files(index_dir, make_encoder(args), [Path(p) for p in args.paths], lock_wait=args.wait)
+            encoder = make_encoder(args)
+            encoder.encode(["。"])  # model load + first-call set-up: start-up, so the report's seconds are the add's
+            report = add_files(index_dir, encoder, [Path(p) for p in args.paths], lock_wait=args.wait)
         else:
             report = build_index(
                 [Path(p) for p in args.paths] or None,
