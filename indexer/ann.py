@@ -42,7 +42,7 @@ MIN_CANDIDATES = 64
 # The IVF index only sees the probed lists: lists deeper than this are computed exactly from the vectors.
 APPROX_MAX_K = 1024
 NPROBE_STEPS = (8, 16, 32, 48, 64, 96, 128, 192, 256)
-TUNE_RECALL = 0.99  # margin over the 0.98 promised on real queries
+TUNE_RECALL = 0.995  # margin over the 0.98 promised on real questions (0.99 gave 0.978 on them at 100k)
 TUNE_QUERIES = 200
 TUNE_NOISE = 1.0  # noise norm added to a unit midpoint (see pseudo_queries)
 TRAIN_PER_LIST = 40

@@ -324,6 +324,15 @@ def child_serve(work: Path, n: int, n_ask: int) -> dict:
     n_dev = sum(1 for line in (SHARED / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line.strip())
     out["dense_recall_at_10_dev"] = round(recall_at(found[:n_dev], truth[:n_dev], 10), 4)
     out["dense_recall_at_10_provinces"] = round(recall_at(found[n_dev:], truth[n_dev:], 10), 4)
+    dense = store.segments[0].dense
+    if dense.kind != "flat":  # the recall/latency curve around the tuned nprobe
+        curve = {}
+        for step in sorted({max(1, dense.nprobe // 2), dense.nprobe, dense.nprobe * 2}):
+            t0 = time.perf_counter()
+            f = np.vstack([dense.search(pool.qvec[i:i + 1], 10, nprobe=step)[1] for i in range(len(pool.qvec))])
+            curve[str(step)] = {"recall_at_10": round(recall_at(f, truth, 10), 4),
+                                "ms_per_query": round(1000 * (time.perf_counter() - t0) / len(pool.qvec), 1)}
+        out["nprobe_curve"] = curve
     out["rss_after_search_mb"] = {k: round(v) for k, v in rss().items()}
     # ask, cold: each question asked for the first time
     asks = []
