@@ -135,7 +135,7 @@ def build_index(
     # Scale path: a segmented library grows by segments instead of being rebuilt (jianggao.indexer.segbuild).
     from jianggao.indexer.segbuild import is_segmented, update_segmented
 
-    if index_type == "segmented" or (is_segmented(Path(index_dir)) and not rebuild):
+    if index_type == "segmented" or is_segmented(Path(index_dir)):
         return update_segmented(paths, Path(index_dir), encoder=encoder, rebuild=rebuild, lock_wait=lock_wait,
                                 progress=progress)
     t0 = time.perf_counter()

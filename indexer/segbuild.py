@@ -114,8 +114,11 @@ def update_segmented(paths: Sequence[Path] | None, index_dir: Path, encoder=None
         if not rebuild and (index_dir / CURRENT).exists():
             store = open_store(index_dir, expect_model=encoder.name)
             if not isinstance(store, SegmentedStore):
-                raise ValueError(f"{index_dir} holds a single-version index; convert it with `--rebuild`")
-        if rebuild:
+                from jianggao.indexer.store import StoreError
+
+                raise StoreError(f"{index_dir} holds a single-version index, not a segmented one; "
+                                 "convert it with `jianggao index --segmented --rebuild`")
+        if rebuild:  # also converts a single-version index: its files are replaced
             for sub in (VERSIONS, SEGMENTS):
                 shutil.rmtree(index_dir / sub, ignore_errors=True)
             (index_dir / CURRENT).unlink(missing_ok=True)

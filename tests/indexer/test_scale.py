@@ -392,3 +392,25 @@ def test_cli_add_adds_one_file_as_a_segment(tmp_path, monkeypatch, capsys):
     assert report["added"] == [names[1]]
     store = open_store(idx)
     assert {s.source for s in store.speeches} == {names[0], names[1]} and len(store.manifest.segments) == 2
+
+
+def test_rebuild_and_conversion(tmp_path):
+    from jianggao.indexer.build import build_index
+    from jianggao.indexer.segbuild import is_segmented, open_store
+    from jianggao.indexer.store import Store, StoreError
+
+    lib, idx = tmp_path / "library", tmp_path / "index"
+    lib.mkdir()
+    name = sorted(p.name for p in UI_DATA.glob("*.txt"))[0]
+    (lib / name).write_bytes((UI_DATA / name).read_bytes())
+    enc = HashEncoder()
+    build_index([lib], idx, encoder=enc)  # a single-version index
+    assert not is_segmented(idx) and isinstance(open_store(idx), Store)
+    with pytest.raises(StoreError, match="--segmented --rebuild"):
+        build_index([lib], idx, encoder=enc, index_type="segmented")
+    build_index([lib], idx, encoder=enc, index_type="segmented", rebuild=True)
+    assert is_segmented(idx)
+    n = open_store(idx).manifest.n_chunks
+    report = build_index([lib], idx, encoder=enc, rebuild=True)  # stays segmented
+    assert report.rebuilt and is_segmented(idx) and open_store(idx).manifest.n_chunks == n
+    assert len(list((idx / "segments").iterdir())) == 1
