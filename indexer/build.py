@@ -132,12 +132,6 @@ def build_index(
     from jianggao.indexer.embedding import EmbeddingCache, Encoder, encode_with_cache
     from jianggao.indexer.store import Store, StoreError, pause_for_test
 
-    # Scale path: a segmented library grows by segments instead of being rebuilt (jianggao.indexer.segbuild).
-    from jianggao.indexer.segbuild import is_segmented, update_segmented
-
-    if index_type == "segmented" or is_segmented(Path(index_dir)):
-        return update_segmented(paths, Path(index_dir), encoder=encoder, rebuild=rebuild, lock_wait=lock_wait,
-                                progress=progress)
     t0 = time.perf_counter()
     paths = [Path(p) for p in paths] if paths else [DEFAULT_CORPUS]
     report = BuildReport(index_dir=str(index_dir), rebuilt=rebuild)

@@ -13,8 +13,8 @@ Vectors of unchanged files live in their segments, so no embedding cache is need
 (``chunk_duplicates``, speech copies) are computed within each added batch only: comparing a new file with the
 whole library is a MinHash pass over every passage (jianggao.indexer.dedup), left to a full rebuild.
 
-A library is segmented when its live version says so (``index_type: "segmented"``); ``build_index(...,
-index_type="segmented")`` creates one. Use ``open_store`` to load either kind.
+A library is segmented when its live version says so (``index_type: "segmented"``); ``update_index(...,
+index_type="segmented")`` creates one; ``update_index`` updates either kind and ``open_store`` loads either.
 """
 from __future__ import annotations
 
@@ -88,6 +88,19 @@ def add_documents(store: SegmentedStore | None, index_dir: Path, encoder, docume
         return SegmentedStore.create(index_dir, encoder.name, encoder.dim, speeches, chunks, vectors, keyword,
                                      files, dups)
     return store.add(speeches, chunks, vectors, keyword, files, dups, replace_sources=replace_sources)
+
+
+def update_index(paths: Sequence[Path] | None, index_dir: Path, encoder=None, rebuild: bool = False,
+                 lock_wait: float = 30.0, progress: bool = False, index_type: str = "auto"):
+    """``jianggao.indexer.build.build_index``, or ``update_segmented`` when the index is (or is asked to be)
+    segmented: the one entry point for callers that may meet either kind (the engine, ``jianggao index``)."""
+    if index_type == "segmented" or is_segmented(Path(index_dir)):
+        return update_segmented(paths, Path(index_dir), encoder=encoder, rebuild=rebuild, lock_wait=lock_wait,
+                                progress=progress)
+    from jianggao.indexer.build import build_index
+
+    return build_index(paths, index_dir, encoder=encoder, rebuild=rebuild, lock_wait=lock_wait, progress=progress,
+                       index_type=index_type)
 
 
 def update_segmented(paths: Sequence[Path] | None, index_dir: Path, encoder=None, rebuild: bool = False,

@@ -109,9 +109,9 @@ class Engine:
             return report
 
     def _build(self, progress: bool = False):
-        from jianggao.indexer.build import build_index
+        from jianggao.indexer.segbuild import update_index  # build_index, or the segmented update (scale path)
 
-        report = build_index(self.sources(), self.index_dir, encoder=self.encoder, progress=progress)
+        report = update_index(self.sources(), self.index_dir, encoder=self.encoder, progress=progress)
         if not report.nothing_to_do or self._retriever is None:
             self._reload()
         return report

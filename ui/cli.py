@@ -201,7 +201,7 @@ def warn_about(report) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from jianggao.indexer.build import IndexBusyError, build_index
+    from jianggao.indexer.build import IndexBusyError
     from jianggao.indexer.store import StoreError
 
     from jianggao.indexer.config import default_sources
@@ -219,7 +219,9 @@ def cmd_index(args: argparse.Namespace) -> int:
             encoder.encode(["。"])  # model load + first-call set-up: start-up, so the report's seconds are the add's
             report = add_files(index_dir, encoder, [Path(p) for p in args.paths], lock_wait=args.wait)
         else:
-            report = build_index(
+            from jianggao.indexer.segbuild import update_index  # build_index, or the segmented update
+
+            report = update_index(
                 [Path(p) for p in args.paths] or default_sources(),
                 index_dir,
                 encoder=make_encoder(args),

@@ -277,7 +277,7 @@ def _by_chunk_id(store, hits):
 
 
 def test_updates_add_change_remove_and_match_a_rebuild(tmp_path):
-    from jianggao.indexer.build import build_index
+    from jianggao.indexer.segbuild import update_index as build_index
     from jianggao.indexer.segbuild import is_segmented, open_store
 
     lib, idx = tmp_path / "library", tmp_path / "index"
@@ -316,7 +316,7 @@ def test_updates_add_change_remove_and_match_a_rebuild(tmp_path):
 
 
 def test_engine_uploads_and_removes_on_a_segmented_library(tmp_path):
-    from jianggao.indexer.build import build_index
+    from jianggao.indexer.segbuild import update_index as build_index
     from jianggao.qa.engine import Engine
 
     lib, idx = tmp_path / "library", tmp_path / "index"
@@ -377,7 +377,7 @@ def test_cli_add_needs_a_segmented_index(tmp_path, capsys):
 
 
 def test_cli_add_adds_one_file_as_a_segment(tmp_path, monkeypatch, capsys):
-    from jianggao.indexer.build import build_index
+    from jianggao.indexer.segbuild import update_index as build_index
     from jianggao.indexer.segbuild import open_store
     from jianggao.ui import cli
 
@@ -395,7 +395,7 @@ def test_cli_add_adds_one_file_as_a_segment(tmp_path, monkeypatch, capsys):
 
 
 def test_rebuild_and_conversion(tmp_path):
-    from jianggao.indexer.build import build_index
+    from jianggao.indexer.segbuild import update_index as build_index
     from jianggao.indexer.segbuild import is_segmented, open_store
     from jianggao.indexer.store import Store, StoreError
 
