@@ -463,13 +463,24 @@ class _IndexCache:
     def chunk_positions(self) -> dict[str, int]:
         pos = self._chunk_pos
         if pos is None:
-            pos = self._chunk_pos = {c.id: i for i, c in enumerate(self.store.chunks)}
+            # Scale path (jianggao.indexer.segmented): a lookup backed by the store instead of a dict of every chunk.
+            pos = getattr(self.store, "chunk_position_map", None)
+            if pos is None:
+                pos = {c.id: i for i, c in enumerate(self.store.chunks)}
+            self._chunk_pos = pos
         return pos
 
     def doc_freq(self, terms: Sequence[str]) -> dict[str, int]:
         """How many passages contain each term (as a substring of the normalised text)."""
         todo = [t for t in terms if t not in self.df]
-        if todo:
+        estimate = getattr(self.store, "substring_doc_freq", None)
+        if todo and estimate is not None:
+            # Scale path (jianggao.indexer.segmented): estimated from the keyword postings instead of scanning
+            # every passage's text (seconds per question at 1M passages); see SegmentedKeywordIndex.contain_freq.
+            found = {t: estimate(t) for t in todo}
+            with self.lock:
+                self.df.update(found)
+        elif todo:
             norms = [c.norm for c in self.store.chunks]
             found = {t: sum(1 for n in norms if t in n) for t in todo}
             with self.lock:

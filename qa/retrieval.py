@@ -184,15 +184,20 @@ class Retriever:
         self.store = store
         self.encoder = encoder
         self.weights = weights
-        self._dup_of = {i: set(d) for i, d in enumerate(store.chunk_duplicates) if d}
-        self._by_speech = {s.id: s for s in store.speeches}
+        # Scale path (jianggao.indexer.segmented): the store offers a sparse duplicate map and a lazy id -> speech
+        # mapping, so that a 1M-passage library is not walked (nor its speeches' texts loaded) per retriever.
+        nonempty = getattr(store.chunk_duplicates, "nonempty", None)
+        dups = nonempty().items() if nonempty else enumerate(store.chunk_duplicates)
+        self._dup_of = {i: set(d) for i, d in dups if d}
+        speech_map = getattr(store, "speech_map", None)
+        self._by_speech = speech_map if speech_map is not None else {s.id: s for s in store.speeches}
 
     @classmethod
     def open(cls, index_dir: Path, model: str | None = None, device: str = "auto") -> "Retriever":
         from jianggao.indexer.embedding import Encoder
-        from jianggao.indexer.store import Store
+        from jianggao.indexer.segbuild import open_store
 
-        store = Store.load(index_dir)
+        store = open_store(index_dir)  # a Store, or a SegmentedStore (scale path)
         encoder = Encoder(model or store.manifest.model, device=device)
         if model is not None:
             store.check_model(encoder.name)
