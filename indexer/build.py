@@ -126,21 +126,20 @@ def build_index(
     lock_wait: float = 30.0,
     progress: bool = False,
     index_type: str = "auto",
-    store: str | None = None,
+    backend=None,
 ) -> BuildReport:
-    """Bring ``index_dir`` up to date with the files under ``paths`` (default: the bundled corpus). ``store``:
-    where the index lives (jianggao.indexer.store_api.parse_store; default faiss files in ``index_dir``, which
-    always holds the lock and the embedding cache)."""
+    """Bring ``index_dir`` up to date with the files under ``paths`` (default: the bundled corpus). ``backend``:
+    where the index lives (a jianggao.indexer.store_api.StoreBackend, e.g. Milvus; default the FAISS files in
+    ``index_dir``, which always holds the lock and the embedding cache)."""
     from jianggao.indexer.chunking import chunk_speech
     from jianggao.indexer.embedding import EmbeddingCache, Encoder, encode_with_cache
     from jianggao.indexer.checkpoints import checkpoint
-    from jianggao.indexer.store import StoreError
-    from jianggao.indexer.store_api import open_backend
+    from jianggao.indexer.store import FilesBackend, StoreError
 
     t0 = time.perf_counter()
     paths = [Path(p) for p in paths] if paths else [DEFAULT_CORPUS]
     report = BuildReport(index_dir=str(index_dir), rebuilt=rebuild)
-    backend = open_backend(store, index_dir)
+    backend = backend if backend is not None else FilesBackend(Path(index_dir))
     lock = _lock(index_dir, lock_wait)
     try:
         encoder = encoder or Encoder()

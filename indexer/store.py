@@ -486,3 +486,26 @@ class Store(LoadedIndex):
         if expect_model is not None or expect_dim is not None:
             store.check_model(expect_model if expect_model is not None else manifest.model, expect_dim)
         return store
+
+
+@dataclass
+class FilesBackend:
+    """Versioned index folders under ``index_dir`` (this module's Store): the default place an index lives.
+    See jianggao.indexer.store_api for the interface and the other backends."""
+
+    index_dir: Path
+
+    def exists(self) -> bool:
+        return (self.index_dir / CURRENT).exists()
+
+    def load(self, expect_model: str | None = None, expect_dim: int | None = None) -> Store:
+        return Store.load(self.index_dir, expect_model=expect_model, expect_dim=expect_dim)
+
+    def build(self, *args, **kwargs) -> Store:
+        return Store.build(*args, **kwargs)
+
+    def save(self, store: Store) -> str:
+        return store.save(self.index_dir).name
+
+    def describe(self) -> str:
+        return str(self.index_dir)

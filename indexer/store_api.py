@@ -22,7 +22,7 @@ from typing import Protocol, Sequence, runtime_checkable
 import numpy as np
 
 from jianggao.indexer.lexical import LexicalHit
-from jianggao.indexer.store import CURRENT, DenseHit, Manifest, Store, StoreError
+from jianggao.indexer.store import DenseHit, FilesBackend, Manifest, Store, StoreError
 from jianggao.indexer.types import Chunk, Speech
 
 ENV_STORE = "JIANGGAO_STORE"
@@ -86,24 +86,15 @@ class StoreBackend(Protocol):
 
 
 # -- the FAISS backend -------------------------------------------------------------------------------------------
-@dataclass
-class FaissBackend:
-    index_dir: Path
+class FaissBackend(FilesBackend):
+    """The FAISS files in the index folder: a versioned Store, or a SegmentedStore (the scale path)."""
 
-    def exists(self) -> bool:
-        return (self.index_dir / CURRENT).exists()
+    def load(self, expect_model: str | None = None, expect_dim: int | None = None) -> SearchStore:
+        from jianggao.indexer.segmented import is_segmented, open_store
 
-    def load(self, expect_model: str | None = None, expect_dim: int | None = None) -> Store:
+        if expect_dim is None or is_segmented(self.index_dir):
+            return open_store(self.index_dir, expect_model=expect_model)
         return Store.load(self.index_dir, expect_model=expect_model, expect_dim=expect_dim)
-
-    def build(self, *args, **kwargs) -> Store:
-        return Store.build(*args, **kwargs)
-
-    def save(self, store: Store) -> str:
-        return store.save(self.index_dir).name
-
-    def describe(self) -> str:
-        return str(self.index_dir)
 
 
 # -- choosing one -----------------------------------------------------------------------------------------------

@@ -116,9 +116,15 @@ class Engine:
 
     def _build(self, progress: bool = False):
         from jianggao.indexer.build import build_index
+        from jianggao.indexer.store_api import FaissBackend
 
-        report = build_index(self.sources(), self.index_dir, encoder=self.encoder, progress=progress,
-                             store=self.store_spec)
+        if isinstance(self.backend, FaissBackend):  # FAISS files: a versioned or a segmented index
+            from jianggao.indexer.segbuild import update_index
+
+            report = update_index(self.sources(), self.index_dir, encoder=self.encoder, progress=progress)
+        else:
+            report = build_index(self.sources(), self.index_dir, encoder=self.encoder, progress=progress,
+                                 backend=self.backend)
         if not report.nothing_to_do or self._retriever is None:
             self._reload()
         return report
@@ -126,7 +132,7 @@ class Engine:
     def _reload(self) -> None:
         from jianggao.qa.answer import carry_over_cache
 
-        store = self.backend.load(expect_model=self.encoder.name)
+        store = self.backend.load(expect_model=self.encoder.name)  # Store, SegmentedStore or MilvusStore
         if self._retriever is not None:  # keep the answers' sentence vectors: otherwise all asks are cold again
             carry_over_cache(self._retriever.store, store)
         self._retriever = Retriever(store, self.encoder)  # one reference swap: readers see old or new
@@ -267,7 +273,7 @@ class Engine:
                 tmp.replace(dest)
             if progress:
                 progress(0.2, "正在建立索引…")
-            report = self._build()
+            report = self._add_segment([dest for dest, _ in staged]) if self._segmented() else self._build()
             if progress:
                 progress(1.0, "完成")
             return report
@@ -289,4 +295,23 @@ class Engine:
             if any(p == path or p in path.parents for p in self._protected()):
                 raise ReadOnlySourceError(source)
             path.unlink()
+            if self._segmented():
+                from jianggao.indexer.segbuild import remove_sources
+
+                report = remove_sources(self.index_dir, self.encoder, [path.relative_to(root).as_posix()])
+                self._reload()
+                return report
             return self._build()
+
+    # -- scale path: a segmented library (jianggao.indexer.segbuild) adds or drops only the files concerned -------
+    def _segmented(self) -> bool:
+        from jianggao.indexer.segbuild import is_segmented
+
+        return is_segmented(self.index_dir)
+
+    def _add_segment(self, paths: Sequence[Path]):
+        from jianggao.indexer.segbuild import add_files
+
+        report = add_files(self.index_dir, self.encoder, paths, self.library_dir)
+        self._reload()
+        return report

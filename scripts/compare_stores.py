@@ -53,7 +53,7 @@ def run_set(name: str, corpus: Path, gold_path: Path, encoder, work: Path, score
     for store_name, spec in specs.items():
         t0 = time.perf_counter()
         # --rebuild: each store writes its index anew (timed), with vectors from the shared embedding cache
-        report = build_index([corpus], index_dir, encoder=encoder, store=spec, rebuild=True)
+        report = build_index([corpus], index_dir, encoder=encoder, backend=open_backend(spec, index_dir), rebuild=True)
         out[f"{store_name}_index_s"] = round(time.perf_counter() - t0, 1)
         out["chunks"] = report.chunks
         backend = open_backend(spec, index_dir)

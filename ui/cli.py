@@ -214,21 +214,47 @@ def warn_about(report) -> None:
 def cmd_index(args: argparse.Namespace) -> int:
     from jianggao.indexer.build import IndexBusyError, build_index
     from jianggao.indexer.store import StoreError
+    from jianggao.indexer.store_api import open_backend
 
     from jianggao.indexer.config import default_sources
 
     check_engine_options(args)
     index_dir = index_dir_of(args)
     try:
-        report = build_index(
-            [Path(p) for p in args.paths] or default_sources(),
-            index_dir,
-            encoder=make_encoder(args),
-            rebuild=args.rebuild,
-            lock_wait=args.wait,
-            progress=not args.json and sys.stderr.isatty(),
-            store=store_of(args),
-        )
+        store = store_of(args)
+        if store is not None and store != "faiss" and (args.add or args.segmented):
+            raise CliError("--add and --segmented are for the FAISS store; leave them out with --store milvus…")
+        if store is not None and store != "faiss":
+            report = build_index(
+                [Path(p) for p in args.paths] or default_sources(),
+                index_dir,
+                encoder=make_encoder(args),
+                rebuild=args.rebuild,
+                lock_wait=args.wait,
+                progress=not args.json and sys.stderr.isatty(),
+                backend=open_backend(store, index_dir),
+            )
+        elif args.add:  # scale path: add these files as one segment, without reading the rest of the library
+            from jianggao.indexer.segbuild import add_files, is_segmented
+
+            if not is_segmented(index_dir) or not args.paths:
+                raise CliError(f"--add needs files and a segmented index in {index_dir}; "
+                               "create one with `jianggao index --segmented FOLDER`")
+            encoder = make_encoder(args)
+            encoder.encode(["。"])  # model load + first-call set-up: start-up, so the report's seconds are the add's
+            report = add_files(index_dir, encoder, [Path(p) for p in args.paths], lock_wait=args.wait)
+        else:
+            from jianggao.indexer.segbuild import update_index  # build_index, or the segmented update
+
+            report = update_index(
+                [Path(p) for p in args.paths] or default_sources(),
+                index_dir,
+                encoder=make_encoder(args),
+                rebuild=args.rebuild,
+                lock_wait=args.wait,
+                progress=not args.json and sys.stderr.isatty(),
+                index_type="segmented" if args.segmented else "auto",
+            )
     except IndexBusyError as e:
         raise CliError(str(e)) from None
     except StoreError as e:
@@ -360,7 +386,7 @@ def check_port_free(host: str, port: int) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the web interface; the index is built (or brought up to date) first, with progress on stderr."""
-    from jianggao.indexer.build import IndexBusyError
+    from jianggao.indexer.build import IndexBusyError, build_index
     from jianggao.indexer.store import StoreError
     from jianggao.qa.engine import Engine
 
@@ -555,6 +581,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rebuild", action="store_true", help="start over instead of updating")
     sp.add_argument("--wait", type=non_negative_float, default=30.0, help="seconds to wait for another index run (default 30)")
     sp.add_argument("--json", action="store_true", help="print what was done as JSON")
+    # Scale path (jianggao.indexer.segbuild): libraries of 100k+ passages grow by segments, nothing is rebuilt.
+    sp.add_argument("--segmented", action="store_true",
+                    help="build a segmented index (large libraries: added files become new segments)")
+    sp.add_argument("--add", action="store_true",
+                    help="add or replace only the given files in a segmented index, without reading the rest")
     add_engine_options(sp)
     sp.set_defaults(func=cmd_index)
 

@@ -280,7 +280,7 @@ def milvus_previous(builds, tmp_path_factory, encoder):
     root = tmp_path_factory.mktemp("milvus-previous")
     old_lib = builds.previous.parent / "library-before"
     db, index = root / "lite.db", root / "index"
-    build_index([old_lib], index, encoder=encoder, store=f"milvus:{db}")
+    build_index([old_lib], index, encoder=encoder, backend=open_backend(f"milvus:{db}", index))
     open_backend(f"milvus:{db}", index).close()  # let go of the Lite lock: the subprocesses open it
     return root
 
