@@ -59,6 +59,10 @@ SPEECHES = "speeches.jsonl"
 CHUNKS = "chunks.jsonl"
 DUPLICATES = "duplicates.json"
 VECTORS = "vectors.npy"
+# Sentence vectors beside the passage vectors (jianggao.indexer.sentvec); optional: an index without them
+# still loads, and answering then scores sentences by their passage vector.
+SENTENCE_VECTORS = "sentence_vectors.npy"
+SENTENCE_SPANS = "sentence_spans.npy"
 DENSE = "dense.faiss"
 LEXICAL = "lexical"
 
@@ -243,8 +247,10 @@ class Store:
         manifest: Manifest,
         index: Any = None,
         chunk_duplicates: list[list[int]] | None = None,
+        sentences: Any = None,
     ) -> None:
         self.speeches = speeches
+        self.sentences = sentences  # jianggao.indexer.sentvec.SentenceVectors, or None
         self.chunks = chunks
         self.vectors = vectors
         self.lexical = lexical
@@ -273,6 +279,7 @@ class Store:
         files: dict[str, str],
         index_type: IndexType = "auto",
         chunk_duplicates: Sequence[Sequence[int]] | None = None,
+        sentences: Any = None,
     ) -> "Store":
         """Check the parts fit together and build both search indexes. ``vectors[i]`` embeds ``chunks[i]``
         and ``lexical_texts[i]`` is what keyword search sees of it."""
@@ -321,7 +328,14 @@ class Store:
             created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         )
         lexical = LexicalIndex.build(list(lexical_texts))
-        return cls(speeches, chunks, vectors, lexical, manifest, chunk_duplicates=dups)
+        if sentences is not None:
+            sv, sp = np.ascontiguousarray(sentences.vectors, np.float32), np.asarray(sentences.spans, np.int32)
+            if sv.ndim != 2 or sv.shape[1] != vectors.shape[1] or sp.shape != (len(sv), 3):
+                raise StoreError(f"sentence vectors {sv.shape} and spans {sp.shape} do not fit the passages")
+            if len(sp) and (sp[:, 0].min() < 0 or sp[:, 0].max() >= len(chunks)):
+                raise StoreError("sentence spans refer to chunks that do not exist")
+            sentences = type(sentences)(sv, sp)
+        return cls(speeches, chunks, vectors, lexical, manifest, chunk_duplicates=dups, sentences=sentences)
 
     # -- lookups -------------------------------------------------------------------------------------------
     def speech_by_id(self, speech_id: str) -> Speech:
@@ -409,6 +423,9 @@ class Store:
             pause_for_test("writing")  # a half-written version folder
             (folder / DUPLICATES).write_text(json.dumps(self.chunk_duplicates), encoding="utf-8")
             np.save(folder / VECTORS, self.vectors, allow_pickle=False)
+            if self.sentences is not None:
+                np.save(folder / SENTENCE_VECTORS, self.sentences.vectors, allow_pickle=False)
+                np.save(folder / SENTENCE_SPANS, self.sentences.spans, allow_pickle=False)
             faiss.write_index(self.index, str(folder / DENSE))
             self.lexical.save(folder / LEXICAL)
             # The manifest goes last: a version folder without one was never finished.
@@ -470,6 +487,12 @@ class Store:
             vectors = np.load(folder / VECTORS, allow_pickle=False)
             index = faiss.read_index(str(folder / DENSE))
             lexical = LexicalIndex.load(folder / LEXICAL)
+            sentences = None
+            if (folder / SENTENCE_VECTORS).exists():
+                from jianggao.indexer.sentvec import SentenceVectors
+
+                sentences = SentenceVectors(np.load(folder / SENTENCE_VECTORS, allow_pickle=False),
+                                            np.load(folder / SENTENCE_SPANS, allow_pickle=False))
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
             raise StoreError(f"the index version {folder} is damaged ({type(e).__name__}: {e}); {REBUILD_HINT}") from e
         problems = []
@@ -485,9 +508,16 @@ class Store:
             problems.append(f"keyword index of {len(lexical)} documents")
         if not isinstance(duplicates, list) or len(duplicates) != manifest.n_chunks:
             problems.append("duplicate lists do not match the chunks")
+        if sentences is not None and (
+            sentences.vectors.dtype != np.float32 or sentences.vectors.shape[1:] != (manifest.dim,)
+            or sentences.spans.shape != (len(sentences.vectors), 3)
+            or (len(sentences.spans) and int(sentences.spans[:, 0].max()) >= manifest.n_chunks)
+        ):
+            problems.append(f"sentence vectors {sentences.vectors.shape} / spans {sentences.spans.shape}")
         if problems:
             raise StoreError(f"the index version {folder} is inconsistent ({'; '.join(problems)}); {REBUILD_HINT}")
-        store = cls(speeches, chunks, vectors, lexical, manifest, index=index, chunk_duplicates=duplicates)
+        store = cls(speeches, chunks, vectors, lexical, manifest, index=index, chunk_duplicates=duplicates,
+                    sentences=sentences)
         if expect_model is not None or expect_dim is not None:
             store.check_model(expect_model if expect_model is not None else manifest.model, expect_dim)
         return store

@@ -1,0 +1,51 @@
+"""Self-query: the speech a question names. A year, place, speaker or meeting that the question mentions and
+that tells some speeches apart (it is in their identity line: title, year, place, speaker, meeting) marks
+those speeches; retrieval then boosts their passages (a soft filter: others still compete).
+
+General matching, no lists: every run of 2+ characters of the question is looked up in the identity lines,
+and kept when it is distinctive (found in some speeches but not in most of them, so 政府工作报告 in every
+title says nothing). Pure.
+"""
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+_RUN = re.compile(r"[0-9]{4}|[\u3400-\u9fff\uf900-\ufaff]{2,}")
+MAX_GRAM = 10
+# A string found in more than this share of the speeches' identity lines does not tell them apart.
+MAX_SHARE = 0.5
+
+
+def question_grams(question: str, max_gram: int = MAX_GRAM) -> set[str]:
+    """Substrings of 2..max_gram characters of the question's Chinese runs, and its 4-digit numbers (years)."""
+    out: set[str] = set()
+    for m in _RUN.finditer(question):
+        run = m.group()
+        if run.isdigit():
+            out.add(run)
+            continue
+        for n in range(2, min(max_gram, len(run)) + 1):
+            out.update(run[i:i + n] for i in range(len(run) - n + 1))
+    return out
+
+
+def named_speeches(question: str, identities: Mapping[str, str], max_share: float = MAX_SHARE) -> dict[str, float]:
+    """speech id -> match strength in (0, 1] for the speeches whose identity line holds a distinctive string of
+    the question (strength: the longest such string's length over the longest found for any speech, so
+    "上海市" beats "上海" and "海市"). Empty when the question names no speech."""
+    n = len(identities)
+    if n < 2:
+        return {}
+    limit = max(1, int(max_share * n))
+    best: dict[str, int] = {}
+    for g in question_grams(question):
+        holders = [sid for sid, ident in identities.items() if g in ident]
+        if not holders or len(holders) > limit:
+            continue
+        for sid in holders:
+            best[sid] = max(best.get(sid, 0), len(g))
+    if not best:
+        return {}
+    top = max(best.values())
+    return {sid: length / top for sid, length in best.items()}
