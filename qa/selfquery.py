@@ -3,8 +3,8 @@ that tells some speeches apart (it is in their identity line: title, year, place
 those speeches; retrieval then boosts their passages (a soft filter: others still compete).
 
 General matching, no lists: every run of 2+ characters of the question is looked up in the identity lines,
-and kept when it is distinctive (found in some speeches but not in most of them, so 政府工作报告 in every
-title says nothing). Pure.
+and kept when it is distinctive (found in some speeches but not in most of them, so a phrase that every
+title holds, such as the kind of document, says nothing). Pure.
 """
 from __future__ import annotations
 
