@@ -41,6 +41,7 @@ from jianggao.qa.question import (
     Coverage, KeyTerm, answer_type, coverage, key_terms, type_match, weighted_share,
 )
 from jianggao.qa.retrieval import Filters, Hit, Mode, validate_query
+from jianggao.qa.selfquery import naming_strings
 
 if TYPE_CHECKING:
     from jianggao.qa.llm import ChatClient
@@ -85,6 +86,8 @@ ANSWER_THRESHOLD = 1.0
 # The library "treats the subject" when the best excerpt (with its speech's identity) holds at least this
 # IDF-weighted share of the question's key terms: then a missing detail gives "partial", not "refused".
 SUBJECT_SHARE = 0.5
+# Whether the strings that name a speech (self-query) must be in the excerpt or its speech's identity line.
+NAMING_IS_SPECIFIC = False
 
 
 # -- result types --------------------------------------------------------------------------------------------
@@ -121,6 +124,8 @@ class Answer:
     covered_terms: list[str] = field(default_factory=list)  # the question's key terms the best excerpt holds
     missing_terms: list[str] = field(default_factory=list)  # ... and those it lacks
     answer_type: str = "other"  # what the question asks for (jianggao.qa.question.answer_type)
+    type_found: bool = False  # the best excerpt holds an answer of that type
+    missing_specific: list[str] = field(default_factory=list)  # specific terms (year, name ...) it lacks
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -135,6 +140,8 @@ class Answer:
             "covered_terms": list(self.covered_terms),
             "missing_terms": list(self.missing_terms),
             "answer_type": self.answer_type,
+            "type_found": self.type_found,
+            "missing_specific": list(self.missing_specific),
             "warnings": list(self.warnings),
             "generated": self.generated,
         }
@@ -270,6 +277,10 @@ class _IndexCache:
                 self.contexts[speech_id] = ctx
         return ctx
 
+    def identities(self) -> dict[str, str]:
+        """Every speech's identity line (what self-query matches questions against)."""
+        return {s.id: self.context(s.id) for s in self.store.speeches}
+
     def chunk_positions(self) -> dict[str, int]:
         pos = self._chunk_pos
         if pos is None:
@@ -387,7 +398,8 @@ def _gather(retriever: "Retriever", qs: list[str], k: int, mode: Mode, filters: 
     for qi, (q, pool) in enumerate(zip(qs, pools)):
         qnorm = normalize_query(q)
         atype = answer_type(qnorm)
-        terms = key_terms(qnorm, tokenize(q), cache.doc_freq, n_docs, tag=_pos_tag)
+        terms = key_terms(qnorm, tokenize(q), cache.doc_freq, n_docs, tag=_pos_tag,
+                          naming=naming_strings(qnorm, cache.identities()) if NAMING_IS_SPECIFIC else ())
         weights = {t.term: t.weight for t in terms}
         cs = _candidates(cache, store, pool)
         if not cs:
@@ -489,7 +501,8 @@ def _extractive(retriever: "Retriever", question: str, ev: _Evidence) -> Answer:
     conf = ev.ranked[0][1]
     d = decide(conf, cov, type_ok)
     common = dict(closest=ev.closest, confidence=conf, status=d.status, covered_terms=cov.covered,
-                  missing_terms=cov.missing, answer_type=ev.atype)
+                  missing_terms=cov.missing, answer_type=ev.atype, type_found=type_ok,
+                  missing_specific=cov.missing_specific)
     if d.status == "answered":
         text = "".join(with_marker(c.text, c.n) for c in citations)
         return Answer(question, True, text, citations, **common)
@@ -545,4 +558,5 @@ def _generative(retriever: "Retriever", llm: "ChatClient", extractive: Answer, e
     return Answer(extractive.question, True, text, citations, closest=hits, confidence=extractive.confidence,
                   warnings=extractive.warnings, generated=True, status="answered",
                   covered_terms=extractive.covered_terms, missing_terms=extractive.missing_terms,
-                  answer_type=extractive.answer_type)
+                  answer_type=extractive.answer_type, type_found=extractive.type_found,
+                  missing_specific=extractive.missing_specific)

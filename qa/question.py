@@ -86,6 +86,24 @@ _PERSON_TAGS = frozenset({"nr", "nrfg", "nrt"})
 _ORG_TAGS = frozenset({"nt"})
 
 
+# Measure words and units of Chinese (a closed grammatical class): the one right after 多少/几 is the unit the
+# answer's figure carries (几所 -> 12所, 多少吨 -> 3.5万吨).
+CLASSIFIERS = (
+    "个 名 人 户 所 条 辆 件 家 项 天 年 元 次 位 台 套 种 类 批 座 张 期 倍 吨 亩 篇 届 场 支 份 岁 周 层 栋 间 艘 架 "
+    "头 只 本 部 首 封 句 点 处 片 股 笔 台 颗 棵 株 公里 千米 米 平方米 平方公里 立方米 千瓦 瓦 度 小时 分钟 秒 公斤 千克 克 斤 "
+    "万元 亿元 万人 亿人 万户 万吨 亿吨 万亩 家次 人次 个百分点 百分点"
+).split()
+_UNIT_AFTER = re.compile(
+    r"(?:多少|几)(?:万|亿|千|百)?(" + "|".join(sorted(map(re.escape, set(CLASSIFIERS)), key=len, reverse=True)) + ")"
+)
+
+
+def asked_unit(question: str) -> str:
+    """The unit a figure question asks for (多少辆 -> 辆, 几个百分点 -> 个百分点), "" when none is said."""
+    m = _UNIT_AFTER.search(question)
+    return m.group(1) if m else ""
+
+
 def figures(text: str) -> list[str]:
     """The figures in ``text`` (years are dates, not figures)."""
     masked = _YEAR.sub(lambda m: " " * len(m.group()), text)
@@ -101,6 +119,11 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
         return 1.0
     if atype == "quantity":
         given = set(figures(question))
+        unit = asked_unit(question)
+        if unit:  # a figure carrying the unit asked for (scale words such as 万/亿 may come between)
+            found = re.findall(r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(?:万|亿|千|百)?"
+                               + re.escape(unit), text)
+            return 1.0 if any(f not in given and f != "一" for f in found) else 0.0
         return 1.0 if any(f not in given for f in figures(text)) else 0.0
     if atype == "date":
         given = {m.group() for m in _DATE_TEXT.finditer(question)}
@@ -153,10 +176,12 @@ def is_question_word(token: str) -> bool:
     return token in QUESTION_WORDS or bool(_QUESTION_PREFIX.match(token))
 
 
-def specific_terms(question: str, tag: Tagger | None = None) -> list[tuple[str, tuple[str, ...]]]:
+def specific_terms(question: str, tag: Tagger | None = None, naming: Sequence[str] = ()) -> list[
+        tuple[str, tuple[str, ...]]]:
     """Terms that pin the question to one fact, with their alternative spellings: years and other numbers,
-    quoted titles and names (jieba POS: places, persons, organisations, other proper nouns). A name with an
-    administrative suffix also counts without it (上海市 -> 上海). Pure apart from ``tag``."""
+    quoted titles, places with an administrative suffix (jieba POS; also counted without the suffix: 上海市 ->
+    上海), and ``naming``: the strings of the question that name some speeches (jianggao.qa.selfquery).
+    Pure apart from ``tag``."""
     out: dict[str, tuple[str, ...]] = {}
     for m in _YEAR.finditer(question):
         y = m.group().replace(" ", "")
@@ -167,21 +192,26 @@ def specific_terms(question: str, tag: Tagger | None = None) -> list[tuple[str, 
     for m in _QUOTED.finditer(question):
         out.setdefault(next(g for g in m.groups() if g), ())
     if tag is not None:
+        # Only names that are unmistakably names: a place with its administrative suffix (jieba also tags
+        # plenty of common words as names, and a paraphrase must not fail on those).
         for w, f in tag(question):
-            if f in _NAME_TAGS and len(w) >= 2 and not is_question_word(w):
-                stem = _ADMIN_SUFFIX.sub("", w)
-                out.setdefault(w, (stem,) if stem != w and len(stem) >= 2 else ())
+            stem = _ADMIN_SUFFIX.sub("", w)
+            if f in _PLACE_TAGS and stem != w and len(stem) >= 2:
+                out.setdefault(w, (stem,))
+    for g in naming or ():
+        if not any(g in s or s in g for s in out):
+            out.setdefault(g, ())
     return list(out.items())
 
 
 def key_terms(
     question: str, tokens: Iterable[str], df: Callable[[list[str]], dict[str, int]], n_docs: int,
-    tag: Tagger | None = None,
+    tag: Tagger | None = None, naming: Sequence[str] = (),
 ) -> list[KeyTerm]:
     """The question's content terms (``tokens``: its keyword tokens, question words dropped) and its specific
     terms, each with its IDF weight in the library (``df``: terms -> passages containing them). A specific term
     is weighed by its rarest spelling the library holds."""
-    spec = specific_terms(question, tag)
+    spec = specific_terms(question, tag, naming)
     words = [t for t in dict.fromkeys(tokens) if not is_question_word(t) and len(t) >= 1]
     spec_forms = {s for s, _ in spec}
     words = [w for w in words if w not in spec_forms and not any(w in s for s in spec_forms)]

@@ -88,3 +88,14 @@ def test_coverage_reports_covered_missing_and_missing_specific_terms():
     assert cov.share == pytest.approx(7.5 / 12.5)
     assert coverage("任何文字", []).share == 0.0
     assert weighted_share("全国有354万户", {"全国": 2.0, "农村": 1.0}) == pytest.approx(2 / 3)
+
+
+def test_a_figure_question_with_a_unit_wants_a_figure_in_that_unit():
+    from jianggao.qa.question import asked_unit
+
+    assert asked_unit("建成多少座桥梁") == "座" and asked_unit("增长了几个百分点") == "个百分点"
+    assert asked_unit("总产值是多少") == ""
+    assert type_match("全年建成桥梁12座", "quantity", "建成多少座桥梁") == 1.0
+    assert type_match("全年完成投资12亿元", "quantity", "建成多少座桥梁") == 0.0  # a figure, but not of bridges
+    assert type_match("粮食产量1.2万吨", "quantity", "粮食产量多少吨") == 1.0
+    assert type_match("建成一座桥", "quantity", "建成多少座桥梁") == 0.0  # 一座 is an article here
