@@ -41,6 +41,7 @@ from jianggao.qa.question import (
     Coverage, KeyTerm, answer_type, coverage, key_terms, type_match, weighted_share,
 )
 from jianggao.qa.retrieval import Filters, Hit, Mode, validate_query
+from jianggao.qa.postag import pos_tag
 from jianggao.qa.selfquery import naming_strings
 
 if TYPE_CHECKING:
@@ -190,6 +191,16 @@ def with_relative_years(text: str, context: str) -> str:
     return text + (" " + " ".join(extra) if extra else "")
 
 
+def time_frame(context: str) -> str:
+    """The years a speech dated Y speaks of, as text: Y and Y-1 (a speech looks back on the past year and
+    ahead to the current one: a work report of 2021 gives the figures of 2020). "" when undated. Pure."""
+    m = _YEAR_IN.search(context)
+    if not m:
+        return ""
+    year = int(m.group(1))
+    return f"{year - 1}年 {year}年"
+
+
 class Decision(NamedTuple):
     status: Status
     coverage: Coverage
@@ -219,29 +230,7 @@ def partial_message(cov: Coverage, atype: str, type_ok: bool) -> str:
     return PARTIAL_MESSAGE.format(covered=covered, missing=missing)
 
 
-# -- part-of-speech tags (names) -----------------------------------------------------------------------------
-_tagger_lock = threading.Lock()
-_tagger: Any = None
-
-
-def _pos_tag(text: str) -> list[tuple[str, str]]:
-    """jieba's (word, POS flag) pairs for ``text``, from a private tokenizer with the domain dictionary
-    (never jieba's process-wide one), loaded on first use."""
-    global _tagger
-    if _tagger is None:
-        with _tagger_lock:
-            if _tagger is None:
-                import jieba
-                import jieba.posseg
-
-                from jianggao.indexer.lexical import USERDICT
-
-                jieba.setLogLevel(logging.WARNING)
-                tok = jieba.Tokenizer()
-                tok.initialize()
-                tok.load_userdict(str(USERDICT))
-                _tagger = jieba.posseg.POSTokenizer(tok)
-    return [(p.word, p.flag) for p in _tagger.cut(text)]
+_pos_tag = pos_tag
 
 
 # -- per-index caches ----------------------------------------------------------------------------------------
@@ -495,7 +484,7 @@ def _extractive(retriever: "Retriever", question: str, ev: _Evidence) -> Answer:
     bc = citations[best]
     excerpt_norm = store.speech_by_id(bc.speech_id).norm[bc.start:bc.end]
     context = cache.context(bc.speech_id)
-    cov = coverage(with_relative_years(excerpt_norm, context) + "\n" + context, ev.terms)
+    cov = coverage(with_relative_years(excerpt_norm, context) + "\n" + context + " " + time_frame(context), ev.terms)
     tag = _pos_tag if ev.atype in ("place", "person", "organisation") else None
     type_ok = type_match(excerpt_norm, ev.atype, ev.qnorm, tag=tag) >= 1.0
     conf = ev.ranked[0][1]

@@ -32,7 +32,7 @@ DEFAULT_WEIGHTS = (1.0, 1.0)
 # RetrievalConfig): passages ranked by their best sentence's cosine (a paraphrase of one sentence is
 # diluted in a passage vector), and the fused list restricted to the speeches the question names (self-query).
 SENTENCE_WEIGHT = 0.0
-SELF_QUERY_WEIGHT = 1.0
+SELF_QUERY_WEIGHT = 0.25
 # Keyword queries lose their question words (多少, 哪些 ...): they are never in the answer.
 STRIP_QUESTION_WORDS = True
 
@@ -208,12 +208,12 @@ class Retriever:
 
     def named_speeches(self, queries: Sequence[str]) -> list[dict[str, float]]:
         """For each query, the speeches it names (self-query; jianggao.qa.selfquery)."""
-        from jianggao.indexer.build import speech_context
-        from jianggao.indexer.normalize import normalize_query
-        from jianggao.qa.selfquery import named_speeches
+        from jianggao.indexer.normalize import normalize, normalize_query
+        from jianggao.qa.postag import pos_tag
+        from jianggao.qa.selfquery import identity_line, named_speeches
 
         if self._identities is None:
-            self._identities = {s.id: speech_context(s) for s in self.store.speeches}
+            self._identities = {s.id: normalize(identity_line(s, pos_tag)) for s in self.store.speeches}
         return [named_speeches(normalize_query(q), self._identities) for q in queries]
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:

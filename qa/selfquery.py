@@ -11,6 +11,33 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
+_ORG_TAIL = re.compile(r"(?:人民政府|政府|人民代表大会|人大|委员会|党委)$")
+_TITLE_YEAR = re.compile(r"(?:19|20)[0-9]{2}")
+IDENTITY_FIELDS = ("date", "place", "body", "speaker", "role", "meeting")
+
+
+def identity_line(speech, tag=None) -> str:
+    """What self-query matches a question against: the speech's identity fields (HELPERS.md contract; read
+    by name, any may be missing) and the years and place names of its title (``tag``: text -> [(word, POS)],
+    places are jieba's "ns"), not the title's topic words (a question about a topic is not a question about the
+    speech whose title names that topic)."""
+    parts = []
+    meta = getattr(speech, "meta", None)
+    for name in IDENTITY_FIELDS:
+        v = getattr(meta, name, None)
+        if isinstance(v, str) and v.strip():
+            parts.append(v.strip())
+    title = getattr(speech, "title", "") or ""
+    parts += _TITLE_YEAR.findall(title)
+    if tag is not None:
+        for w, f in tag(title):
+            if f == "nt":  # an organisation named after its place: 某市人民政府 -> 某市
+                w, f = _ORG_TAIL.sub("", w), "ns"
+            if f == "ns" and len(w) >= 2:
+                parts.append(w)
+    return " ".join(dict.fromkeys(parts))
+
+
 _RUN = re.compile(r"[0-9]{4}|[\u3400-\u9fff\uf900-\ufaff]{2,}")
 MAX_GRAM = 10
 # A string found in more than this share of the speeches' identity lines does not tell them apart.

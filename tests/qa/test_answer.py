@@ -115,6 +115,7 @@ def test_relative_years_are_read_against_the_speech_year():
     assert "2020年" in with_relative_years("去年完成了任务", "2021年某市政府工作报告")
     assert "2021年" in with_relative_years("今年要完成任务", "2021年某市政府工作报告")
     assert with_relative_years("今年要完成任务", "某县会议讲话") == "今年要完成任务"  # undated: nothing added
+    assert A.time_frame("2021年某市政府工作报告") == "2020年 2021年" and A.time_frame("某县会议讲话") == ""
 
 
 # -- the real corpus ------------------------------------------------------------------------------------------
