@@ -102,7 +102,7 @@ def test_decide_answers_only_with_the_type_the_terms_and_enough_evidence():
     assert decide(t + 0.1, full, False).status == "partial"  # no answer of the type asked
     assert decide(t + 0.1, lacks_year, True).status == "partial"  # a specific term of the question is missing
     assert decide(t + 0.1, off_topic, True).status == "refused"  # the library does not treat the subject
-    assert decide(t + 0.1, Coverage(0.0, [], [], []), True).status == "refused"
+    assert decide(t - 0.1, Coverage(0.0, [], ["港口"], []), True).status == "refused"
 
 
 def test_partial_message_says_what_is_there_and_what_is_not():
