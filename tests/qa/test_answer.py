@@ -159,6 +159,21 @@ def test_answers_cite_excerpts_that_are_really_in_the_speeches(retriever, answer
         assert any(normalize(fact) in normalize(c.text) for c in a.citations), (q, a.answer)
 
 
+def test_the_index_holds_sentence_vectors_and_ask_embeds_only_the_question(retriever, monkeypatch):
+    sv = retriever.store.sentences
+    assert sv is not None and len(sv.vectors) == len(sv.spans) > len(retriever.store.chunks)
+    assert set(np.unique(sv.spans[:, 0])) == set(range(len(retriever.store.chunks)))  # every chunk has rows
+    norms = np.linalg.norm(sv.vectors, axis=1)
+    assert np.allclose(norms[norms > 0], 1, atol=1e-3)
+    calls = []
+    real = retriever.encoder.encode
+    monkeypatch.setattr(retriever.encoder, "encode", lambda texts, **kw: calls.append(list(texts)) or real(texts))
+    A._caches.clear()
+    a = A.ask(retriever, "残疾人康复服务覆盖了多少人？")
+    assert len(calls) == 1 and len(calls[0]) == 1  # the question only: candidate sentences come from the index
+    assert a.status in ("answered", "partial", "refused")
+
+
 def test_every_marker_maps_to_a_citation_and_back(answers):
     for a in answers.values():
         markers = [int(n) for n in re.findall(r"\[(\d+)\]", a.answer)]
