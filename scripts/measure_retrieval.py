@@ -31,8 +31,10 @@ VARIANTS: dict[str, dict] = {
     "kw15": {"weights": (1.0, 1.5)},
     "dense15": {"weights": (1.5, 1.0)},
     "naming": {"NAMING_IS_SPECIFIC": True},
+    "noplace": {"PLACE_IN_SPEECH": False},
     "nonear": {"TYPE_NEAR_TERMS": False},
     "naming": {"NAMING_IS_SPECIFIC": True},
+    "noplace": {"PLACE_IN_SPEECH": False},
 }
 SEARCH_TYPES = ("factual", "paraphrase", "traditional", "similar")
 
