@@ -26,11 +26,15 @@ MODES: tuple[str, ...] = get_args(Mode)
 
 # How many candidates each list contributes before fusion and de-duplication.
 CANDIDATES = 60
-# Fusion weights of the dense and keyword lists: equal (see scripts/eval.sh figures in the README).
+# Fusion weights of the dense and keyword lists: equal. 1.5 for either one wins on one dev set and loses on the
+# other (README, "Measured and rejected").
 DEFAULT_WEIGHTS = (1.0, 1.0)
 # Hybrid mode adds two lists when the index has what they need (weights measured on both dev sets, see
 # RetrievalConfig): passages ranked by their best sentence's cosine (a paraphrase of one sentence is
 # diluted in a passage vector), and the fused list restricted to the speeches the question names (self-query).
+# Sentence max-sim lost on both sets at weights 0.5 and 1 (README): off. Self-query at 0.25 equals no boost on
+# both sets (their questions rarely tell speeches apart by year or place beyond what the passages' identity
+# context already does) and costs nothing; at 1.0 and 2.0 it lowered the seed set's MRR.
 SENTENCE_WEIGHT = 0.0
 SELF_QUERY_WEIGHT = 0.25
 # Keyword queries lose their question words (多少, 哪些 ...): they are never in the answer.
