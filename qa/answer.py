@@ -381,7 +381,7 @@ def ask_batch(
 
 def _gather(retriever: "Retriever", qs: list[str], k: int, mode: Mode, filters: Filters | None) -> list[_Evidence]:
     from jianggao.indexer.lexical import tokenize
-    from jianggao.indexer.normalize import normalize_query
+    from jianggao.qa.query import normalize_query
 
     store = retriever.store
     cache = _cache_for(store)

@@ -212,8 +212,9 @@ class Retriever:
 
     def named_speeches(self, queries: Sequence[str]) -> list[dict[str, float]]:
         """For each query, the speeches it names (self-query; jianggao.qa.selfquery)."""
-        from jianggao.indexer.normalize import normalize, normalize_query
+        from jianggao.indexer.normalize import normalize
         from jianggao.qa.postag import pos_tag
+        from jianggao.qa.query import normalize_query
         from jianggao.qa.selfquery import identity_line, named_speeches
 
         if self._identities is None:
@@ -221,7 +222,7 @@ class Retriever:
         return [named_speeches(normalize_query(q), self._identities) for q in queries]
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
-        from jianggao.indexer.normalize import normalize_query
+        from jianggao.qa.query import normalize_query
 
         return self.encoder.encode([normalize_query(q) for q in queries])
 
@@ -231,7 +232,7 @@ class Retriever:
         query_vectors: np.ndarray | None = None,
     ) -> list[list[tuple[int, float]]]:
         """Fused (passage index, score) lists, best first, filtered; before de-duplication."""
-        from jianggao.indexer.normalize import normalize_query
+        from jianggao.qa.query import normalize_query
 
         check_option("mode", mode, MODES)
         filters = filters or Filters()
