@@ -77,18 +77,44 @@ def no_speech_error(doc: RawDocument, paths: Sequence[Path]) -> LoadError:
     )
 
 
-def embedding_text(speech: Speech, chunk: Chunk) -> str:
-    """What the model sees for a chunk: its speech's title and outline heading as context, then the text."""
+# Identity fields of a speech that tell it apart from others (HELPERS.md contract: the identity helper adds
+# them to SpeechMeta; read by name, any of them may be missing or empty).
+IDENTITY_FIELDS = ("date", "place", "body", "speaker", "meeting")
+
+
+def speech_context(speech: Speech) -> str:
+    """One line naming the speech: its title, then those identity fields (year from the date, place, speaker,
+    meeting ...) the title does not already contain. Part of what is embedded and keyword-indexed for every
+    passage, so a question that names the speech ("2014年的报告", "在某县的会议上") finds its passages; never
+    shown."""
     from jianggao.indexer.normalize import normalize
 
-    context = " ".join(x for x in (normalize(speech.title), normalize(chunk.heading)) if x)
+    title = normalize(speech.title or "")
+    parts = [title] if title else []
+    for name in IDENTITY_FIELDS:
+        value = getattr(speech.meta, name, None)
+        if not value or not isinstance(value, str):
+            continue
+        value = normalize(value.strip())
+        if name == "date":
+            value = value[:4] + "年" if value[:4].isdigit() else ""
+        if value and not any(value in p for p in parts):
+            parts.append(value)
+    return " ".join(parts)
+
+
+def embedding_text(speech: Speech, chunk: Chunk) -> str:
+    """What the model sees for a chunk: the speech's identity line and the outline heading as context, then
+    the chunk's normalised text, which always comes last (jianggao.indexer.sentvec relies on it)."""
+    from jianggao.indexer.normalize import normalize
+
+    context = " ".join(x for x in (speech_context(speech), normalize(chunk.heading)) if x)
     return f"{context}\n{chunk.norm}" if context else chunk.norm
 
 
-def lexical_text(chunk: Chunk) -> str:
-    from jianggao.indexer.normalize import normalize
-
-    return f"{normalize(chunk.heading)}\n{chunk.norm}" if chunk.heading else chunk.norm
+def lexical_text(speech: Speech, chunk: Chunk) -> str:
+    """What keyword search sees of a chunk: the same context as embedding_text, then the text."""
+    return embedding_text(speech, chunk)
 
 
 def chunk_duplicates(speeches: Sequence[Speech], chunks: Sequence[Chunk]) -> list[list[int]]:
@@ -132,8 +158,9 @@ def build_index(
     where the index lives (a jianggao.indexer.store_api.StoreBackend, e.g. Milvus; default the FAISS files in
     ``index_dir``, which always holds the lock and the embedding cache)."""
     from jianggao.indexer.chunking import chunk_speech
-    from jianggao.indexer.embedding import EmbeddingCache, Encoder, encode_with_cache
     from jianggao.indexer.checkpoints import checkpoint
+    from jianggao.indexer.embedding import Encoder
+    from jianggao.indexer.sentvec import encode_chunks
     from jianggao.indexer.store import FilesBackend, StoreError
 
     t0 = time.perf_counter()
@@ -198,11 +225,11 @@ def build_index(
         chunks = [c for s in speeches for c in (old_chunks.get(s.id) or chunk_speech(s.id, s.text, s.norm))]
         by_id = {s.id: s for s in speeches}
 
-        cache = EmbeddingCache(index_dir / CACHE_DIR, encoder.name, encoder.dim)
         texts = [embedding_text(by_id[c.speech_id], c) for c in chunks]
         checkpoint("embedding")
-        vectors, n_new = encode_with_cache(encoder, texts, cache, show_progress=progress)
-        cache.save()
+        # Passage and sentence vectors from one forward pass per passage (jianggao.indexer.sentvec), cached.
+        encoded = encode_chunks(encoder, speeches, chunks, texts, index_dir / CACHE_DIR, show_progress=progress)
+        vectors, n_new = encoded.passages, encoded.n_encoded
         checkpoint("embedded")
         report.embedded, report.cached = n_new, len(texts) - n_new
 
@@ -210,11 +237,12 @@ def build_index(
             speeches,
             chunks,
             vectors,
-            [lexical_text(c) for c in chunks],
+            [lexical_text(by_id[c.speech_id], c) for c in chunks],
             model=encoder.name,
             files=files,
             index_type=index_type,
             chunk_duplicates=chunk_duplicates(speeches, chunks),
+            sentences=encoded.sentences,
         )
         backend.save(built)
         report.speeches, report.chunks = len(speeches), len(chunks)

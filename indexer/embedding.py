@@ -147,6 +147,13 @@ def resolve_precision(precision: Precision, device: str, cpuinfo: str | None = N
     return "fp32"  # mps: autocast support varies by macOS/torch version; correctness first
 
 
+class TokenVectors(NamedTuple):
+    """One text's last-layer token embeddings and each token's character span [start, end) in the text."""
+
+    vectors: np.ndarray  # float32 (n_tokens, dim)
+    offsets: np.ndarray  # int32 (n_tokens, 2)
+
+
 # -- encoder -------------------------------------------------------------------------------------------------
 class Encoder:
     """Texts -> L2-normalised float32 vectors. The model loads on first use; safe to share between threads."""
@@ -309,6 +316,45 @@ class Encoder:
         vectors = out.float().cpu().numpy().astype(np.float32, copy=False)
         return l2_normalize(vectors)
 
+
+    def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list["TokenVectors"]]:
+        """``encode(texts)`` and, from the same forward pass, each text's last-layer token vectors with their
+        character spans in the text (special tokens and padding left out; a text cut at the model's length
+        limit has tokens only for the part the model saw). Minimal version for the answers branch: the
+        encode helper's implementation replaces it (same contract, HELPERS.md)."""
+        texts = _check_texts(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        model = self._load()
+        tokenizer, max_len = model.tokenizer, int(model.max_seq_length)
+        session = self._onnx_session() if self.backend == "onnx" else None
+        pooled = np.zeros((len(texts), self.dim), dtype=np.float32)
+        tokens: list[TokenVectors | None] = [None] * len(texts)
+        lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_len)["input_ids"]]
+        order = np.argsort(-np.asarray(lengths), kind="stable")
+        batch = ONNX_BATCH_SIZE if session is not None else self.batch_size
+        for i in range(0, len(texts), batch):
+            idx = order[i : i + batch]
+            feats = tokenizer([texts[j] for j in idx], padding=True, truncation=True, max_length=max_len,
+                              return_tensors="np", return_offsets_mapping=True, return_special_tokens_mask=True)
+            inputs = {k: feats[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")
+                      if k in feats}
+            if session is not None:
+                hidden = session.run(None, inputs)[0].astype(np.float32, copy=False)
+            else:
+                import torch
+
+                with torch.inference_mode(), self._autocast():
+                    out = model[0]({k: torch.from_numpy(v).to(self.device) for k, v in inputs.items()})
+                hidden = out["token_embeddings"].float().cpu().numpy()
+            mask = inputs["attention_mask"][..., None].astype(np.float32)
+            pooled[idx] = (hidden * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
+            keep = (feats["attention_mask"] == 1) & (feats["special_tokens_mask"] == 0)
+            for row, j in enumerate(idx):
+                sel = keep[row]
+                tokens[j] = TokenVectors(np.ascontiguousarray(hidden[row][sel], dtype=np.float32),
+                                         feats["offset_mapping"][row][sel].astype(np.int32))
+        return l2_normalize(pooled), [t for t in tokens if t is not None]
 
     def _onnx_session(self) -> Any:
         """An ONNX Runtime session for the model's transformer, exported once and cached on disk; None when the

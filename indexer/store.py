@@ -60,6 +60,10 @@ SPEECHES = "speeches.jsonl"
 CHUNKS = "chunks.jsonl"
 DUPLICATES = "duplicates.json"
 VECTORS = "vectors.npy"
+# Sentence vectors beside the passage vectors (jianggao.indexer.sentvec); optional: an index without them
+# still loads, and answering then scores sentences by their passage vector.
+SENTENCE_VECTORS = "sentence_vectors.npy"
+SENTENCE_SPANS = "sentence_spans.npy"
 DENSE = "dense.faiss"
 LEXICAL = "lexical"
 
@@ -332,8 +336,10 @@ class Store(LoadedIndex):
         manifest: Manifest,
         index: Any = None,
         chunk_duplicates: list[list[int]] | None = None,
+        sentences: Any = None,
     ) -> None:
         super().__init__(speeches, chunks, vectors, manifest, chunk_duplicates)
+        self.sentences = sentences  # jianggao.indexer.sentvec.SentenceVectors, or None
         self.lexical = lexical
         self.index = index if index is not None else build_faiss_index(vectors, manifest.index_type)
 
@@ -353,13 +359,21 @@ class Store(LoadedIndex):
         files: dict[str, str],
         index_type: IndexType = "auto",
         chunk_duplicates: Sequence[Sequence[int]] | None = None,
+        sentences: Any = None,
     ) -> "Store":
         """Check the parts fit together and build both search indexes. ``vectors[i]`` embeds ``chunks[i]``
         and ``lexical_texts[i]`` is what keyword search sees of it."""
         parts = check_parts(speeches, chunks, vectors, lexical_texts, model, files, index_type, chunk_duplicates)
         lexical = LexicalIndex.build(list(lexical_texts))
+        if sentences is not None:
+            sv, sp = np.ascontiguousarray(sentences.vectors, np.float32), np.asarray(sentences.spans, np.int32)
+            if sv.ndim != 2 or sv.shape[1] != parts.vectors.shape[1] or sp.shape != (len(sv), 3):
+                raise StoreError(f"sentence vectors {sv.shape} and spans {sp.shape} do not fit the passages")
+            if len(sp) and (sp[:, 0].min() < 0 or sp[:, 0].max() >= len(parts.chunks)):
+                raise StoreError("sentence spans refer to chunks that do not exist")
+            sentences = type(sentences)(sv, sp)
         return cls(parts.speeches, parts.chunks, parts.vectors, lexical, parts.manifest,
-                   chunk_duplicates=parts.chunk_duplicates)
+                   chunk_duplicates=parts.chunk_duplicates, sentences=sentences)
 
     # -- search --------------------------------------------------------------------------------------------
     def dense_search_batch(self, query_vectors: np.ndarray, k: int) -> list[list[DenseHit]]:
@@ -406,6 +420,9 @@ class Store(LoadedIndex):
             checkpoint("writing")  # a half-written version folder
             (folder / DUPLICATES).write_text(json.dumps(self.chunk_duplicates), encoding="utf-8")
             np.save(folder / VECTORS, self.vectors, allow_pickle=False)
+            if self.sentences is not None:
+                np.save(folder / SENTENCE_VECTORS, self.sentences.vectors, allow_pickle=False)
+                np.save(folder / SENTENCE_SPANS, self.sentences.spans, allow_pickle=False)
             faiss.write_index(self.index, str(folder / DENSE))
             self.lexical.save(folder / LEXICAL)
             # The manifest goes last: a version folder without one was never finished.
@@ -465,6 +482,12 @@ class Store(LoadedIndex):
             vectors = np.load(folder / VECTORS, allow_pickle=False)
             index = faiss.read_index(str(folder / DENSE))
             lexical = LexicalIndex.load(folder / LEXICAL)
+            sentences = None
+            if (folder / SENTENCE_VECTORS).exists():
+                from jianggao.indexer.sentvec import SentenceVectors
+
+                sentences = SentenceVectors(np.load(folder / SENTENCE_VECTORS, allow_pickle=False),
+                                            np.load(folder / SENTENCE_SPANS, allow_pickle=False))
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
             raise StoreError(f"the index version {folder} is damaged ({type(e).__name__}: {e}); {REBUILD_HINT}") from e
         problems = []
@@ -480,9 +503,16 @@ class Store(LoadedIndex):
             problems.append(f"keyword index of {len(lexical)} documents")
         if not isinstance(duplicates, list) or len(duplicates) != manifest.n_chunks:
             problems.append("duplicate lists do not match the chunks")
+        if sentences is not None and (
+            sentences.vectors.dtype != np.float32 or sentences.vectors.shape[1:] != (manifest.dim,)
+            or sentences.spans.shape != (len(sentences.vectors), 3)
+            or (len(sentences.spans) and int(sentences.spans[:, 0].max()) >= manifest.n_chunks)
+        ):
+            problems.append(f"sentence vectors {sentences.vectors.shape} / spans {sentences.spans.shape}")
         if problems:
             raise StoreError(f"the index version {folder} is inconsistent ({'; '.join(problems)}); {REBUILD_HINT}")
-        store = cls(speeches, chunks, vectors, lexical, manifest, index=index, chunk_duplicates=duplicates)
+        store = cls(speeches, chunks, vectors, lexical, manifest, index=index, chunk_duplicates=duplicates,
+                    sentences=sentences)
         if expect_model is not None or expect_dim is not None:
             store.check_model(expect_model if expect_model is not None else manifest.model, expect_dim)
         return store

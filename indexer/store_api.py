@@ -76,8 +76,9 @@ class StoreBackend(Protocol):
 
     def build(self, speeches: Sequence[Speech], chunks: Sequence[Chunk], vectors: np.ndarray,
               lexical_texts: Sequence[str], model: str, files: dict[str, str], index_type: str = "auto",
-              chunk_duplicates: Sequence[Sequence[int]] | None = None) -> SearchStore:
-        """Check the parts and make a store of them, not yet saved."""
+              chunk_duplicates: Sequence[Sequence[int]] | None = None, sentences: Any = None) -> SearchStore:
+        """Check the parts and make a store of them, not yet saved. ``sentences``: the sentence vectors of
+        jianggao.indexer.sentvec, kept where the store supports them (None: answers fall back to passage vectors)."""
 
     def save(self, store: SearchStore) -> str:
         """Write ``store`` as a new version and make it the live one; returns the version's name."""

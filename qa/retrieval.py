@@ -8,6 +8,7 @@ never filled with copies.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Sequence, get_args
@@ -15,6 +16,7 @@ from typing import Any, Literal, Sequence, get_args
 import numpy as np
 
 from jianggao.indexer.options import check_option
+from jianggao.qa.fusion import K as RRF_K
 from jianggao.qa.fusion import rrf
 
 log = logging.getLogger(__name__)
@@ -24,11 +26,44 @@ MODES: tuple[str, ...] = get_args(Mode)
 
 # How many candidates each list contributes before fusion and de-duplication.
 CANDIDATES = 60
-# Dense list weighted a little above BM25: the model knows paraphrase, BM25 knows exact figures and names.
+# Fusion weights of the dense and keyword lists: equal. 1.5 for either one wins on one dev set and loses on the
+# other (README, "Measured and rejected").
 DEFAULT_WEIGHTS = (1.0, 1.0)
+# Hybrid mode adds two lists when the index has what they need (weights measured on both dev sets, see
+# RetrievalConfig): passages ranked by their best sentence's cosine (a paraphrase of one sentence is
+# diluted in a passage vector), and the fused list restricted to the speeches the question names (self-query).
+# Sentence max-sim lost on both sets at weights 0.5 and 1 (README): off. Self-query at 0.25 equals no boost on
+# both sets (their questions rarely tell speeches apart by year or place beyond what the passages' identity
+# context already does) and costs nothing; at 1.0 and 2.0 it lowered the seed set's MRR.
+SENTENCE_WEIGHT = 0.0
+SELF_QUERY_WEIGHT = 0.25
+# Keyword queries lose their question words (多少, 哪些 ...): they are never in the answer.
+STRIP_QUESTION_WORDS = True
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """Hybrid retrieval's knobs; the defaults are the module constants above."""
+
+    weights: tuple[float, float] = DEFAULT_WEIGHTS
+    sentence_weight: float = SENTENCE_WEIGHT
+    self_query_weight: float = SELF_QUERY_WEIGHT
+    strip_question_words: bool = STRIP_QUESTION_WORDS
 
 
 MAX_QUERY_CHARS = 2000
+# Interrogative words and phrases (general Chinese question forms): the passage that answers 多少 does not say
+# 多少. Replaced by a space, so that no new word forms across the gap.
+_QUESTION_FORMS = re.compile(
+    r"请问|多少|几(?:个|项|种|次|年|天|月|位|家|所|条|名)?(?!乎)|什么样|什么|怎么样|怎么|怎样|如何|为什么|为何|是否|有没有|"
+    r"哪一?(?:年|天|些|个|里|儿|位|座|家|种|项)?|何时|何地|何处|谁|吗|呢|？|\?"
+)
+
+
+def keyword_query(norm_query: str) -> str:
+    """The query BM25 sees: the normalised question without its question words (numbers and names kept)."""
+    stripped = _QUESTION_FORMS.sub(" ", norm_query).strip()
+    return stripped if any(ch.isalnum() for ch in stripped) else norm_query
 
 
 QueryProblem = Literal["not_text", "empty", "too_long", "no_words"]
@@ -180,10 +215,14 @@ def collapse_duplicates(
 class Retriever:
     """Search one loaded store with one encoder. Thread-safe for concurrent reads."""
 
-    def __init__(self, store, encoder, weights: tuple[float, float] = DEFAULT_WEIGHTS):
+    def __init__(self, store, encoder, weights: tuple[float, float] = DEFAULT_WEIGHTS,
+                 config: RetrievalConfig | None = None):
         self.store = store
         self.encoder = encoder
-        self.weights = weights
+        self.config = config or RetrievalConfig(weights=weights)
+        self.weights = self.config.weights
+        self._identities: dict[str, str] | None = None
+        self._sentence_bounds: np.ndarray | None = None
         # Scale path (jianggao.indexer.segmented): the store offers a sparse duplicate map and a lazy id -> speech
         # mapping, so that a 1M-passage library is not walked (nor its speeches' texts loaded) per retriever.
         nonempty = getattr(store.chunk_duplicates, "nonempty", None)
@@ -209,7 +248,36 @@ class Retriever:
         return [[(h.doc, h.score) for h in hits] for hits in self.store.dense_search_batch(query_vectors, n)]
 
     def keyword_candidates(self, norm_queries: list[str], n: int) -> list[list[tuple[int, float]]]:
+        if self.config.strip_question_words:
+            norm_queries = [keyword_query(q) for q in norm_queries]
         return [[(h.doc, h.score) for h in hits] for hits in self.store.lexical.search_batch(norm_queries, n)]
+
+    def sentence_candidates(self, query_vectors: np.ndarray, n: int) -> list[list[tuple[int, float]]]:
+        """Passages ranked by their best sentence's cosine with the query (empty without sentence vectors)."""
+        sv = getattr(self.store, "sentences", None)
+        if sv is None or not len(sv.spans):
+            return [[] for _ in range(len(query_vectors))]
+        if self._sentence_bounds is None:
+            self._sentence_bounds = np.searchsorted(sv.spans[:, 0], np.arange(len(self.store.chunks)))
+        sims = sv.vectors @ np.asarray(query_vectors, np.float32).T  # (n_sentences, n_queries)
+        per_chunk = np.maximum.reduceat(sims, self._sentence_bounds, axis=0)  # every chunk has >= 1 sentence
+        out = []
+        for j in range(per_chunk.shape[1]):
+            col = per_chunk[:, j]
+            top = np.argsort(-col, kind="stable")[:n]
+            out.append([(int(i), float(col[i])) for i in top])
+        return out
+
+    def named_speeches(self, queries: Sequence[str]) -> list[dict[str, float]]:
+        """For each query, the speeches it names (self-query; jianggao.qa.selfquery)."""
+        from jianggao.indexer.normalize import normalize
+        from jianggao.qa.postag import pos_tag
+        from jianggao.qa.query import normalize_query
+        from jianggao.qa.selfquery import identity_line, named_speeches
+
+        if self._identities is None:
+            self._identities = {s.id: normalize(identity_line(s, pos_tag)) for s in self.store.speeches}
+        return [named_speeches(normalize_query(q), self._identities) for q in queries]
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
         from jianggao.qa.query import normalize_query
@@ -228,24 +296,44 @@ class Retriever:
         filters = filters or Filters()
         # With a filter the candidates of interest may sit deep in the global lists: look further.
         depth = n if filters.empty else max(n, len(self.store.chunks))
+        cfg = self.config
         dense: list[list[tuple[int, float]]] = [[] for _ in queries]
         keyword: list[list[tuple[int, float]]] = [[] for _ in queries]
+        sentence: list[list[tuple[int, float]]] = [[] for _ in queries]
         if mode in ("dense", "hybrid"):
             vecs = query_vectors if query_vectors is not None else self.encode_queries(queries)
             dense = self.dense_candidates(vecs, depth)
+            if mode == "hybrid" and cfg.sentence_weight > 0:
+                sentence = self.sentence_candidates(vecs, depth)
         if mode in ("keyword", "hybrid"):
             keyword = self.keyword_candidates([normalize_query(q) for q in queries], depth)
+        named = self.named_speeches(queries) if mode == "hybrid" and cfg.self_query_weight > 0 else None
         out = []
-        for d, kw in zip(dense, keyword):
+        for qi, (d, kw, sn) in enumerate(zip(dense, keyword, sentence)):
             d = [(i, s) for i, s in d if self._allowed(i, filters)][:n]
             kw = [(i, s) for i, s in kw if self._allowed(i, filters)][:n]
+            sn = [(i, s) for i, s in sn if self._allowed(i, filters)][:n]
             if mode == "dense":
                 out.append(d)
             elif mode == "keyword":
                 out.append(kw)
             else:
-                fused = rrf([[i for i, _ in d], [i for i, _ in kw]], weights=self.weights)
-                out.append([(f.doc, f.score) for f in fused])
+                lists = [[i for i, _ in d], [i for i, _ in kw]]
+                weights = list(cfg.weights)
+                if sn:
+                    lists.append([i for i, _ in sn])
+                    weights.append(cfg.sentence_weight)
+                fused = rrf(lists, weights=weights)
+                if named and named[qi]:
+                    # Self-query: the fused list restricted to the named speeches, as one more ranked list.
+                    boost = named[qi]
+                    own = [f.doc for f in fused if self.store.chunks[f.doc].speech_id in boost]
+                    extra = {doc: cfg.self_query_weight * boost[self.store.chunks[doc].speech_id] / (RRF_K + r)
+                             for r, doc in enumerate(own, 1)}
+                    fused = sorted(fused, key=lambda f: -(f.score + extra.get(f.doc, 0.0)))
+                    out.append([(f.doc, f.score + extra.get(f.doc, 0.0)) for f in fused])
+                else:
+                    out.append([(f.doc, f.score) for f in fused])
         return out
 
     def _allowed(self, i: int, filters: Filters) -> bool:

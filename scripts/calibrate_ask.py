@@ -1,25 +1,30 @@
 #!/usr/bin/env python3
-"""The refusal trade-off of ``jianggao ask``: answered share of answerable questions vs refused share of
-unanswerable ones, for a sweep of confidence thresholds.
+"""The refusal trade-off of ``jianggao ask`` on one or more dev sets: for a sweep of ANSWER_THRESHOLD values, the
+share of answerable questions answered, of those answered with the evidence cited, and of unanswerable ones
+not answered.
 
-Reads the gold set and the JSONL that ``jianggao ask --queries GOLD --json`` wrote (each line carries the
-``confidence`` that ``jianggao.qa.answer.ANSWER_THRESHOLD`` is applied to), so no model run is needed:
+Reads the gold set and the JSONL that ``jianggao ask --queries GOLD --json`` wrote. Each line carries the
+evidence score (``confidence``) and the two checks that do not depend on the threshold (``type_found``,
+``missing_specific``), so the status every threshold would give is recomputed without a model run:
+answered = confidence >= threshold and type_found and no missing_specific.
 
-    .venv/bin/jianggao ask --queries ../shared/eval/dev.jsonl --json > ask.jsonl
-    .venv/bin/python scripts/calibrate_ask.py ../shared/eval/dev.jsonl ask.jsonl
+    scripts/calibrate_ask.py --set prov=$SHARED/eval/provinces.jsonl:prov-ask.jsonl \\
+                             --set dev=$SHARED/eval/dev.jsonl:dev-ask.jsonl
 
-Prints one row per threshold and the margin around the shipped threshold; writes
-bench-results/ask_calibration.json. A question counts as "answered" here when its confidence reaches the
-threshold; whether the citations hold the evidence is score.py's job (cited_evidence).
+The protocol: the threshold is chosen on the first set (provinces), the others are the check. Prints one row
+per threshold per set and writes bench-results/ask_calibration.json.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 ANSWERABLE = {"factual", "paraphrase", "traditional"}
 
@@ -29,14 +34,45 @@ def read_jsonl(path: Path) -> dict[str, dict]:
         return {str(o["id"]): o for o in map(json.loads, filter(str.strip, fh))}
 
 
-def sweep(pos: list[float], neg: list[float], thresholds: list[float]) -> list[dict]:
-    """For each threshold: share of ``pos`` (answerable) at or above it, share of ``neg`` below it."""
+def _hits():
+    """score.py's evidence matcher, so that 'cited' means what the scorer means."""
+    shared = Path(os.environ.get("JIANGGAO_SHARED") or ROOT.parent / "shared")
+    spec = importlib.util.spec_from_file_location("score", shared / "eval" / "score.py")
+    if spec is None or not (shared / "eval" / "score.py").exists():
+        return None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.first_hit
+
+
+
+
+def items_of(gold: dict[str, dict], ask: dict[str, dict], first_hit) -> tuple[list[dict], list[dict]]:
+    pos, neg = [], []
+    for gid, g in gold.items():
+        if g.get("type") not in ANSWERABLE | {"unanswerable"} or gid not in ask:
+            continue
+        a = ask[gid]
+        row = {
+            "confidence": float(a.get("confidence", 0.0)),
+            "gates": bool(a.get("type_found", True)) and not a.get("missing_specific"),
+            "cites": bool(first_hit and first_hit([c.get("text", "") for c in a.get("citations", [])],
+                                                   g.get("evidence", [])) is not None),
+        }
+        (neg if g["type"] == "unanswerable" else pos).append(row)
+    return pos, neg
+
+
+def sweep(pos: list[dict], neg: list[dict], thresholds: list[float]) -> list[dict]:
+    """For each threshold: answered and cited shares of ``pos``, refused share of ``neg``."""
     rows = []
     for t in thresholds:
+        ans = [r for r in pos if r["gates"] and r["confidence"] >= t]
         rows.append({
             "threshold": t,
-            "answered": sum(c >= t for c in pos) / len(pos) if pos else 0.0,
-            "refused": sum(c < t for c in neg) / len(neg) if neg else 0.0,
+            "answered": len(ans) / len(pos) if pos else 0.0,
+            "cited_evidence": sum(r["cites"] for r in ans) / len(pos) if pos else 0.0,
+            "refused": sum(not (r["gates"] and r["confidence"] >= t) for r in neg) / len(neg) if neg else 0.0,
         })
     return rows
 
@@ -45,36 +81,27 @@ def main(argv: list[str] | None = None) -> int:
     from jianggao.qa.answer import ANSWER_THRESHOLD
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("gold", type=Path)
-    p.add_argument("ask", type=Path, help="output of jianggao ask --queries GOLD --json")
+    p.add_argument("--set", action="append", required=True, help="NAME=GOLD.jsonl:ASK.jsonl (first: tuning set)")
     p.add_argument("--out", type=Path, default=Path("bench-results/ask_calibration.json"))
     args = p.parse_args(argv)
-
-    gold, ask = read_jsonl(args.gold), read_jsonl(args.ask)
-    pos, neg, missing = [], [], []
-    for gid, g in gold.items():
-        if g.get("type") not in ANSWERABLE | {"unanswerable"}:
-            continue
-        if gid not in ask or "confidence" not in ask[gid]:
-            missing.append(gid)
-            continue
-        (neg if g["type"] == "unanswerable" else pos).append(float(ask[gid]["confidence"]))
-    if missing:
-        print(f"warning: no confidence for {len(missing)} items: {', '.join(missing[:5])}", file=sys.stderr)
-    thresholds = sorted({round(x * 0.25, 2) for x in range(-4, 11)} | {ANSWER_THRESHOLD})
-    rows = sweep(pos, neg, thresholds)
-    print(f"{len(pos)} answerable, {len(neg)} unanswerable questions")
-    print(f"{'threshold':>9}  {'answered':>8}  {'refused':>7}")
-    for r in rows:
-        mark = "  <- shipped" if r["threshold"] == ANSWER_THRESHOLD else ""
-        print(f"{r['threshold']:>9.2f}  {r['answered']:>8.3f}  {r['refused']:>7.3f}{mark}")
-    lowest_pos = min((c for c in pos if c >= ANSWER_THRESHOLD), default=None)
-    highest_neg = max(neg, default=None)
-    print(f"lowest answered confidence {lowest_pos}, highest unanswerable confidence {highest_neg}")
+    first_hit = _hits()
+    thresholds = sorted({round(0.6 + 0.05 * i, 2) for i in range(17)} | {ANSWER_THRESHOLD})
+    report: dict = {"shipped_threshold": ANSWER_THRESHOLD, "sets": {}}
+    for spec in args.set:
+        name, rest = spec.split("=", 1)
+        gold_path, ask_path = rest.split(":", 1)
+        pos, neg = items_of(read_jsonl(Path(gold_path)), read_jsonl(Path(ask_path)), first_hit)
+        rows = sweep(pos, neg, thresholds)
+        report["sets"][name] = {"answerable": len(pos), "unanswerable": len(neg), "rows": rows}
+        print(f"== {name}: {len(pos)} answerable, {len(neg)} unanswerable "
+              f"(gates fail on {sum(not r['gates'] for r in pos)} answerable, {sum(not r['gates'] for r in neg)} "
+              "unanswerable)")
+        print(f"{'threshold':>9}  {'answered':>8}  {'cited':>6}  {'refused':>7}")
+        for r in rows:
+            mark = "  <- shipped" if r["threshold"] == ANSWER_THRESHOLD else ""
+            print(f"{r['threshold']:>9.2f}  {r['answered']:>8.3f}  {r['cited_evidence']:>6.3f}  {r['refused']:>7.3f}{mark}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"shipped_threshold": ANSWER_THRESHOLD, "answerable": len(pos),
-                                    "unanswerable": len(neg), "rows": rows}, ensure_ascii=False, indent=1),
-                        encoding="utf-8")
+    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 

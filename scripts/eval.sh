@@ -1,29 +1,54 @@
 #!/usr/bin/env bash
-# Run the dev set through the CLI and score it with ../shared/eval/score.py (figures for the issue notes).
-# Usage: scripts/eval.sh [INDEX_DIR]   (default: data/index, built if missing)
+# Both dev sets through the CLI, scored with the shared score.py (figures for the README and the notes).
+#   seed corpus  data/speeches                    -> $SHARED/eval/dev.jsonl        index $IDX_ROOT/dev
+#   provinces    $SHARED/corpora/provinces-2025   -> $SHARED/eval/provinces.jsonl  index $IDX_ROOT/prov
+# SHARED: $JIANGGAO_SHARED, else ../shared beside the repository. Each index is built (or brought up to date:
+# its embedding cache makes a rebuild cheap) in its own folder. Outputs and score tables in $OUT/<set>/.
+# Protocol: thresholds and weights are tuned on provinces, dev is the check (README).
+# Usage: scripts/eval.sh [SET...]   (default: dev prov)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-GOLD=${GOLD:-../shared/eval/dev.jsonl}
-SCORE=${SCORE:-../shared/eval/score.py}
-IDX=${1:-data/index}
+SHARED=${JIANGGAO_SHARED:-../shared}
+if [ ! -d "$SHARED/eval" ]; then
+    echo "no shared eval folder at $SHARED/eval: set JIANGGAO_SHARED" >&2
+    exit 2
+fi
+SCORE="$SHARED/eval/score.py"
+IDX_ROOT=${IDX_ROOT:-data/index}
 OUT=${OUT:-bench-results/eval}
 J=.venv/bin/jianggao
 PY=.venv/bin/python
-mkdir -p "$OUT"
-$J index --index-dir "$IDX" >&2
-for mode in hybrid dense keyword; do
-    $J search --index-dir "$IDX" --mode $mode --queries "$GOLD" --json > "$OUT/search-$mode.jsonl"
-    echo "== search --mode $mode"
-    $PY "$SCORE" "$GOLD" --search "$OUT/search-$mode.jsonl" --types factual,paraphrase,traditional,similar
+SETS=("$@")
+[ ${#SETS[@]} -eq 0 ] && SETS=(dev prov)
+
+for set in "${SETS[@]}"; do
+    case $set in
+        dev) corpus=data/speeches; gold="$SHARED/eval/dev.jsonl" ;;
+        prov) corpus="$SHARED/corpora/provinces-2025"; gold="$SHARED/eval/provinces.jsonl" ;;
+        *) echo "unknown set $set (dev, prov)" >&2; exit 2 ;;
+    esac
+    idx="$IDX_ROOT/$set"
+    out="$OUT/$set"
+    mkdir -p "$out"
+    echo "######## $set: $corpus -> $idx, gold $gold"
+    $J index --index-dir "$idx" "$corpus" >&2
+    for mode in hybrid dense keyword; do
+        $J search --index-dir "$idx" --mode $mode --queries "$gold" --json > "$out/search-$mode.jsonl"
+        echo "== $set search --mode $mode"
+        $PY "$SCORE" "$gold" --search "$out/search-$mode.jsonl" --types factual,paraphrase,traditional,similar \
+            | tee "$out/search-$mode.txt"
+    done
+    $J similar --index-dir "$idx" --queries "$gold" --json > "$out/similar.jsonl"
+    echo "== $set similar"
+    $PY "$SCORE" "$gold" --search "$out/similar.jsonl" --types similar | tee "$out/similar.txt"
+    $J ask --index-dir "$idx" --queries "$gold" --json > "$out/ask.jsonl"
+    $J compare --index-dir "$idx" --queries "$gold" --json > "$out/compare.jsonl"
+    echo "== $set ask + compare"
+    $PY "$SCORE" "$gold" --ask "$out/ask.jsonl" --compare "$out/compare.jsonl" | tee "$out/ask-compare.txt"
+    $PY "$SCORE" "$gold" --ask "$out/ask.jsonl" --compare "$out/compare.jsonl" --json > "$out/ask-compare.json"
 done
-if $J ask --help >/dev/null 2>&1; then
-    $J similar --index-dir "$IDX" --queries "$GOLD" --json > "$OUT/similar.jsonl"
-    echo "== similar"
-    $PY "$SCORE" "$GOLD" --search "$OUT/similar.jsonl" --types similar
-    $J ask --index-dir "$IDX" --queries "$GOLD" --json > "$OUT/ask.jsonl"
-    $J compare --index-dir "$IDX" --queries "$GOLD" --json > "$OUT/compare.jsonl"
-    echo "== ask + compare"
-    $PY "$SCORE" "$GOLD" --ask "$OUT/ask.jsonl" --compare "$OUT/compare.jsonl"
-    echo "== ask refusal trade-off"
-    $PY scripts/calibrate_ask.py "$GOLD" "$OUT/ask.jsonl" --out "$OUT/ask_calibration.json"
+if [ -f "$OUT/dev/ask.jsonl" ] && [ -f "$OUT/prov/ask.jsonl" ]; then
+    echo "== ask refusal trade-off (tuned on provinces, checked on dev)"
+    $PY scripts/calibrate_ask.py --set prov="$SHARED/eval/provinces.jsonl":"$OUT/prov/ask.jsonl" \
+        --set dev="$SHARED/eval/dev.jsonl":"$OUT/dev/ask.jsonl" --out "$OUT/ask_calibration.json"
 fi

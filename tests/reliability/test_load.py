@@ -95,9 +95,10 @@ def store_spec(store: str, tmp_path: Path) -> str | None:
 
 
 @pytest.mark.parametrize("store", ["faiss", "milvus"])
-def test_users_asking_at_once_share_the_sentence_vectors_also_after_an_upload(tmp_path, encoder, store):
-    """Concurrent asks embed each sentence once (not once per user), and an upload, which swaps in a new
-    index, keeps the vectors of unchanged sentences: otherwise every ask after it is cold (seconds) again."""
+def test_users_asking_at_once_embed_no_sentences_also_after_an_upload(tmp_path, encoder, store):
+    """Concurrent asks embed no candidate sentence (their vectors come from the index, jianggao.indexer.sentvec, or
+    on Milvus from the passage vectors), before and after an upload that swaps in a new index: no ask is ever cold
+    because of sentence embedding."""
     from jianggao.qa.engine import Engine
 
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -112,15 +113,14 @@ def test_users_asking_at_once_share_the_sentence_vectors_also_after_an_upload(tm
     recorder.take()
 
     first = ask_all_at_once(engine, questions, users=8)
-    embedded = recorder.take()
-    assert embedded, "the answers embedded no sentences: the test no longer sees the answer step"
-    assert len(embedded) == len(set(embedded))  # each sentence once, however many users asked
+    assert recorder.take() == [], "the answer step embedded sentences at question time"
+    if store == "faiss":  # what it reads instead (the Milvus store keeps no sentence vectors yet)
+        assert engine.retriever.store.sentences is not None
 
     engine.add_files([("shuzi.txt", UPLOAD_TEXT.encode("utf-8"))])
     recorder.take()  # the upload's own indexing
     again = ask_all_at_once(engine, questions, users=8)
-    re_embedded = set(recorder.take()) & set(embedded)
-    assert not re_embedded, f"{len(re_embedded)} sentences embedded again after the upload"
+    assert recorder.take() == [], "the answer step embedded sentences after the upload"
     # The same answers as before the upload: the new speech is about something else. Only the lead excerpt is
     # compared: on this four-speech library one more speech moves the keyword statistics enough to add or drop a
     # runner-up excerpt near the cut-off.

@@ -1,0 +1,254 @@
+"""What a question asks for, read from general Chinese question patterns: its answer type and its key terms.
+
+Pure functions (POS tagging is passed in where names matter). Nothing here is derived from particular
+questions: the answer types are the classic QA classes keyed on the interrogative words every Chinese
+question uses (多少/几 -> a figure, 哪一年/何时 -> a date, 哪里 -> a place, 谁 -> a person, 哪些 -> a list ...),
+and the key terms are the question's own words, weighted by how rare they are in the library (IDF), with the
+terms that pin a question to one fact (years, numbers, quoted titles, names) marked as specific.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Callable, Iterable, Literal, NamedTuple, Sequence
+
+AnswerType = Literal["quantity", "date", "place", "person", "organisation", "list", "other"]
+ANSWER_TYPES: tuple[str, ...] = ("quantity", "date", "place", "person", "organisation", "list", "other")
+
+Tagger = Callable[[str], Sequence[tuple[str, str]]]
+
+# -- answer type ---------------------------------------------------------------------------------------------
+# Interrogatives, most specific first: 哪一年 is a date question although it contains 哪; 哪个部门 an
+# organisation although it contains 哪个.
+_NUM = "[0-9零一二两三四五六七八九十百千万亿]"
+_DATE_Q = re.compile(
+    r"哪一?年|何年|哪一?天|何日|哪个月|几月|几号|几月几日|什么时候|什么时间|何时|哪个时间|哪一时期|哪个阶段|截至何时|到何时"
+)
+_PLACE_Q = re.compile(
+    r"哪里|哪儿|何地|何处|什么地方|哪些地方|在哪|"
+    r"哪(?:一|个|座|些)?(?:省|市|县|区|镇|乡|村|地方|地区|城市|国家|区域|流域|口岸|港口)"
+)
+_ORG_Q = re.compile(
+    r"(?:哪|什么)(?:一|个|家|些)?(?:单位|部门|机构|机关|公司|企业|集团|组织|学校|大学|医院|银行|协会|团体|平台)"
+)
+_PERSON_Q = re.compile(r"谁|哪位|哪一位|何人|什么人|哪个人")
+_QUANTITY_Q = re.compile(
+    r"多少|几(?!乎|何|点|月|号|日|年)|多大|多高|多长|多远|多重|多快|多久|多深|多宽|百分之几|几成|比重|比例是|占比|增速|增幅|规模多"
+    r"|几年"
+)
+_LIST_FIRST_Q = re.compile(r"哪几|几个方面|几方面")  # "which few": a list, although 几 asks for a number
+_LIST_Q = re.compile(r"哪些|哪几|有什么|有哪|包括什么|包含什么|几个方面|几项|哪几项|什么措施|什么举措|哪方面")
+
+
+def answer_type(question: str) -> AnswerType:
+    """The kind of answer a (normalised) question asks for; "other" for definitions, reasons and manner
+    (什么是 / 为什么 / 如何), which any relevant passage may answer."""
+    q = question
+    if _DATE_Q.search(q):
+        return "date"
+    if _PERSON_Q.search(q):
+        return "person"
+    if _ORG_Q.search(q):
+        return "organisation"
+    if _PLACE_Q.search(q):
+        return "place"
+    if _LIST_FIRST_Q.search(q):
+        return "list"
+    if _QUANTITY_Q.search(q):
+        return "quantity"
+    if _LIST_Q.search(q):
+        return "list"
+    return "other"
+
+
+# -- does a text hold an answer of that type ------------------------------------------------------------------
+_YEAR = re.compile(r"(?:19|20)[0-9]{2}\s*年")
+_DATE_TEXT = re.compile(
+    r"(?:19|20)[0-9]{2}\s*年|[0-9一二三四五六七八九十]{1,3}\s*月(?:份)?|[0-9一二三四五六七八九十]{1,3}\s*[日号]"
+    r"|[今去前明]年|上半年|下半年|年[初底末]|[春夏秋冬]季"
+)
+# A figure: digits (with decimals, percentages, 万/亿 scales) or a Chinese numeral followed by a unit or
+# classifier. A lone 一 before a classifier is usually an article (一个, 一次), so it does not count.
+_FIGURE = re.compile(
+    r"[0-9][0-9.,]*\s*(?:%|‰|万|亿|千|百)?"
+    r"|(?:[二两三四五六七八九十百千万亿]|[一二两三四五六七八九十百千万亿]{2,})[多余]?"
+    r"(?:个|名|人|户|所|条|辆|件|家|项|天|元|次|位|台|套|种|类|批|座|张|期|倍|吨|亩|篇|届|场|支|份|万|亿|成|公里|千米|米)"
+    r"|百分之[零一二两三四五六七八九十点]+|[一二三四五六七八九十]成"
+)
+_ORG_TEXT = re.compile(
+    r"[\u4e00-\u9fff]{2,}(公司|集团|委员会|管理局|局|厅|办公室|中心|协会|学会|研究院|研究所|大学|学院|学校|医院|银行|基金会|部门|机构)"
+)
+_PLACE_TEXT = re.compile(r"[\u4e00-\u9fff]{2,}(省|市|县|区|镇|乡|村|州|旗|盟|自治区|新区|开发区|园区|港|口岸)")
+_PERSON_TEXT = re.compile(r"[\u4e00-\u9fff]{2,3}(同志|书记|主席|总理|省长|市长|县长|区长|主任|部长|局长|院长|校长|代表)")
+_LIST_TEXT = re.compile(r"[一二三四五六七八九十]是|第[一二三四五六七八九十]|首先|其次|[、；;]")
+_PLACE_TAGS = frozenset({"ns"})
+_PERSON_TAGS = frozenset({"nr", "nrfg", "nrt"})
+_ORG_TAGS = frozenset({"nt"})
+
+
+# Measure words and units of Chinese (a closed grammatical class): the one right after 多少/几 is the unit the
+# answer's figure carries (几所 -> 12所, 多少吨 -> 3.5万吨).
+CLASSIFIERS = (
+    "个 名 人 户 所 条 辆 件 家 项 天 年 元 次 位 台 套 种 类 批 座 张 期 倍 吨 亩 篇 届 场 支 份 岁 周 层 栋 间 艘 架 "
+    "头 只 本 部 首 封 句 点 处 片 股 笔 台 颗 棵 株 公里 千米 米 平方米 平方公里 立方米 千瓦 瓦 度 小时 分钟 秒 公斤 千克 克 斤 "
+    "万元 亿元 万人 亿人 万户 万吨 亿吨 万亩 家次 人次 个百分点 百分点"
+).split()
+_UNIT_AFTER = re.compile(
+    r"(?:多少|几)(?:万|亿|千|百)?(" + "|".join(sorted(map(re.escape, set(CLASSIFIERS)), key=len, reverse=True)) + ")"
+)
+
+
+def asked_unit(question: str) -> str:
+    """The unit a figure question asks for (多少辆 -> 辆, 几个百分点 -> 个百分点), "" when none is said."""
+    m = _UNIT_AFTER.search(question)
+    return m.group(1) if m else ""
+
+
+def figures(text: str) -> list[str]:
+    """The figures in ``text`` (years are dates, not figures)."""
+    masked = _YEAR.sub(lambda m: " " * len(m.group()), text)
+    return [m.group().strip() for m in _FIGURE.finditer(masked) if m.group().strip()]
+
+
+def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = None) -> float:
+    """1.0 when ``text`` holds an answer of the type asked for that the question does not already give (a
+    figure, a date, a place, a person, an organisation, an enumeration), else 0.0; always 1.0 for "other".
+    ``tag`` (text -> [(word, POS flag)]) adds jieba's names to the suffix patterns for places, persons and
+    organisations."""
+    if atype == "other":
+        return 1.0
+    if atype == "quantity":
+        given = set(figures(question))
+        unit = asked_unit(question)
+        if unit:  # a figure carrying the unit asked for (scale words such as 万/亿 may come between)
+            found = re.findall(r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(?:万|亿|千|百)?"
+                               + re.escape(unit), text)
+            return 1.0 if any(f not in given and f != "一" for f in found) else 0.0
+        return 1.0 if any(f not in given for f in figures(text)) else 0.0
+    if atype == "date":
+        given = {m.group() for m in _DATE_TEXT.finditer(question)}
+        return 1.0 if any(m.group() not in given for m in _DATE_TEXT.finditer(text)) else 0.0
+    if atype == "list":
+        return 1.0 if len(_LIST_TEXT.findall(text)) >= 2 else 0.0
+    pattern, tags = {
+        "place": (_PLACE_TEXT, _PLACE_TAGS),
+        "person": (_PERSON_TEXT, _PERSON_TAGS),
+        "organisation": (_ORG_TEXT, _ORG_TAGS),
+    }[atype]
+    # A suffix match starts wherever the run of Chinese starts (论坛在青岛市): it is the question's own name when
+    # some tail of it, suffix plus two characters or more, is in the question.
+    new = [m for m in pattern.finditer(text)
+           if not any(m.group()[-n:] in question for n in range(len(m.group(1)) + 2, len(m.group()) + 1))]
+    if new:
+        return 1.0
+    if tag is not None and any(f in tags and len(w) >= 2 and w not in question for w, f in tag(text)):
+        return 1.0
+    return 0.0
+
+
+# -- key terms -----------------------------------------------------------------------------------------------
+# Words that only say "this is a question" or "tell me": the passage that answers "多少" does not contain it.
+QUESTION_WORDS = frozenset(
+    "多少 多少钱 多大 多久 多长 多高 多远 多重 几 几个 几次 几年 几天 几项 几种 什么 什么样 怎么 怎么样 怎样 如何 为什么 为何 "
+    "是否 有没有 是不是 能否 可否 谁 哪 哪些 哪个 哪里 哪儿 哪位 哪年 哪一年 哪天 何时 何地 何处 吗 呢 吧 啊 请问 "
+    "是 有 要 在 了 的 提到 提出 讲到 谈到 说 说到 介绍 根据 按照 报告 讲话 文中 其中".split()
+)
+_QUESTION_PREFIX = re.compile(r"^(?:哪|几(?!乎)|第几|多少)")
+_SPECIFIC_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_QUOTED = re.compile(r"《([^》]{2,40})》|“([^”]{2,40})”|「([^」]{2,40})」|\"([^\"]{2,40})\"")
+_NAME_TAGS = frozenset({"ns", "nr", "nrfg", "nrt", "nt", "nz"})
+_ADMIN_SUFFIX = re.compile(r"(?:省|市|县|区|镇|乡|村|旗|州|自治区)$")
+
+
+class KeyTerm(NamedTuple):
+    term: str  # as it should appear in the text (normalised)
+    weight: float  # IDF in the library: rare terms weigh more
+    specific: bool  # pins the question to one fact: a year, a number, a quoted title or a name
+    alternatives: tuple[str, ...] = ()  # other spellings that count as the term (上海市 -> 上海)
+
+
+def idf(df: int, n_docs: int) -> float:
+    """BM25's idf: rare words weigh more, and a word the library lacks weighs most."""
+    return math.log((n_docs - df + 0.5) / (df + 0.5) + 1.0)
+
+
+def is_question_word(token: str) -> bool:
+    return token in QUESTION_WORDS or bool(_QUESTION_PREFIX.match(token))
+
+
+def specific_terms(question: str, tag: Tagger | None = None, naming: Sequence[str] = ()) -> list[
+        tuple[str, tuple[str, ...]]]:
+    """Terms that pin the question to one fact, with their alternative spellings: years and other numbers,
+    quoted titles, places with an administrative suffix (jieba POS; also counted without the suffix: 上海市 ->
+    上海), and ``naming``: the strings of the question that name some speeches (jianggao.qa.selfquery).
+    Pure apart from ``tag``."""
+    out: dict[str, tuple[str, ...]] = {}
+    for m in _YEAR.finditer(question):
+        y = m.group().replace(" ", "")
+        out.setdefault(y[:4], ())
+    for m in _SPECIFIC_NUMBER.finditer(question):
+        if m.group() not in out and not any(m.group() in y for y in out):
+            out.setdefault(m.group(), ())
+    for m in _QUOTED.finditer(question):
+        out.setdefault(next(g for g in m.groups() if g), ())
+    if tag is not None:
+        # Only names that are unmistakably names: a place with its administrative suffix (jieba also tags
+        # plenty of common words as names, and a paraphrase must not fail on those).
+        for w, f in tag(question):
+            stem = _ADMIN_SUFFIX.sub("", w)
+            if f in _PLACE_TAGS and stem != w and len(stem) >= 2:
+                out.setdefault(w, (stem,))
+    for g in naming or ():
+        if not any(g in s or s in g for s in out):
+            out.setdefault(g, ())
+    return list(out.items())
+
+
+def key_terms(
+    question: str, tokens: Iterable[str], df: Callable[[list[str]], dict[str, int]], n_docs: int,
+    tag: Tagger | None = None, naming: Sequence[str] = (),
+) -> list[KeyTerm]:
+    """The question's content terms (``tokens``: its keyword tokens, question words dropped) and its specific
+    terms, each with its IDF weight in the library (``df``: terms -> passages containing them). A specific term
+    is weighed by its rarest spelling the library holds."""
+    spec = specific_terms(question, tag, naming)
+    words = [t for t in dict.fromkeys(tokens) if not is_question_word(t) and len(t) >= 1]
+    spec_forms = {s for s, _ in spec}
+    words = [w for w in words if w not in spec_forms and not any(w in s for s in spec_forms)]
+    counts = df(list(dict.fromkeys([*words, *spec_forms, *(a for _, alts in spec for a in alts)])))
+    out = []
+    for s, alts in spec:
+        found = [counts.get(x, 0) for x in (s, *alts) if counts.get(x, 0)]
+        out.append(KeyTerm(s, idf(min(found) if found else 0, n_docs), True, alts))
+    for w in words:
+        out.append(KeyTerm(w, idf(counts.get(w, 0), n_docs), False))
+    return out
+
+
+def term_in(text: str, term: KeyTerm) -> bool:
+    return any(x in text for x in (term.term, *term.alternatives))
+
+
+class Coverage(NamedTuple):
+    share: float  # IDF-weighted share of the key terms found (0 when there are none)
+    covered: list[str]
+    missing: list[str]
+    missing_specific: list[str]
+
+
+def coverage(text: str, terms: Sequence[KeyTerm]) -> Coverage:
+    """Which key terms ``text`` holds (as substrings: immune to how jieba cut it), and their weighted share."""
+    total = sum(t.weight for t in terms)
+    covered = [t for t in terms if term_in(text, t)]
+    share = sum(t.weight for t in covered) / total if total > 0 else 0.0
+    missing = [t for t in terms if not term_in(text, t)]
+    return Coverage(share, [t.term for t in covered], [t.term for t in missing],
+                    [t.term for t in missing if t.specific])
+
+
+def weighted_share(text: str, weights: dict[str, float]) -> float:
+    """Weighted share of the terms that occur in ``text``; 0 when there are none (sentence ranking)."""
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for t, w in weights.items() if t in text) / total

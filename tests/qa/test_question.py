@@ -1,0 +1,101 @@
+"""jianggao.qa.question: answer types from general question patterns, and key-term coverage, on made-up
+questions (none from the eval sets)."""
+from __future__ import annotations
+
+import pytest
+
+from jianggao.qa.question import (
+    KeyTerm,
+    answer_type,
+    coverage,
+    figures,
+    is_question_word,
+    key_terms,
+    specific_terms,
+    type_match,
+    weighted_share,
+)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("这座水库的库容有多少立方米", "quantity"),
+    ("新建了几所幼儿园", "quantity"),
+    ("粮食产量增长了百分之几", "quantity"),
+    ("这条铁路哪一年通车", "date"),
+    ("改革方案什么时候出台", "date"),
+    ("博览会在哪里举办", "place"),
+    ("试点选在哪个城市", "place"),
+    ("牵头负责的是哪个部门", "organisation"),
+    ("项目由哪家企业承建", "organisation"),
+    ("大会的主持人是谁", "person"),
+    ("有哪些惠民措施", "list"),
+    ("包括哪几个方面", "list"),
+    ("什么是新质生产力", "other"),
+    ("为什么要发展低空经济", "other"),
+    ("如何推进城市更新", "other"),
+    ("几乎所有乡镇都通了公交吗", "other"),  # 几乎 is not 几
+])
+def test_answer_type_from_general_question_words(question, expected):
+    assert answer_type(question) == expected
+
+
+def test_figures_leave_years_and_articles_out():
+    assert figures("2023年新增就业12.5万人，增长6%") == ["12.5万", "6%"]
+    assert figures("建成三座桥梁") == ["三座"]  # a Chinese numeral with a classifier
+    assert figures("这是一个好消息") == []  # 一个 is an article
+
+
+def test_type_match_needs_a_new_answer_of_the_kind_asked():
+    assert type_match("全年新增就业12.5万人", "quantity") == 1.0
+    assert type_match("就业形势总体稳定", "quantity") == 0.0
+    assert type_match("2023年实现增长", "quantity", "2023年增长多少") == 0.0  # the year is not the figure
+    assert type_match("工程于2026年6月建成", "date") == 1.0
+    assert type_match("工程于2026年建成", "date", "2026年的工程何时建成") == 0.0  # only the year already given
+    assert type_match("论坛在青岛市举办", "place") == 1.0
+    assert type_match("论坛在青岛市举办", "place", "青岛市的论坛在哪里举办") == 0.0
+    assert type_match("由市交通运输局牵头", "organisation") == 1.0
+    assert type_match("一是稳就业；二是保民生；三是促消费", "list") == 1.0
+    assert type_match("要稳就业", "list") == 0.0
+    assert type_match("任何文字", "other") == 1.0
+    tags = lambda text: [("李明", "nr")] if "李明" in text else []  # noqa: E731
+    assert type_match("会议由李明主持", "person", tag=tags) == 1.0
+    assert type_match("会议由他主持", "person", tag=tags) == 0.0
+
+
+def test_specific_terms_are_years_numbers_quotes_and_names():
+    tags = lambda text: [("青岛市", "ns")] if "青岛市" in text else []  # noqa: E731
+    got = dict(specific_terms("2026年青岛市《海洋强市规划》提出的3个目标", tag=tags))
+    assert "2026" in got and "3" in got and "海洋强市规划" in got
+    assert got["青岛市"] == ("青岛",)  # counts without its administrative suffix too
+
+
+def test_key_terms_weigh_rare_words_more_and_drop_question_words():
+    df_table = {"港口": 2, "建设": 900, "2026": 0}
+    terms = key_terms("2026年港口建设有多少", ["2026", "港口", "建设", "多少"],
+                      lambda ts: {t: df_table.get(t, 0) for t in ts}, 1000)
+    by = {t.term: t for t in terms}
+    assert "多少" not in by and by["2026"].specific and not by["港口"].specific
+    assert by["港口"].weight > by["建设"].weight
+    assert is_question_word("哪些") and is_question_word("多少") and not is_question_word("港口")
+
+
+def test_coverage_reports_covered_missing_and_missing_specific_terms():
+    terms = [KeyTerm("港口", 3.0, False), KeyTerm("2026", 5.0, True), KeyTerm("青岛市", 4.0, True, ("青岛",)),
+             KeyTerm("建设", 0.5, False)]
+    cov = coverage("青岛港口建设加快推进", terms)
+    assert cov.covered == ["港口", "青岛市", "建设"] and cov.missing == ["2026"]
+    assert cov.missing_specific == ["2026"]
+    assert cov.share == pytest.approx(7.5 / 12.5)
+    assert coverage("任何文字", []).share == 0.0
+    assert weighted_share("全国有354万户", {"全国": 2.0, "农村": 1.0}) == pytest.approx(2 / 3)
+
+
+def test_a_figure_question_with_a_unit_wants_a_figure_in_that_unit():
+    from jianggao.qa.question import asked_unit
+
+    assert asked_unit("建成多少座桥梁") == "座" and asked_unit("增长了几个百分点") == "个百分点"
+    assert asked_unit("总产值是多少") == ""
+    assert type_match("全年建成桥梁12座", "quantity", "建成多少座桥梁") == 1.0
+    assert type_match("全年完成投资12亿元", "quantity", "建成多少座桥梁") == 0.0  # a figure, but not of bridges
+    assert type_match("粮食产量1.2万吨", "quantity", "粮食产量多少吨") == 1.0
+    assert type_match("建成一座桥", "quantity", "建成多少座桥梁") == 0.0  # 一座 is an article here
