@@ -20,7 +20,8 @@ RESOURCES = Path(__file__).resolve().parent / "resources"
 USERDICT = RESOURCES / "userdict.txt"
 STOPWORDS = RESOURCES / "stopwords.txt"
 
-_lock = threading.Lock()  # one thread builds each object; the others wait for it and share it
+_lock = threading.RLock()  # one thread builds each object; the others wait for it and share it (re-entrant:
+# building the POS tagger asks for the tokenizer under the same lock)
 _built: dict[str, Any] = {}
 
 
