@@ -129,7 +129,8 @@ def build_index(
 ) -> BuildReport:
     """Bring ``index_dir`` up to date with the files under ``paths`` (default: the bundled corpus)."""
     from jianggao.indexer.chunking import chunk_speech
-    from jianggao.indexer.embedding import EmbeddingCache, Encoder, encode_with_cache
+    from jianggao.indexer.embedding import Encoder
+    from jianggao.indexer.embedding_cache import EmbeddingCache, encode_with_cache
     from jianggao.indexer.store import Store, StoreError, pause_for_test
 
     t0 = time.perf_counter()
@@ -145,7 +146,7 @@ def build_index(
         previous = None
         if not rebuild:
             try:
-                previous = Store.load(index_dir, expect_model=encoder.name)
+                previous = Store.load(index_dir, expect_model=encoder.identity)
             except StoreError as e:
                 if (index_dir / "CURRENT").exists():
                     raise  # an index is there but unusable (other model/format): say so, do not overwrite silently
@@ -193,7 +194,7 @@ def build_index(
         chunks = [c for s in speeches for c in (old_chunks.get(s.id) or chunk_speech(s.id, s.text, s.norm))]
         by_id = {s.id: s for s in speeches}
 
-        cache = EmbeddingCache(index_dir / CACHE_DIR, encoder.name, encoder.dim)
+        cache = EmbeddingCache(index_dir / CACHE_DIR, encoder.cache_key, encoder.dim)
         texts = [embedding_text(by_id[c.speech_id], c) for c in chunks]
         pause_for_test("embedding")
         vectors, n_new = encode_with_cache(encoder, texts, cache, show_progress=progress)
@@ -206,7 +207,7 @@ def build_index(
             chunks,
             vectors,
             [lexical_text(c) for c in chunks],
-            model=encoder.name,
+            model=encoder.identity,
             files=files,
             index_type=index_type,
             chunk_duplicates=chunk_duplicates(speeches, chunks),
