@@ -4,6 +4,7 @@
 # score.py. A backend is acceptable when hit@5 and MRR@10 stay within 0.01 of torch fp32 and the cited share
 # within 0.02 (compare the printed tables).
 # Usage: scripts/eval_backends.sh [BACKEND ...]   (default: torch torch-bf16 onnx-int8; OUT=bench-results/backends)
+#        SETS="dev provinces" selects the dev sets (default both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${JIANGGAO_SHARED:-../shared}
@@ -14,8 +15,10 @@ BACKENDS=("$@")
 [ ${#BACKENDS[@]} -gt 0 ] || BACKENDS=(torch torch-bf16 onnx-int8)
 mkdir -p "$OUT"
 for b in "${BACKENDS[@]}"; do
-    for set in dev:data/speeches provinces:"$SHARED/corpora/provinces-2025"; do
-        name=${set%%:*}; corpus=${set#*:}; gold="$SHARED/eval/$name.jsonl"
+    for name in ${SETS:-dev provinces}; do
+        corpus=data/speeches
+        [ "$name" = dev ] || corpus="$SHARED/corpora/provinces-2025"
+        gold="$SHARED/eval/$name.jsonl"
         idx="$OUT/index-$b-$name"; res="$OUT/$b-$name"
         rm -rf "$idx"
         JIANGGAO_BACKEND=$b $J index --index-dir "$idx" "$corpus" >&2
