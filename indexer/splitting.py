@@ -14,7 +14,6 @@ in the source. All functions here are pure.
 """
 from __future__ import annotations
 
-import logging
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import NamedTuple
 
 from jianggao.indexer.cleaning import MAX_SHORT_LINE, clean_text, strip_html, strip_pinyin
 from jianggao.indexer.normalize import normalize
+from jianggao.indexer.segment import quiet_jieba as _quiet_jieba
 from jianggao.indexer.types import SpeechMeta
 
 # Segments with less cleaned text than this are page debris, not speeches.
@@ -199,12 +199,6 @@ def find_segments(lines: list[Line], headlines: set[int] | None = None) -> list[
     if lines:
         close(lines[-1].end)
     return segments
-
-
-def _quiet_jieba() -> None:
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)  # its dictionary banner is not the user's business
 
 
 def topic_words(norm: str, k: int = 8) -> list[str]:
