@@ -19,7 +19,6 @@ from jianggao.indexer.embedding import (
     default_model,
     resolve_backend,
 )
-from jianggao.indexer.embedding_cache import EmbeddingCache, encode_with_cache
 
 SPEECHES = PROJECT_ROOT / "data" / "speeches"
 
