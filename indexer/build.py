@@ -126,16 +126,21 @@ def build_index(
     lock_wait: float = 30.0,
     progress: bool = False,
     index_type: str = "auto",
+    backend=None,
 ) -> BuildReport:
-    """Bring ``index_dir`` up to date with the files under ``paths`` (default: the bundled corpus)."""
+    """Bring ``index_dir`` up to date with the files under ``paths`` (default: the bundled corpus). ``backend``:
+    where the index lives (a jianggao.indexer.store_api.StoreBackend, e.g. Milvus; default the FAISS files in
+    ``index_dir``, which always holds the lock and the embedding cache)."""
     from jianggao.indexer.chunking import chunk_speech
+    from jianggao.indexer.checkpoints import checkpoint
     from jianggao.indexer.embedding import Encoder
     from jianggao.indexer.embedding_cache import EmbeddingCache, encode_with_cache
-    from jianggao.indexer.store import Store, StoreError, pause_for_test
+    from jianggao.indexer.store import FilesBackend, StoreError
 
     t0 = time.perf_counter()
     paths = [Path(p) for p in paths] if paths else [DEFAULT_CORPUS]
     report = BuildReport(index_dir=str(index_dir), rebuilt=rebuild)
+    backend = backend if backend is not None else FilesBackend(Path(index_dir))
     lock = _lock(index_dir, lock_wait)
     try:
         encoder = encoder or Encoder()
@@ -146,9 +151,9 @@ def build_index(
         previous = None
         if not rebuild:
             try:
-                previous = Store.load(index_dir, expect_model=encoder.identity)
+                previous = backend.load(expect_model=encoder.identity)
             except StoreError as e:
-                if (index_dir / "CURRENT").exists():
+                if backend.exists():
                     raise  # an index is there but unusable (other model/format): say so, do not overwrite silently
                 log.info("no previous index in %s (%s): building from scratch", index_dir, e)
         old_files = previous.manifest.files if previous else {}
@@ -196,13 +201,13 @@ def build_index(
 
         cache = EmbeddingCache(index_dir / CACHE_DIR, encoder.cache_key, encoder.dim)
         texts = [embedding_text(by_id[c.speech_id], c) for c in chunks]
-        pause_for_test("embedding")
+        checkpoint("embedding")
         vectors, n_new = encode_with_cache(encoder, texts, cache, show_progress=progress)
         cache.save()
-        pause_for_test("embedded")
+        checkpoint("embedded")
         report.embedded, report.cached = n_new, len(texts) - n_new
 
-        store = Store.build(
+        built = backend.build(
             speeches,
             chunks,
             vectors,
@@ -212,7 +217,7 @@ def build_index(
             index_type=index_type,
             chunk_duplicates=chunk_duplicates(speeches, chunks),
         )
-        store.save(index_dir)
+        backend.save(built)
         report.speeches, report.chunks = len(speeches), len(chunks)
         report.seconds = time.perf_counter() - t0
         log.info("indexed %d speeches, %d chunks (%d embedded) in %.1fs", len(speeches), len(chunks), n_new,

@@ -105,7 +105,7 @@ class EmbeddingCache:
 
     def save(self) -> None:
         """Write the cache if it changed (atomically; see the class docstring)."""
-        from jianggao.indexer.store import atomic_write
+        from jianggao.indexer.fileio import atomic_write
 
         if not self._dirty:
             return

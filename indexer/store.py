@@ -20,18 +20,16 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import shutil
-import tempfile
-import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Callable, Literal, NamedTuple, Sequence, get_args
+from typing import Any, Literal, NamedTuple, Sequence, get_args
 
 import numpy as np
 
+from jianggao.indexer import fileio
+from jianggao.indexer.checkpoints import checkpoint
 from jianggao.indexer.lexical import LexicalIndex
 from jianggao.indexer.options import check_option
 from jianggao.indexer.types import Chunk, Speech
@@ -51,6 +49,9 @@ HNSW_EF_SEARCH = 128
 # Approximate indexes are asked for at most this many neighbours; deeper lists (e.g. a search restricted
 # to a few speeches asks for every chunk) are computed exactly from the vectors instead.
 APPROX_MAX_K = 1024
+# Dense searches fetch this many neighbours beyond k and re-sort (LoadedIndex.rescored): ties at the cut
+# then fall to the lower position in every store.
+TIE_MARGIN = 16
 
 CURRENT = "CURRENT"
 VERSIONS = "versions"
@@ -64,15 +65,6 @@ LEXICAL = "lexical"
 
 REBUILD_HINT = "re-index with `jianggao index --rebuild`"
 NORM_TOLERANCE = 1e-3
-
-# Test hook, off unless set: ``JIANGGAO_TEST_PAUSE_AT=<stage>`` makes a build log "test pause at stage <stage>"
-# and wait there (until the file named by ``JIANGGAO_TEST_RESUME_FILE`` exists, at most 10 minutes), so that
-# tests/reliability can kill ``jianggao index`` at a known point. Stages: embedding, embedded (jianggao.indexer.build),
-# writing, written, switched (Store.save).
-ENV_TEST_PAUSE = "JIANGGAO_TEST_PAUSE_AT"
-ENV_TEST_RESUME = "JIANGGAO_TEST_RESUME_FILE"
-TEST_PAUSE_LIMIT_S = 600.0
-
 
 class StoreError(Exception):
     """The index is missing, unreadable, or cannot be built from what was given."""
@@ -118,80 +110,13 @@ class Manifest:
             raise StoreError(f"manifest is incomplete or malformed ({type(e).__name__}: {e}); {REBUILD_HINT}") from e
 
 
-# -- small file helpers --------------------------------------------------------------------------------------
-def _fsync_path(path: Path) -> None:
-    """Flush a file or a directory entry to disk (directories: best effort, not every OS allows it)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, write: Callable[[IO[bytes]], Any]) -> None:
-    """Write ``path`` via a temp file in the same folder, fsync, then ``os.replace``: readers see the old
-    content or the new, never a part."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_path(path.parent)
-
-
-def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def _point_to(directory: Path, version: str) -> None:
-    """Make ``version`` the live one: the single atomic step of a save."""
-    atomic_write(directory / CURRENT, lambda f: f.write((version + "\n").encode("utf-8")))
-
-
 def _current_version(directory: Path) -> str | None:
     try:
-        name = (directory / CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
+        return fileio.read_pointer(directory / CURRENT)
+    except ValueError as e:
+        raise StoreError(f"{e}; {REBUILD_HINT}") from e
     except OSError as e:
         raise StoreError(f"cannot read {directory / CURRENT} ({e})") from e
-    if not name or "/" in name or "\\" in name or name in (".", ".."):
-        raise StoreError(f"{directory / CURRENT} does not name a version ({name!r}); {REBUILD_HINT}")
-    return name
-
-
-def pause_for_test(stage: str) -> None:
-    """The test hook described at ``ENV_TEST_PAUSE``; returns at once unless that names ``stage``."""
-    if os.environ.get(ENV_TEST_PAUSE) != stage:
-        return
-    resume = os.environ.get(ENV_TEST_RESUME)
-    log.warning("test pause at stage %s (pid %d)", stage, os.getpid())
-    deadline = time.monotonic() + TEST_PAUSE_LIMIT_S
-    while time.monotonic() < deadline and not (resume and os.path.exists(resume)):
-        time.sleep(0.05)
-
-
-def _new_version_name() -> str:
-    # Sortable by time; the uuid part keeps two saves in the same second apart.
-    return f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
 
 
 # -- dense index ---------------------------------------------------------------------------------------------
@@ -230,9 +155,175 @@ def build_faiss_index(vectors: np.ndarray, index_type: str) -> Any:
     return index
 
 
+class Parts(NamedTuple):
+    """What every store holds, checked to fit together (``check_parts``)."""
+
+    speeches: list[Speech]
+    chunks: list[Chunk]
+    vectors: np.ndarray  # float32 (n_chunks, dim), unit rows
+    manifest: Manifest
+    chunk_duplicates: list[list[int]]
+
+
+def check_parts(
+    speeches: Sequence[Speech],
+    chunks: Sequence[Chunk],
+    vectors: np.ndarray,
+    lexical_texts: Sequence[str],
+    model: str,
+    files: dict[str, str],
+    index_type: IndexType = "auto",
+    chunk_duplicates: Sequence[Sequence[int]] | None = None,
+) -> Parts:
+    """The parts of an index checked against each other (StoreError says what does not fit), with the manifest
+    that describes them. Shared by every store implementation."""
+    check_option("index type", index_type, INDEX_TYPES)
+    speeches, chunks = list(speeches), list(chunks)
+    if not speeches or not chunks:
+        raise StoreError(
+            f"nothing to index: {len(speeches)} speeches and {len(chunks)} chunks; "
+            "check that the corpus folder holds speech files with text (.txt, .docx, .pdf, .html)"
+        )
+    vectors = np.asarray(vectors)
+    if vectors.ndim != 2 or vectors.shape[0] != len(chunks):
+        raise StoreError(f"expected one vector per chunk ({len(chunks)}), got an array of shape {vectors.shape}")
+    if len(lexical_texts) != len(chunks):
+        raise StoreError(f"expected one keyword text per chunk ({len(chunks)}), got {len(lexical_texts)}")
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if not np.isfinite(vectors).all():
+        raise StoreError("some vectors hold NaN or infinity; the embedding model failed on some text")
+    norms = np.linalg.norm(vectors, axis=1)
+    if np.abs(norms - 1).max() > NORM_TOLERANCE:
+        raise StoreError(
+            f"vectors must be L2-normalised (norms range {norms.min():.4f}..{norms.max():.4f}); "
+            "use jianggao.indexer.embedding.Encoder, which normalises"
+        )
+    ids = [s.id for s in speeches]
+    if len(set(ids)) != len(ids):
+        raise StoreError("speech ids are not unique")
+    known = set(ids)
+    orphans = sorted({c.speech_id for c in chunks} - known)
+    if orphans:
+        raise StoreError(f"chunks refer to unknown speeches: {', '.join(orphans[:5])}")
+    dups = [list(map(int, d)) for d in chunk_duplicates] if chunk_duplicates is not None else None
+    if dups is not None and len(dups) != len(chunks):
+        raise StoreError(f"expected duplicate lists for {len(chunks)} chunks, got {len(dups)}")
+    resolved = choose_index_type(len(chunks), index_type)
+    if resolved == "ivf" and len(chunks) < 39:
+        raise StoreError(f"an ivf index needs at least 39 chunks to train, got {len(chunks)}; use 'flat'")
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        model=model,
+        dim=int(vectors.shape[1]),
+        index_type=resolved,
+        n_speeches=len(speeches),
+        n_chunks=len(chunks),
+        files=dict(files),
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    return Parts(speeches, chunks, vectors, manifest, dups if dups is not None else [[] for _ in chunks])
+
+
 # -- the store -----------------------------------------------------------------------------------------------
-class Store:
-    """Everything a search needs, loaded in memory. Read-only after construction; safe for concurrent reads."""
+class LoadedIndex:
+    """The speeches, chunks, vectors and duplicate links of one index version, in memory, with the lookups the
+    qa layer uses. Shared by every store implementation (jianggao.indexer.store_api); read-only after
+    construction, so safe for concurrent reads."""
+
+    def __init__(
+        self,
+        speeches: list[Speech],
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        manifest: Manifest,
+        chunk_duplicates: list[list[int]] | None = None,
+    ) -> None:
+        self.speeches = speeches
+        self.chunks = chunks
+        self.vectors = vectors
+        self.manifest = manifest
+        # For each chunk, the chunks of other speeches holding the same passage (see jianggao.indexer.build).
+        self.chunk_duplicates = chunk_duplicates if chunk_duplicates is not None else [[] for _ in chunks]
+        self._speech_by_id = {s.id: s for s in speeches}
+        self._chunks_by_speech: dict[str, list[int]] = {}
+        for i, c in enumerate(chunks):
+            self._chunks_by_speech.setdefault(c.speech_id, []).append(i)
+        self._chunk_position: dict[str, int] | None = None
+
+    # -- lookups -------------------------------------------------------------------------------------------
+    def speech_by_id(self, speech_id: str) -> Speech:
+        try:
+            return self._speech_by_id[speech_id]
+        except KeyError:
+            raise KeyError(f"no speech with id {speech_id!r} in this index") from None
+
+    def chunks_of(self, speech_id: str) -> list[Chunk]:
+        """The chunks of one speech, in order (empty for an unknown id)."""
+        return [self.chunks[i] for i in self._chunks_by_speech.get(speech_id, [])]
+
+    def chunk_indices_of(self, speech_id: str) -> list[int]:
+        return list(self._chunks_by_speech.get(speech_id, []))
+
+    @property
+    def chunk_position(self) -> dict[str, int]:
+        """Chunk id -> its position in ``chunks`` (the ``doc`` of search hits). Built on first use; the store
+        never changes, so the map stays true. Read-only by contract: callers must not modify it."""
+        pos = self._chunk_position
+        if pos is None:  # two threads may both build it: same content, last assignment wins
+            pos = self._chunk_position = {c.id: i for i, c in enumerate(self.chunks)}
+        return pos
+
+    def check_model(self, model: str, dim: int | None = None) -> None:
+        """Raise IndexMismatchError unless the index was built with ``model`` (and vectors of size ``dim``)."""
+        from jianggao.indexer.model_identity import model_identity, same_model
+
+        m = self.manifest
+        # Identities (name + weights hash) compare; an old manifest's folder path matches while that folder
+        # exists with the same weights, else the user is told to re-index.
+        if not same_model(model, m.model):
+            raise IndexMismatchError(
+                f"the index was built with the embedding model {model_identity(m.model)!r}, not "
+                f"{model_identity(model)!r}; use that model, or {REBUILD_HINT}"
+            )
+        if dim is not None and dim != m.dim:
+            raise IndexMismatchError(f"the index holds {m.dim}-d vectors but the model gives {dim}-d; {REBUILD_HINT}")
+
+    def check_query_vectors(self, query_vectors: np.ndarray, k: int) -> np.ndarray:
+        """The query vectors as a contiguous float32 matrix; ValueError for a wrong shape or k < 1."""
+        q = np.asarray(query_vectors, dtype=np.float32)
+        if q.ndim != 2 or q.shape[1] != self.manifest.dim:
+            raise ValueError(f"query vectors must have shape (n, {self.manifest.dim}), got {q.shape}")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        return np.ascontiguousarray(q)
+
+    def rescored(self, q: np.ndarray, candidates: Sequence[Sequence[int]], k: int) -> list[list[DenseHit]]:
+        """The best ``k`` of each query's candidate positions, scored here as float32 dot products with the
+        vectors in memory and ordered by (-score, position). Every store ends its dense search with this, so
+        equal vectors (copies of a speech) tie in position order and stores that compute the similarity in
+        different ways (FAISS's BLAS, Milvus) still give bit-identical scores and one order."""
+        out = []
+        for row, cand in zip(q, candidates):
+            docs = np.fromiter((d for d in cand if d >= 0), dtype=np.int64)
+            if len(docs) == 0:
+                out.append([])
+                continue
+            scores = self.vectors[docs] @ row
+            order = np.lexsort((docs, -scores))[:k]
+            out.append([DenseHit(int(docs[i]), float(scores[i])) for i in order])
+        return out
+
+    def exact_search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Exact top-k by inner product from the vectors in memory: (scores, positions), best first."""
+        sims = q @ self.vectors.T
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        top_scores = np.take_along_axis(sims, top, axis=1)
+        order = np.argsort(-top_scores, axis=1, kind="stable")
+        return np.take_along_axis(top_scores, order, axis=1), np.take_along_axis(top, order, axis=1)
+
+
+class Store(LoadedIndex):
+    """The default store: FAISS for dense search and bm25s for keywords, in versioned folders on disk."""
 
     def __init__(
         self,
@@ -244,18 +335,9 @@ class Store:
         index: Any = None,
         chunk_duplicates: list[list[int]] | None = None,
     ) -> None:
-        self.speeches = speeches
-        self.chunks = chunks
-        self.vectors = vectors
+        super().__init__(speeches, chunks, vectors, manifest, chunk_duplicates)
         self.lexical = lexical
-        self.manifest = manifest
         self.index = index if index is not None else build_faiss_index(vectors, manifest.index_type)
-        # For each chunk, the chunks of other speeches holding the same passage (see jianggao.indexer.build).
-        self.chunk_duplicates = chunk_duplicates if chunk_duplicates is not None else [[] for _ in chunks]
-        self._speech_by_id = {s.id: s for s in speeches}
-        self._chunks_by_speech: dict[str, list[int]] = {}
-        for i, c in enumerate(chunks):
-            self._chunks_by_speech.setdefault(c.speech_id, []).append(i)
 
     def __repr__(self) -> str:
         m = self.manifest
@@ -276,102 +358,24 @@ class Store:
     ) -> "Store":
         """Check the parts fit together and build both search indexes. ``vectors[i]`` embeds ``chunks[i]``
         and ``lexical_texts[i]`` is what keyword search sees of it."""
-        check_option("index type", index_type, INDEX_TYPES)
-        speeches, chunks = list(speeches), list(chunks)
-        if not speeches or not chunks:
-            raise StoreError(
-                f"nothing to index: {len(speeches)} speeches and {len(chunks)} chunks; "
-                "check that the corpus folder holds speech files with text (.txt, .docx, .pdf, .html)"
-            )
-        vectors = np.asarray(vectors)
-        if vectors.ndim != 2 or vectors.shape[0] != len(chunks):
-            raise StoreError(f"expected one vector per chunk ({len(chunks)}), got an array of shape {vectors.shape}")
-        if len(lexical_texts) != len(chunks):
-            raise StoreError(f"expected one keyword text per chunk ({len(chunks)}), got {len(lexical_texts)}")
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if not np.isfinite(vectors).all():
-            raise StoreError("some vectors hold NaN or infinity; the embedding model failed on some text")
-        norms = np.linalg.norm(vectors, axis=1)
-        if np.abs(norms - 1).max() > NORM_TOLERANCE:
-            raise StoreError(
-                f"vectors must be L2-normalised (norms range {norms.min():.4f}..{norms.max():.4f}); "
-                "use jianggao.indexer.embedding.Encoder, which normalises"
-            )
-        ids = [s.id for s in speeches]
-        if len(set(ids)) != len(ids):
-            raise StoreError("speech ids are not unique")
-        known = set(ids)
-        orphans = sorted({c.speech_id for c in chunks} - known)
-        if orphans:
-            raise StoreError(f"chunks refer to unknown speeches: {', '.join(orphans[:5])}")
-        dups = [list(map(int, d)) for d in chunk_duplicates] if chunk_duplicates is not None else None
-        if dups is not None and len(dups) != len(chunks):
-            raise StoreError(f"expected duplicate lists for {len(chunks)} chunks, got {len(dups)}")
-        resolved = choose_index_type(len(chunks), index_type)
-        if resolved == "ivf" and len(chunks) < 39:
-            raise StoreError(f"an ivf index needs at least 39 chunks to train, got {len(chunks)}; use 'flat'")
-        manifest = Manifest(
-            format_version=FORMAT_VERSION,
-            model=model,
-            dim=int(vectors.shape[1]),
-            index_type=resolved,
-            n_speeches=len(speeches),
-            n_chunks=len(chunks),
-            files=dict(files),
-            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        )
+        parts = check_parts(speeches, chunks, vectors, lexical_texts, model, files, index_type, chunk_duplicates)
         lexical = LexicalIndex.build(list(lexical_texts))
-        return cls(speeches, chunks, vectors, lexical, manifest, chunk_duplicates=dups)
-
-    # -- lookups -------------------------------------------------------------------------------------------
-    def speech_by_id(self, speech_id: str) -> Speech:
-        try:
-            return self._speech_by_id[speech_id]
-        except KeyError:
-            raise KeyError(f"no speech with id {speech_id!r} in this index") from None
-
-    def chunks_of(self, speech_id: str) -> list[Chunk]:
-        """The chunks of one speech, in order (empty for an unknown id)."""
-        return [self.chunks[i] for i in self._chunks_by_speech.get(speech_id, [])]
-
-    def chunk_indices_of(self, speech_id: str) -> list[int]:
-        return list(self._chunks_by_speech.get(speech_id, []))
-
-    def check_model(self, model: str, dim: int | None = None) -> None:
-        """Raise IndexMismatchError unless the index was built with ``model`` (and vectors of size ``dim``)."""
-        from jianggao.indexer.model_identity import model_identity, same_model
-
-        m = self.manifest
-        # Identities (name + weights hash) compare; an old manifest's folder path matches while that folder
-        # exists with the same weights, else the user is told to re-index.
-        if not same_model(model, m.model):
-            raise IndexMismatchError(
-                f"the index was built with the embedding model {model_identity(m.model)!r}, not "
-                f"{model_identity(model)!r}; use that model, or {REBUILD_HINT}"
-            )
-        if dim is not None and dim != m.dim:
-            raise IndexMismatchError(f"the index holds {m.dim}-d vectors but the model gives {dim}-d; {REBUILD_HINT}")
+        return cls(parts.speeches, parts.chunks, parts.vectors, lexical, parts.manifest,
+                   chunk_duplicates=parts.chunk_duplicates)
 
     # -- search --------------------------------------------------------------------------------------------
     def dense_search_batch(self, query_vectors: np.ndarray, k: int) -> list[list[DenseHit]]:
         """The ``k`` chunks nearest each query vector by cosine, best first (``k`` is clamped to the corpus)."""
-        q = np.asarray(query_vectors, dtype=np.float32)
-        if q.ndim != 2 or q.shape[1] != self.manifest.dim:
-            raise ValueError(f"query vectors must have shape (n, {self.manifest.dim}), got {q.shape}")
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
+        q = self.check_query_vectors(query_vectors, k)
         if len(q) == 0:
             return []
-        q = np.ascontiguousarray(q)
         k = min(k, len(self.chunks))
+        depth = min(k + TIE_MARGIN, len(self.chunks))  # a little deeper, so that ties at the cut sort by position
         if self.manifest.index_type != "flat" and k > APPROX_MAX_K:
-            scores, docs = self._exact_search(q, k)
+            _, docs = self.exact_search(q, depth)
         else:
-            scores, docs = self.index.search(q, k, params=self._search_params(k))
-        return [
-            [DenseHit(int(d), float(s)) for d, s in zip(row_d, row_s) if d >= 0]
-            for row_d, row_s in zip(docs, scores)
-        ]
+            _, docs = self.index.search(q, depth, params=self._search_params(depth))
+        return self.rescored(q, docs, k)
 
     def _search_params(self, k: int) -> Any:
         import faiss
@@ -380,13 +384,6 @@ class Store:
         if self.manifest.index_type == "hnsw":
             return faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
         return None
-
-    def _exact_search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        sims = q @ self.vectors.T
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        top_scores = np.take_along_axis(sims, top, axis=1)
-        order = np.argsort(-top_scores, axis=1, kind="stable")
-        return np.take_along_axis(top_scores, order, axis=1), np.take_along_axis(top, order, axis=1)
 
     # -- persistence ---------------------------------------------------------------------------------------
     def save(self, directory: Path) -> Path:
@@ -402,13 +399,13 @@ class Store:
         except StoreError as e:  # a damaged pointer is replaced by this save
             log.warning("%s", e)
             previous = None
-        name = _new_version_name()
+        name = fileio.new_version_name()
         folder = versions / name
         folder.mkdir()
         try:
-            _write_jsonl(folder / SPEECHES, [s.to_json() for s in self.speeches])
-            _write_jsonl(folder / CHUNKS, [c.to_json() for c in self.chunks])
-            pause_for_test("writing")  # a half-written version folder
+            fileio.write_jsonl(folder / SPEECHES, (s.to_json() for s in self.speeches))
+            fileio.write_jsonl(folder / CHUNKS, (c.to_json() for c in self.chunks))
+            checkpoint("writing")  # a half-written version folder
             (folder / DUPLICATES).write_text(json.dumps(self.chunk_duplicates), encoding="utf-8")
             np.save(folder / VECTORS, self.vectors, allow_pickle=False)
             faiss.write_index(self.index, str(folder / DENSE))
@@ -416,16 +413,14 @@ class Store:
             # The manifest goes last: a version folder without one was never finished.
             (folder / MANIFEST).write_text(json.dumps(self.manifest.to_json(), ensure_ascii=False, indent=1),
                                            encoding="utf-8")
-            for path in sorted(folder.rglob("*"), reverse=True):  # files before their folders
-                _fsync_path(path)
-            _fsync_path(folder)
-            _fsync_path(versions)
-            pause_for_test("written")  # complete, but not live yet
+            fileio.fsync_tree(folder)
+            fileio.fsync_path(versions)
+            checkpoint("written")  # complete, but not live yet
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        _point_to(directory, name)
-        pause_for_test("switched")  # live, older versions not pruned yet
+        fileio.write_pointer(directory / CURRENT, name)
+        checkpoint("switched")  # live, older versions not pruned yet
         log.info("saved index version %s (%d chunks) in %s", name, len(self.chunks), directory)
         self._prune(versions, keep={name, previous})
         return folder
@@ -466,8 +461,8 @@ class Store:
             )
         manifest = Manifest.from_json(raw)
         try:
-            speeches = [Speech.from_json(d) for d in _read_jsonl(folder / SPEECHES)]
-            chunks = [Chunk.from_json(d) for d in _read_jsonl(folder / CHUNKS)]
+            speeches = [Speech.from_json(d) for d in fileio.read_jsonl(folder / SPEECHES)]
+            chunks = [Chunk.from_json(d) for d in fileio.read_jsonl(folder / CHUNKS)]
             duplicates = json.loads((folder / DUPLICATES).read_text(encoding="utf-8"))
             vectors = np.load(folder / VECTORS, allow_pickle=False)
             index = faiss.read_index(str(folder / DENSE))
@@ -493,3 +488,26 @@ class Store:
         if expect_model is not None or expect_dim is not None:
             store.check_model(expect_model if expect_model is not None else manifest.model, expect_dim)
         return store
+
+
+@dataclass
+class FilesBackend:
+    """Versioned index folders under ``index_dir`` (this module's Store): the default place an index lives.
+    See jianggao.indexer.store_api for the interface and the other backends."""
+
+    index_dir: Path
+
+    def exists(self) -> bool:
+        return (self.index_dir / CURRENT).exists()
+
+    def load(self, expect_model: str | None = None, expect_dim: int | None = None) -> Store:
+        return Store.load(self.index_dir, expect_model=expect_model, expect_dim=expect_dim)
+
+    def build(self, *args, **kwargs) -> Store:
+        return Store.build(*args, **kwargs)
+
+    def save(self, store: Store) -> str:
+        return store.save(self.index_dir).name
+
+    def describe(self) -> str:
+        return str(self.index_dir)

@@ -446,7 +446,6 @@ class _IndexCache:
         self.layouts: dict[str, Layout] = {}
         self.vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self.df: dict[str, int] = {}
-        self._chunk_pos: dict[str, int] | None = None
         self.lock = threading.Lock()
         # One embedding call at a time: concurrent questions about the same passages (many users after a
         # restart or an upload) wait for it and reuse its vectors instead of each computing them again.
@@ -460,16 +459,17 @@ class _IndexCache:
                 self.layouts[speech_id] = lay
         return lay
 
-    def chunk_positions(self) -> dict[str, int]:
-        pos = self._chunk_pos
-        if pos is None:
-            pos = self._chunk_pos = {c.id: i for i, c in enumerate(self.store.chunks)}
-        return pos
-
     def doc_freq(self, terms: Sequence[str]) -> dict[str, int]:
         """How many passages contain each term (as a substring of the normalised text)."""
         todo = [t for t in terms if t not in self.df]
-        if todo:
+        estimate = getattr(self.store, "substring_doc_freq", None)
+        if todo and estimate is not None:
+            # Scale path (jianggao.indexer.segmented): estimated from the keyword postings instead of scanning
+            # every passage's text (seconds per question at 1M passages); see SegmentedKeywordIndex.contain_freq.
+            found = {t: estimate(t) for t in todo}
+            with self.lock:
+                self.df.update(found)
+        elif todo:
             norms = [c.norm for c in self.store.chunks]
             found = {t: sum(1 for n in norms if t in n) for t in todo}
             with self.lock:
@@ -631,7 +631,7 @@ def _pools(retriever: "Retriever", cache: _IndexCache, qs: list[str], qvec: np.n
     """Per question, the top-k hits of ``mode`` and the passages to read: store position -> best rank over
     the lists consulted (in hybrid mode also the dense and the keyword list alone)."""
     lists: list[Mode] = [mode] if mode != "hybrid" else ["hybrid", "dense", "keyword"]
-    pos = cache.chunk_positions()
+    pos = retriever.store.chunk_position
     closest: list[list[Hit]] = []
     pools: list[dict[int, int]] = [{} for _ in qs]
     for name in lists:

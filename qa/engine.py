@@ -62,15 +62,21 @@ class Engine:
         model: str | None = None,
         device: str = "auto",
         read_only_dirs: Sequence[Path] | None = None,
+        store: str | None = None,
     ):
         """``library_dir``: the writable library (default ``$JIANGGAO_LIBRARY_DIR`` or ``data/library``).
         ``read_only_dirs``: folders indexed beside it but never written; by default the bundled corpus when the
-        library is the default one, none when a library is given (it is then the whole collection)."""
+        library is the default one, none when a library is given (it is then the whole collection).
+        ``store``: where the index lives (jianggao.indexer.store_api; None: faiss or $JIANGGAO_STORE)."""
+        from jianggao.indexer.store_api import open_backend
+
         self.index_dir = Path(index_dir) if index_dir else default_index_dir()
         self.library_dir = Path(library_dir) if library_dir else default_library_dir()
         if read_only_dirs is None:
             read_only_dirs = [DEFAULT_CORPUS] if library_dir is None else []
         self.read_only_dirs = [Path(p) for p in read_only_dirs]
+        self.store_spec = store
+        self.backend = open_backend(store, self.index_dir)
         self.model = model
         self.device = device
         self._encoder = None
@@ -100,7 +106,7 @@ class Engine:
         return [p.resolve() for p in (*self.read_only_dirs, DEFAULT_CORPUS)]
 
     def has_index(self) -> bool:
-        return (self.index_dir / "CURRENT").exists()
+        return self.backend.exists()
 
     def ensure_index(self, progress: bool = False):
         """Build the index if there is none (or update it if the library changed); returns the build report."""
@@ -110,17 +116,23 @@ class Engine:
 
     def _build(self, progress: bool = False):
         from jianggao.indexer.build import build_index
+        from jianggao.indexer.store_api import FaissBackend
 
-        report = build_index(self.sources(), self.index_dir, encoder=self.encoder, progress=progress)
+        if isinstance(self.backend, FaissBackend):  # FAISS files: a versioned or a segmented index
+            from jianggao.indexer.segbuild import update_index
+
+            report = update_index(self.sources(), self.index_dir, encoder=self.encoder, progress=progress)
+        else:
+            report = build_index(self.sources(), self.index_dir, encoder=self.encoder, progress=progress,
+                                 backend=self.backend)
         if not report.nothing_to_do or self._retriever is None:
             self._reload()
         return report
 
     def _reload(self) -> None:
-        from jianggao.indexer.store import Store
         from jianggao.qa.answer import carry_over_cache
 
-        store = Store.load(self.index_dir, expect_model=self.encoder.name)
+        store = self.backend.load(expect_model=self.encoder.name)  # Store, SegmentedStore or MilvusStore
         if self._retriever is not None:  # keep the answers' sentence vectors: otherwise all asks are cold again
             carry_over_cache(self._retriever.store, store)
         self._retriever = Retriever(store, self.encoder)  # one reference swap: readers see old or new
@@ -261,7 +273,7 @@ class Engine:
                 tmp.replace(dest)
             if progress:
                 progress(0.2, "正在建立索引…")
-            report = self._build()
+            report = self._add_segment([dest for dest, _ in staged]) if self._segmented() else self._build()
             if progress:
                 progress(1.0, "完成")
             return report
@@ -283,4 +295,23 @@ class Engine:
             if any(p == path or p in path.parents for p in self._protected()):
                 raise ReadOnlySourceError(source)
             path.unlink()
+            if self._segmented():
+                from jianggao.indexer.segbuild import remove_sources
+
+                report = remove_sources(self.index_dir, self.encoder, [path.relative_to(root).as_posix()])
+                self._reload()
+                return report
             return self._build()
+
+    # -- scale path: a segmented library (jianggao.indexer.segbuild) adds or drops only the files concerned -------
+    def _segmented(self) -> bool:
+        from jianggao.indexer.segbuild import is_segmented
+
+        return is_segmented(self.index_dir)
+
+    def _add_segment(self, paths: Sequence[Path]):
+        from jianggao.indexer.segbuild import add_files
+
+        report = add_files(self.index_dir, self.encoder, paths, self.library_dir)
+        self._reload()
+        return report

@@ -31,46 +31,98 @@ DEFAULT_WEIGHTS = (1.0, 1.0)
 MAX_QUERY_CHARS = 2000
 
 
+QueryProblem = Literal["not_text", "empty", "too_long", "no_words"]
+
+
 class QueryError(ValueError):
-    """A query that cannot be searched; the message says why and what to do."""
+    """A query that cannot be searched; the message says why and what to do. ``reason`` names the problem for
+    front ends that word it in their own language (None for other query errors); ``length``/``limit`` go with
+    "too_long"."""
+
+    def __init__(self, message: str, reason: QueryProblem | None = None, length: int = 0, limit: int = 0):
+        super().__init__(message)
+        self.reason, self.length, self.limit = reason, length, limit
 
 
 def validate_query(text: str, max_chars: int = MAX_QUERY_CHARS) -> str:
     """The query, stripped; raises QueryError for empty, over-long or word-less input."""
     if not isinstance(text, str):
-        raise QueryError("the query must be text")
+        raise QueryError("the query must be text", "not_text")
     q = text.strip()
     if not q:
-        raise QueryError("the query is empty: type a question or some words to search for")
+        raise QueryError("the query is empty: type a question or some words to search for", "empty")
     if len(q) > max_chars:
         raise QueryError(
             f"the query is {len(q)} characters long; keep it under {max_chars} "
-            "(to find passages like a long text, use `similar`)"
+            "(to find passages like a long text, use `similar`)",
+            "too_long", len(q), max_chars,
         )
     if not any(ch.isalnum() for ch in q):
-        raise QueryError("the query has no words or figures in it (only symbols or emoji); type some words")
+        raise QueryError("the query has no words or figures in it (only symbols or emoji); type some words",
+                         "no_words")
     return q
 
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict results to some speeches or source files (None: no restriction)."""
+    """Restrict results to some speeches or source files, and/or to speeches by identity (None: no restriction).
+
+    ``place`` matches a speech's place, body or title (normalised substring: 紫阳 finds 紫阳县); ``year`` the year of
+    its date ("2025"); ``speaker`` its speaker (substring). A speech without the field does not pass that filter.
+    """
 
     speech_ids: frozenset[str] | None = None
     sources: frozenset[str] | None = None
+    place: str | None = None
+    year: str | None = None
+    speaker: str | None = None
 
     @classmethod
-    def of(cls, speech_ids: Sequence[str] | None = None, sources: Sequence[str] | None = None) -> "Filters":
-        return cls(frozenset(speech_ids) if speech_ids else None, frozenset(sources) if sources else None)
+    def of(
+        cls, speech_ids: Sequence[str] | None = None, sources: Sequence[str] | None = None,
+        place: str | None = None, year: str | int | None = None, speaker: str | None = None,
+    ) -> "Filters":
+        from jianggao.indexer.normalize import normalize
 
-    def allows(self, speech_id: str, source: str) -> bool:
-        return (self.speech_ids is None or speech_id in self.speech_ids) and (
+        def text(v) -> str | None:
+            v = normalize(str(v)).strip() if v not in (None, "") else ""
+            return v or None
+
+        year_s = text(year)
+        if year_s is not None and not (len(year_s) == 4 and year_s.isdigit()):
+            raise ValueError(f"year must be four digits such as 2025, got {year!r}")
+        return cls(frozenset(speech_ids) if speech_ids else None, frozenset(sources) if sources else None,
+                   text(place), year_s, text(speaker))
+
+    def allows(self, speech_id: str, source: str, speech: Any = None) -> bool:
+        if not ((self.speech_ids is None or speech_id in self.speech_ids) and (
             self.sources is None or source in self.sources
-        )
+        )):
+            return False
+        if self.place is None and self.year is None and self.speaker is None:
+            return True
+        return speech is not None and self.allows_identity(speech)
+
+    def allows_identity(self, speech: Any) -> bool:
+        """The identity part of the filter, on a Speech (fields read by name; missing ones fail their filter)."""
+        from jianggao.indexer.normalize import normalize
+
+        meta = getattr(speech, "meta", None)
+        get = lambda name: normalize(getattr(meta, name, None) or "")  # noqa: E731
+        if self.place is not None and not any(
+            self.place in v for v in (get("place"), get("body"), normalize(getattr(speech, "title", "") or "")) if v
+        ):
+            return False
+        if self.year is not None and not get("date").startswith(self.year):
+            return False
+        if self.speaker is not None and self.speaker not in get("speaker"):
+            return False
+        return True
 
     @property
     def empty(self) -> bool:
-        return self.speech_ids is None and self.sources is None
+        return (self.speech_ids is None and self.sources is None and self.place is None and self.year is None
+                and self.speaker is None)
 
 
 @dataclass(frozen=True)
@@ -132,15 +184,21 @@ class Retriever:
         self.store = store
         self.encoder = encoder
         self.weights = weights
-        self._dup_of = {i: set(d) for i, d in enumerate(store.chunk_duplicates) if d}
-        self._by_speech = {s.id: s for s in store.speeches}
+        # Scale path (jianggao.indexer.segmented): the store offers a sparse duplicate map and a lazy id -> speech
+        # mapping, so that a 1M-passage library is not walked (nor its speeches' texts loaded) per retriever.
+        nonempty = getattr(store.chunk_duplicates, "nonempty", None)
+        dups = nonempty().items() if nonempty else enumerate(store.chunk_duplicates)
+        self._dup_of = {i: set(d) for i, d in dups if d}
+        speech_map = getattr(store, "speech_map", None)
+        self._by_speech = speech_map if speech_map is not None else {s.id: s for s in store.speeches}
 
     @classmethod
-    def open(cls, index_dir: Path, model: str | None = None, device: str = "auto") -> "Retriever":
+    def open(cls, index_dir: Path, model: str | None = None, device: str = "auto",
+             store_spec: str | None = None) -> "Retriever":
         from jianggao.indexer.embedding import Encoder
-        from jianggao.indexer.store import Store
+        from jianggao.indexer.store_api import open_backend
 
-        store = Store.load(index_dir)
+        store = open_backend(store_spec, index_dir).load()  # Store, SegmentedStore (scale path) or MilvusStore
         encoder = Encoder(model or store.manifest.model, device=device)
         if model is not None:
             store.check_model(encoder.name)
@@ -194,7 +252,8 @@ class Retriever:
         if filters.empty:
             return True
         c = self.store.chunks[i]
-        return filters.allows(c.speech_id, self._by_speech[c.speech_id].source)
+        s = self._by_speech[c.speech_id]
+        return filters.allows(c.speech_id, s.source, s)
 
     def hits_from_ranked(self, ranked: list[tuple[int, float]], k: int) -> list[Hit]:
         scores = dict(ranked)

@@ -66,7 +66,7 @@ def similar_batch(
     if not queries:
         return []
     store = retriever.store
-    chunk_pos = {c.id: i for i, c in enumerate(store.chunks)} if any(q.chunk_id for q in queries) else {}
+    chunk_pos = store.chunk_position
     texts: list[str] = []  # what BM25 searches for each query
     vectors = np.zeros((len(queries), store.manifest.dim), dtype=np.float32)
     excluded: list[set[int]] = []

@@ -138,6 +138,17 @@ def cmd_speeches(args: argparse.Namespace) -> int:
     return 0
 
 
+def store_of(args: argparse.Namespace) -> str | None:
+    """The checked ``--store`` value (None: $JIANGGAO_STORE or faiss)."""
+    from jianggao.indexer.store_api import parse_store
+
+    try:
+        parse_store(args.store)
+    except ValueError as e:
+        raise CliError(str(e)) from None
+    return args.store
+
+
 def index_dir_of(args: argparse.Namespace) -> Path:
     from jianggao.indexer.config import default_index_dir
 
@@ -203,20 +214,47 @@ def warn_about(report) -> None:
 def cmd_index(args: argparse.Namespace) -> int:
     from jianggao.indexer.build import IndexBusyError, build_index
     from jianggao.indexer.store import StoreError
+    from jianggao.indexer.store_api import open_backend
 
     from jianggao.indexer.config import default_sources
 
     check_engine_options(args)
     index_dir = index_dir_of(args)
     try:
-        report = build_index(
-            [Path(p) for p in args.paths] or default_sources(),
-            index_dir,
-            encoder=make_encoder(args),
-            rebuild=args.rebuild,
-            lock_wait=args.wait,
-            progress=not args.json and sys.stderr.isatty(),
-        )
+        store = store_of(args)
+        if store is not None and store != "faiss" and (args.add or args.segmented):
+            raise CliError("--add and --segmented are for the FAISS store; leave them out with --store milvus…")
+        if store is not None and store != "faiss":
+            report = build_index(
+                [Path(p) for p in args.paths] or default_sources(),
+                index_dir,
+                encoder=make_encoder(args),
+                rebuild=args.rebuild,
+                lock_wait=args.wait,
+                progress=not args.json and sys.stderr.isatty(),
+                backend=open_backend(store, index_dir),
+            )
+        elif args.add:  # scale path: add these files as one segment, without reading the rest of the library
+            from jianggao.indexer.segbuild import add_files, is_segmented
+
+            if not is_segmented(index_dir) or not args.paths:
+                raise CliError(f"--add needs files and a segmented index in {index_dir}; "
+                               "create one with `jianggao index --segmented FOLDER`")
+            encoder = make_encoder(args)
+            encoder.encode(["。"])  # model load + first-call set-up: start-up, so the report's seconds are the add's
+            report = add_files(index_dir, encoder, [Path(p) for p in args.paths], lock_wait=args.wait)
+        else:
+            from jianggao.indexer.segbuild import update_index  # build_index, or the segmented update
+
+            report = update_index(
+                [Path(p) for p in args.paths] or default_sources(),
+                index_dir,
+                encoder=make_encoder(args),
+                rebuild=args.rebuild,
+                lock_wait=args.wait,
+                progress=not args.json and sys.stderr.isatty(),
+                index_type="segmented" if args.segmented else "auto",
+            )
     except IndexBusyError as e:
         raise CliError(str(e)) from None
     except StoreError as e:
@@ -242,10 +280,11 @@ def open_retriever(args: argparse.Namespace):
 
     check_engine_options(args)
     index_dir = index_dir_of(args)
+    store = store_of(args)
     try:
-        return Retriever.open(index_dir, model=args.model, device=args.device)
+        return Retriever.open(index_dir, model=args.model, device=args.device, store_spec=store)
     except StoreError as e:
-        if not index_dir.exists():  # the usual first-run mistake: name the command that builds this very folder
+        if (store or os.environ.get("JIANGGAO_STORE", "faiss")) == "faiss" and not index_dir.exists():  # the usual first-run mistake: name the command that builds this very folder
             build = "jianggao index" + (f" --index-dir {index_dir}" if args.index_dir else "")
             raise CliError(f"no index folder {index_dir}: build the index first with `{build}`") from None
         raise CliError(str(e)) from None
@@ -347,7 +386,7 @@ def check_port_free(host: str, port: int) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the web interface; the index is built (or brought up to date) first, with progress on stderr."""
-    from jianggao.indexer.build import IndexBusyError
+    from jianggao.indexer.build import IndexBusyError, build_index
     from jianggao.indexer.store import StoreError
     from jianggao.qa.engine import Engine
 
@@ -357,7 +396,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"--share publishes the app on a public link: also give --auth USER:PASSWORD (or set ${ENV_AUTH})")
     check_engine_options(args)
     check_port_free(args.host, args.port)
-    engine = Engine(index_dir_of(args), Path(args.library) if args.library else None, args.model, args.device)
+    try:
+        engine = Engine(index_dir_of(args), Path(args.library) if args.library else None, args.model, args.device,
+                        store=store_of(args))
+    except StoreError as e:
+        raise CliError(str(e)) from None
     verb = "updating" if engine.has_index() else "no index yet: building"
     folders = " + ".join(str(p) for p in engine.sources())
     print(f"{verb} {engine.index_dir} from {folders} …", file=sys.stderr, flush=True)
@@ -498,7 +541,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def add_engine_options(p: argparse.ArgumentParser) -> None:
+    from jianggao.indexer.store_api import STORE_HELP
+
     p.add_argument("--index-dir", help="index folder (default: $JIANGGAO_INDEX_DIR or data/index)")
+    p.add_argument("--store", metavar="faiss|milvus:PATH.db|milvus://HOST:PORT", help=STORE_HELP)
     p.add_argument("--model", help="sentence-transformers model folder or name (default: m3e-small, or $JIANGGAO_MODEL)")
     p.add_argument("--device", default=os.environ.get(ENV_DEVICE, "auto"), choices=["auto", "cpu", "cuda", "mps"],
                    help="where the model runs (default: $JIANGGAO_DEVICE or auto: a GPU when present)")
@@ -535,6 +581,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rebuild", action="store_true", help="start over instead of updating")
     sp.add_argument("--wait", type=non_negative_float, default=30.0, help="seconds to wait for another index run (default 30)")
     sp.add_argument("--json", action="store_true", help="print what was done as JSON")
+    # Scale path (jianggao.indexer.segbuild): libraries of 100k+ passages grow by segments, nothing is rebuilt.
+    sp.add_argument("--segmented", action="store_true",
+                    help="build a segmented index (large libraries: added files become new segments)")
+    sp.add_argument("--add", action="store_true",
+                    help="add or replace only the given files in a segmented index, without reading the rest")
     add_engine_options(sp)
     sp.set_defaults(func=cmd_index)
 

@@ -20,7 +20,8 @@ CONTEXT_CHARS = 110
 TARGET_ID = "jg-target"  # the <mark> the speech viewer scrolls to
 _SENTENCE_END = "。！？!?；;"
 
-META_LABELS = (("date", "日期"), ("place", "地点"), ("speaker", "讲话人"), ("origin", "来源"))
+META_LABELS = (("date", "日期"), ("place", "地点"), ("body", "单位"), ("speaker", "讲话人"), ("meeting", "会议"),
+               ("origin", "来源"))
 
 
 def esc(text: Any) -> str:
@@ -124,18 +125,58 @@ def term_spans(norm: str, terms: Iterable[str], start: int = 0, end: int | None 
 
 
 # -- small pieces ------------------------------------------------------------------------------------------
-def meta_items(speech) -> list[tuple[str, str]]:
-    """(label, value) pairs of a speech's known metadata, in a fixed order."""
-    meta = getattr(speech, "meta", None)
-    return [(label, str(getattr(meta, key))) for key, label in META_LABELS if meta and getattr(meta, key, None)]
+def meta_source_line(speech, key: str) -> str:
+    """The line of the speech a metadata field was read from (``meta.spans[key]``, offsets into its text);
+    "" when the field carries no span."""
+    spans = getattr(getattr(speech, "meta", None), "spans", None) or {}
+    span = spans.get(key) if isinstance(spans, dict) else None
+    text = getattr(speech, "text", "") or ""
+    try:
+        start, end = int(span[0]), int(span[1])
+    except (TypeError, ValueError, IndexError):
+        return ""
+    if not 0 <= start <= end <= len(text):
+        return ""
+    a = text.rfind("\n", 0, start) + 1
+    b = text.find("\n", end)
+    return text[a:len(text) if b < 0 else b].strip()[:200]
 
 
 def meta_html(speech, source: str | None = None) -> str:
-    items = [f'<span class="jg-chip">{esc(label)}：{esc(v)}</span>' for label, v in meta_items(speech)]
+    """The speech's known metadata as chips; hovering one shows the line it was read from, when known."""
+    items = []
+    for key, label in META_LABELS:
+        value = getattr(getattr(speech, "meta", None), key, None)
+        if not value:
+            continue
+        line = meta_source_line(speech, key)
+        tip = f' title="读自：{esc(line)}"' if line else ""
+        items.append(f'<span class="jg-chip"{tip}>{esc(label)}：{esc(value)}</span>')
     src = source if source is not None else getattr(speech, "source", "")
     if src:
         items.append(f'<span class="jg-chip jg-file">文件：{esc(src)}</span>')
     return f'<div class="jg-meta">{"".join(items)}</div>'
+
+
+def label_chip(label: str, title: str = "") -> str:
+    """The speech's distinguishing label, when it says more than its title."""
+    if not label or label == title:
+        return ""
+    return f'<span class="jg-speech-label">{esc(label)}</span>'
+
+
+def terms_html(covered: Sequence[str] = (), missing: Sequence[str] = ()) -> str:
+    """Which of the question's key terms the cited excerpts cover and which they lack; "" when none given."""
+    if not covered and not missing:
+        return ""
+    ok = "".join(f'<span class="jg-term jg-term-ok">{esc(t)}</span>' for t in covered)
+    miss = "".join(f'<span class="jg-term jg-term-miss">{esc(t)}</span>' for t in missing)
+    rows = []
+    if covered:
+        rows.append(f'<div class="jg-terms-row"><span class="jg-terms-head">引文涵盖：</span>{ok}</div>')
+    if missing:
+        rows.append(f'<div class="jg-terms-row"><span class="jg-terms-head">引文未涉及：</span>{miss}</div>')
+    return f'<div class="jg-terms">{"".join(rows)}</div>'
 
 
 def action_button(action: str, label: str, **data: Any) -> str:
@@ -167,6 +208,7 @@ class PassageView:
     score: float | None = None  # shown as 相似度 when set
     also_in: tuple[tuple[str, str], ...] = ()  # (speech_id, title) of other speeches holding the passage
     paragraph: tuple[int, int] | None = None  # the paragraph around a citation, when the answer gives it
+    speech_label: str = ""  # what tells the speech apart (place · meeting …), shown beside its title
 
 
 def passage_card(view: PassageView, speech=None, text: str | None = None, in_context: bool = True) -> str:
@@ -197,7 +239,8 @@ def passage_card(view: PassageView, speech=None, text: str | None = None, in_con
         actions += action_button("similar", "找相似", chunk=view.chunk_id)
     return (
         f'<article class="jg-card">'
-        f'<header>{head}<span class="jg-title">{esc(view.title)}</span>{score}</header>'
+        f'<header>{head}<span class="jg-title">{esc(view.title)}</span>{label_chip(view.speech_label, view.title)}'
+        f'{score}</header>'
         f"{meta}<blockquote class=\"jg-excerpt\">{body}</blockquote>{copies}"
         f'<div class="jg-actions">{actions}</div></article>'
     )
@@ -210,7 +253,8 @@ def cards_html(cards: Sequence[str], heading: str = "", note: str = "") -> str:
 
 
 # -- speech viewer -----------------------------------------------------------------------------------------
-def speech_html(speech, highlight: tuple[int, int] | None = None, canonical_title: str | None = None) -> str:
+def speech_html(speech, highlight: tuple[int, int] | None = None, canonical_title: str | None = None,
+                label: str = "") -> str:
     """A whole speech for the viewer; ``highlight`` is marked with id ``TARGET_ID`` to scroll to."""
     spans = [highlight] if highlight else []
     dup = ""
@@ -223,7 +267,7 @@ def speech_html(speech, highlight: tuple[int, int] | None = None, canonical_titl
         page = f'<div class="jg-sub">页面标题：{esc(speech.page_title)}</div>'
     return (
         f'<div class="jg-speech" data-speech="{esc(speech.id)}">'
-        f'<h2 class="jg-speech-title">{esc(speech.title)}</h2>{page}'
+        f'<h2 class="jg-speech-title">{esc(speech.title)}</h2>{label_chip(label, speech.title)}{page}'
         f'{meta_html(speech)}<div class="jg-sub">编号 {esc(speech.id)} · {len(speech.text)} 字</div>{dup}'
         f'<div class="jg-speech-body">{paragraphs_html(speech.text, spans, TARGET_ID)}</div></div>'
     )
@@ -251,11 +295,12 @@ class ComparedSpeech:
     # passage may be shown from its canonical speech, hence a speech id per passage
     distinctive: tuple[str, ...] = ()  # short snippets of what only this speech says
     source: str = ""
+    label: str = ""  # what tells the speech apart from the others (place · meeting …); the title if empty
 
 
 def comparison_html(topic: str, columns: Sequence[ComparedSpeech], speeches: Mapping[str, Any],
                     shared: Sequence[tuple[str, Sequence[str]]], topic_terms: Sequence[str] = ()) -> str:
-    """Speeches side by side, then the shared points; ``shared`` is (point, [speech titles])."""
+    """Speeches side by side under their labels, then the shared points; ``shared`` is (point, [speech labels])."""
     cols = []
     for i, col in enumerate(columns, 1):
         sp = speeches.get(col.speech_id)
@@ -274,9 +319,10 @@ def comparison_html(topic: str, columns: Sequence[ComparedSpeech], speeches: Map
             )
         own = "".join(f"<li>{esc(d)}</li>" for d in col.distinctive)
         own_html = f'<div class="jg-own"><h4>独有内容</h4><ul>{own}</ul></div>' if own else ""
+        sub = f'<div class="jg-sub">{esc(col.title)}</div>' if col.label and col.label != col.title else ""
         cols.append(
-            f'<article class="jg-col"><header><span class="jg-label">{i}</span>'
-            f'<span class="jg-title">{esc(col.title)}</span></header>'
+            f'<article class="jg-col" data-speech="{esc(col.speech_id)}"><header><span class="jg-label">{i}</span>'
+            f'<span class="jg-title">{esc(col.label or col.title)}</span></header>{sub}'
             f'{meta_html(sp, col.source or None) if sp is not None else ""}'
             f'<div class="jg-kws">{chips}</div>{own_html}'
             f'<h4>关键段落</h4><ul class="jg-passages">{"".join(passages)}</ul></article>'
@@ -389,4 +435,13 @@ body, .gradio-container, .gradio-container * { font-family: "Noto Sans CJK SC", 
   position: sticky; top: -10px; z-index: 2; background: var(--jg-paper); }
 .jg-reader-title { font-weight: 700; color: var(--jg-red); letter-spacing: .1em; }
 .jg-hint { color: var(--jg-muted); font-size: .85rem; }
+.jg-speech-label { font-size: .8rem; color: #7c2d12; background: #fef3c7; border: 1px solid #fde68a;
+  border-radius: 6px; padding: 0 8px; }
+.jg-terms { margin: 6px 0; display: flex; flex-direction: column; gap: 4px; font-size: .88rem; }
+.jg-terms-row { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+.jg-terms-head { color: #57534e; }
+.jg-term { border-radius: 999px; padding: 0 9px; }
+.jg-term-ok { background: #dcfce7; color: #166534; }
+.jg-term-miss { background: #fee2e2; color: #991b1b; text-decoration: line-through; }
+#jg-cmp-export, #jg-ask-export { border: 1px solid var(--jg-line); border-radius: 10px; padding: 8px 12px; }
 """

@@ -241,25 +241,25 @@ CHILD = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {tests_dir!r})
     import test_store as t
-    from jianggao.indexer import store as store_mod
+    from jianggao.indexer import fileio
 
     directory, signal_file, step = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     t.build(seed=0).save(directory)
-    real = getattr(store_mod, step)
+    real = getattr(fileio, step)
 
     def hang(*args, **kwargs):
-        if step == "_write_jsonl":
+        if step == "write_jsonl":
             real(*args, **kwargs)  # half of the new version is on disk when we die
         signal_file.write_text("ready")
         time.sleep(600)
 
-    setattr(store_mod, step, hang)
+    setattr(fileio, step, hang)
     t.build(seed=1).save(directory)
     """
 )
 
 
-@pytest.mark.parametrize("step", ["_write_jsonl", "_point_to"])
+@pytest.mark.parametrize("step", ["write_jsonl", "write_pointer"])
 def test_a_save_killed_midway_leaves_the_previous_version_loadable(tmp_path, step):
     directory, ready = tmp_path / "index", tmp_path / "ready"
     script = CHILD.format(tests_dir=str(Path(__file__).parent))
@@ -285,3 +285,32 @@ def test_a_save_killed_midway_leaves_the_previous_version_loadable(tmp_path, ste
     build(seed=2).save(directory)
     names = {p.name for p in (directory / VERSIONS).iterdir()}
     assert len(names) == 2 and Store.load(directory).speeches[0].id == "sp-2-0"
+
+
+def test_chunk_position_maps_each_chunk_id_to_its_place():
+    store = build()
+    assert store.chunk_position == {c.id: i for i, c in enumerate(store.chunks)}
+    assert store.chunk_position is store.chunk_position  # built once per store
+
+
+def test_checkpoints_reach_listeners_only_while_registered(tmp_path):
+    from jianggao.indexer.checkpoints import checkpoint, on_checkpoint
+
+    seen: list[str] = []
+    stop = on_checkpoint(seen.append)
+    try:
+        build().save(tmp_path)
+    finally:
+        stop()
+    assert seen == ["writing", "written", "switched"]
+    build(seed=1).save(tmp_path)
+    assert len(seen) == 3
+    with pytest.raises(ValueError, match="unknown checkpoint"):
+        checkpoint("nowhere")
+
+
+def test_equal_vectors_tie_in_position_order():
+    speeches, chunks, vectors, texts = make_parts()
+    vectors[7] = vectors[2] = vectors[9]  # three copies of one passage
+    store = Store.build(speeches, chunks, vectors, texts, model="m", files={})
+    assert [h.doc for h in store.dense_search_batch(vectors[9:10], 3)[0]] == [2, 7, 9]

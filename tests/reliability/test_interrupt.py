@@ -1,8 +1,9 @@
 """Interrupted and concurrent ``jianggao index`` runs: the index is never lost or corrupted.
 
 Each case starts from a good index of two speech files (tests/ui/data), adds a third file and runs
-``jianggao index`` as a real subprocess. The build pauses at a named stage through the test hook of
-``jianggao.indexer.store.pause_for_test`` ($JIANGGAO_TEST_PAUSE_AT), so the kill (SIGKILL) lands at a known point:
+``jianggao index`` as a real subprocess. The build pauses at a named checkpoint (jianggao.indexer.checkpoints;
+the command runs through tests/reliability/paused_cli.py, which listens for it), so the kill (SIGKILL) lands at
+a known point:
 
 - embedding: the new texts are about to be embedded (model loaded, nothing written yet);
 - embedded: the embedding cache holds the new vectors, no index version written;
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from jianggao.indexer.store import ENV_TEST_PAUSE, ENV_TEST_RESUME, VERSIONS, Store
+from jianggao.indexer.store import VERSIONS, Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from benchutil import jianggao  # noqa: E402
@@ -112,31 +113,28 @@ def builds(tmp_path_factory, encoder) -> Builds:
 
 
 # -- running `jianggao index` -----------------------------------------------------------------------------------
-def index_command(index_dir: Path, library: Path, wait: float | None = None) -> list[str]:
-    cmd = [*jianggao(), "index", str(library), "--index-dir", str(index_dir), "--json"]
+PAUSED_CLI = Path(__file__).with_name("paused_cli.py")
+
+
+def index_command(index_dir: Path, library: Path, wait: float | None = None, pause: str | None = None,
+                  resume: Path | None = None) -> list[str]:
+    """``jianggao index``; with ``pause``, through paused_cli.py, which stops at that checkpoint."""
+    cmd = [sys.executable, str(PAUSED_CLI), pause, str(resume or "-")] if pause else [*jianggao()]
+    cmd += ["index", str(library), "--index-dir", str(index_dir), "--json"]
     return cmd + (["--wait", str(wait)] if wait is not None else [])
-
-
-def child_env(pause: str | None = None, resume: Path | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in (ENV_TEST_PAUSE, ENV_TEST_RESUME)}
-    if pause:
-        env[ENV_TEST_PAUSE] = pause
-    if resume:
-        env[ENV_TEST_RESUME] = str(resume)
-    return env
 
 
 def start_index(index_dir: Path, library: Path, log: Path, pause: str | None = None, resume: Path | None = None,
                 wait: float | None = None) -> subprocess.Popen:
     """``jianggao index`` in the background; stdout and stderr go to ``log``."""
     with open(log, "wb") as out:
-        return subprocess.Popen(index_command(index_dir, library, wait), stdout=out, stderr=subprocess.STDOUT,
-                                env=child_env(pause, resume))
+        return subprocess.Popen(index_command(index_dir, library, wait, pause, resume), stdout=out,
+                                stderr=subprocess.STDOUT)
 
 
 def run_index(index_dir: Path, library: Path, wait: float | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(index_command(index_dir, library, wait), capture_output=True, text=True,
-                          env=child_env(), timeout=START_TIMEOUT_S)
+                          timeout=START_TIMEOUT_S)
 
 
 def report_of(stdout: str) -> dict[str, Any]:
@@ -265,3 +263,67 @@ def test_two_index_runs_started_together_leave_one_good_index(builds, tmp_path):
                for code, out in zip(codes, outputs) if code == 0]
     assert sum(not r["nothing_to_do"] for r in reports) == 1  # the update was done once
     assert_same(snapshot(index), builds.after)
+
+
+# -- the same guarantees with the Milvus store (Milvus Lite, embedded) ---------------------------------------------
+MILVUS_STAGES = ["embedded", "writing", "written", "switched"]
+
+
+@pytest.fixture(scope="module")
+def milvus_previous(builds, tmp_path_factory, encoder):
+    """An index of the first two files in Milvus Lite (db folder + index folder), copied by each test."""
+    pytest.importorskip("pymilvus")
+    pytest.importorskip("milvus_lite")
+    from jianggao.indexer.build import build_index
+    from jianggao.indexer.store_api import open_backend
+
+    root = tmp_path_factory.mktemp("milvus-previous")
+    old_lib = builds.previous.parent / "library-before"
+    db, index = root / "lite.db", root / "index"
+    build_index([old_lib], index, encoder=encoder, backend=open_backend(f"milvus:{db}", index))
+    open_backend(f"milvus:{db}", index).close()  # let go of the Lite lock: the subprocesses open it
+    return root
+
+
+def milvus_snapshot(db: Path, index: Path) -> Snapshot:
+    from jianggao.indexer.store_api import open_backend
+
+    backend = open_backend(f"milvus:{db}", index)
+    try:
+        store = backend.load()
+        return Snapshot(files=dict(store.manifest.files), speeches=[s.to_json() for s in store.speeches],
+                        chunks=[c.to_json() for c in store.chunks], duplicates=[list(d) for d in store.chunk_duplicates],
+                        vectors=np.array(store.vectors))
+    finally:
+        backend.close()
+
+
+@pytest.mark.parametrize("stage", MILVUS_STAGES)
+def test_a_killed_index_run_keeps_the_previous_milvus_index_and_a_rerun_completes_it(builds, milvus_previous, tmp_path,
+                                                                                     stage):
+    root = tmp_path / "m"
+    shutil.copytree(milvus_previous, root)
+    db, index, log = root / "lite.db", root / "index", tmp_path / "killed.log"
+    store_args = ["--store", f"milvus:{db}"]
+    cmd = [sys.executable, str(PAUSED_CLI), stage, "-", "index", str(builds.library), "--index-dir", str(index),
+           "--json", *store_args]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for_pause(proc, log, stage)
+        # Milvus Lite serves one process at a time: the reader looks once the writer is dead (a server would
+        # let it look meanwhile).
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        stop(proc)
+    assert proc.returncode == -signal.SIGKILL
+    assert_same(milvus_snapshot(db, index), builds.after if stage == "switched" else builds.before)
+    rerun = subprocess.run([*jianggao(), "index", str(builds.library), "--index-dir", str(index), "--json",
+                            "--wait", "5", *store_args], capture_output=True, text=True, timeout=START_TIMEOUT_S)
+    assert rerun.returncode == 0, rerun.stderr
+    report = report_of(rerun.stdout)
+    assert report["nothing_to_do"] == (stage == "switched")
+    if stage != "switched":
+        assert report["embedded"] == 0  # the killed run's vectors were cached before it died
+    assert_same(milvus_snapshot(db, index), builds.after)

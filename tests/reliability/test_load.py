@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -84,7 +85,17 @@ def ask_all_at_once(engine, questions: list[str], users: int) -> list:
         return list(pool.map(one, range(users)))
 
 
-def test_users_asking_at_once_share_the_sentence_vectors_also_after_an_upload(tmp_path, encoder):
+def store_spec(store: str, tmp_path: Path) -> str | None:
+    """None (the default FAISS store) or a Milvus Lite database in ``tmp_path``."""
+    if store == "faiss":
+        return None
+    pytest.importorskip("pymilvus")
+    pytest.importorskip("milvus_lite")
+    return f"milvus:{tmp_path / 'lite.db'}"
+
+
+@pytest.mark.parametrize("store", ["faiss", "milvus"])
+def test_users_asking_at_once_share_the_sentence_vectors_also_after_an_upload(tmp_path, encoder, store):
     """Concurrent asks embed each sentence once (not once per user), and an upload, which swaps in a new
     index, keeps the vectors of unchanged sentences: otherwise every ask after it is cold (seconds) again."""
     from jianggao.qa.engine import Engine
@@ -94,7 +105,7 @@ def test_users_asking_at_once_share_the_sentence_vectors_also_after_an_upload(tm
 
     shutil.copytree(DATA, tmp_path / "library")
     recorder = RecordingEncoder(encoder)
-    engine = Engine(index_dir=tmp_path / "index", library_dir=tmp_path / "library")
+    engine = Engine(index_dir=tmp_path / "index", library_dir=tmp_path / "library", store=store_spec(store, tmp_path))
     engine._encoder = recorder
     engine.ensure_index()
     questions = ["校车安全管理要落实哪些责任？", "怎样帮助残疾人脱贫？"]
@@ -119,3 +130,49 @@ def test_users_asking_at_once_share_the_sentence_vectors_also_after_an_upload(tm
 
     assert all(a.answerable for a in first)
     assert lead(again) == lead(first)
+
+
+@pytest.mark.parametrize("store", ["faiss", "milvus"])
+def test_searches_running_during_an_upload_never_fail_or_mix_versions(tmp_path, encoder, store):
+    """Readers search without pause while an upload builds and switches in a new index version: every search
+    succeeds, and every hit is a passage of the version that answered (the old one or the new one)."""
+    from jianggao.qa.engine import Engine
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from load_test import UPLOAD_TEXT
+
+    shutil.copytree(DATA, tmp_path / "library")
+    engine = Engine(index_dir=tmp_path / "index", library_dir=tmp_path / "library", store=store_spec(store, tmp_path))
+    engine._encoder = encoder
+    engine.ensure_index()
+    old_ids = set(engine.store.chunk_position)
+    done = threading.Event()
+    errors: list[BaseException] = []
+    seen: list[set[str]] = []
+
+    def reader() -> None:
+        while not done.is_set():
+            try:
+                with engine.pinned() as r:
+                    hits = r.search("校车安全管理", k=5)
+                    assert hits and all(h.chunk_id in r.store.chunk_position for h in hits)
+                    seen.append({h.chunk_id for h in hits})
+            except BaseException as e:  # noqa: BLE001 - collected and reported below
+                errors.append(e)
+                return
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        engine.add_files([("shuzi.txt", UPLOAD_TEXT.encode("utf-8"))])
+        time.sleep(0.5)  # a few searches on the new version too
+    finally:
+        done.set()
+        for t in threads:
+            t.join(timeout=120)
+    assert not errors, errors[0]
+    assert seen
+    new_ids = set(engine.store.chunk_position)
+    assert new_ids > old_ids
+    assert all(ids <= new_ids or ids <= old_ids for ids in seen)

@@ -7,20 +7,25 @@ from types import SimpleNamespace
 
 import gradio as gr
 import pytest
-from uihelpers import DOCX_PARAGRAPHS, DOCX_PHRASE, DOCX_TITLE, PAYLOAD, inject_markup, write_docx
-
-from jianggao.qa.engine import MAX_UPLOAD_FILES, UPLOAD_DIR, UploadError, safe_name
-from jianggao.qa.retrieval import MODES
-from jianggao.ui import render
-from jianggao.ui.app import (
-    EXAMPLE_QUESTIONS,
-    INTERNAL_ERROR,
-    MODE_LABELS,
-    Handlers,
-    build_app,
-    query_problem,
-    upload_problems,
+from uihelpers import (
+    COUNTY_TITLE,
+    DOCX_PARAGRAPHS,
+    DOCX_PHRASE,
+    DOCX_TITLE,
+    PAYLOAD,
+    county_speeches,
+    inject_markup,
+    write_docx,
 )
+
+from jianggao.indexer.identity import speech_label
+from jianggao.qa.engine import MAX_UPLOAD_FILES, UPLOAD_DIR, UploadError, safe_name
+from jianggao.qa.retrieval import MODES, QueryError, validate_query
+from jianggao.ui import render
+from jianggao.ui.app import EXAMPLE_QUESTIONS, MODE_LABELS, build_app
+from jianggao.ui.checks import upload_problems
+from jianggao.ui.handlers import Handlers
+from jianggao.ui.messages import INTERNAL_ERROR, query_message
 
 pytestmark = [
     pytest.mark.slow,
@@ -76,9 +81,11 @@ def test_follow_up_questions_keep_the_conversation_and_each_turns_cards(handlers
     history, _, turns, _ = handlers.ask(EXAMPLE_QUESTIONS[0], [], [], None, None, "hybrid")
     history, cards2, turns, _ = handlers.ask(EXAMPLE_QUESTIONS[1], history, turns, None, None, "keyword")
     assert [m["role"] for m in history] == ["user", "assistant"] * 2
-    assert len(turns) == 2 and turns[1] == cards2
-    assert handlers.show_turn(history, turns, 1) == turns[0]  # clicking the first answer shows its cards again
-    assert handlers.show_turn(history, turns, 2) == turns[1]
+    assert len(turns) == 2 and turns[1]["cards"] == cards2
+    assert handlers.show_turn(history, turns, 1) == turns[0]["cards"]  # clicking the first answer shows it again
+    assert handlers.show_turn(history, turns, 2) == turns[1]["cards"]
+    cards, markdown, docx, box = handlers.turn_view(history, turns, 0)  # ... with its own exports
+    assert cards == turns[0]["cards"] and EXAMPLE_QUESTIONS[0] in markdown and box["visible"] is True
 
 
 def test_filters_restrict_the_citations(handlers, ui_engine):
@@ -95,7 +102,7 @@ def test_bad_questions_get_a_chinese_message_and_keep_the_history(handlers):
         assert out_history == history and turns == ["x"] and box == bad
         assert "jg-error" in cards and expected in cards
     _, cards, _, _ = handlers.ask("校车", [], [], None, None, "fuzzy")
-    assert "未知的检索方式" in cards and "混合" in cards
+    assert "jg-error" in cards and "Traceback" not in cards  # the engine's check_option refuses it
 
 
 def test_weak_evidence_is_said_plainly_with_the_closest_passages(handlers, ui_engine):
@@ -166,21 +173,22 @@ def test_similar_rejects_empty_text(handlers):
 
 # -- 专题对比 ---------------------------------------------------------------------------------------------------
 def test_compare_shows_speeches_side_by_side_and_a_chart(handlers):
-    page, chart = handlers.compare("安全责任")
+    page, chart, record = handlers.compare("安全责任")
     assert page.count('class="jg-col"') >= 2
     assert "关键段落" in page and "<mark>" in page
-    assert chart.count('class="jg-bar-row"') == page.count('class="jg-col"')
+    assert chart.count('class="jg-bar-row"') == page.count('class="jg-col"') == len(record.speeches)
 
 
 def test_compare_needs_a_topic(handlers):
-    page, chart = handlers.compare("")
-    assert "请先输入专题" in page and chart == ""
+    page, chart, record = handlers.compare("")
+    assert "请先输入专题" in page and chart == "" and record is None
 
 
 # -- 文库: listing, upload, removal -----------------------------------------------------------------------------
 def test_library_lists_every_speech_with_duplicates_marked(handlers, ui_engine):
     df = handlers.library_table()
-    assert list(df.columns) == ["编号", "标题", "页面标题", "来源文件", "日期", "字数", "重复于"]
+    assert list(df.columns) == ["编号", "讲话", "标题", "地点", "讲话人", "日期", "会议", "来源文件", "字数", "重复于"]
+    assert df["讲话"].is_unique  # the duplicate pair shares a title; its labels still differ
     assert len(df) == len(ui_engine.speeches())
     dup = next(s for s in ui_engine.speeches() if s.canonical_id)
     assert df.set_index("编号").loc[dup.id, "重复于"] == dup.canonical_id
@@ -193,7 +201,7 @@ def test_upload_docx_is_indexed_and_searchable_without_restart(fresh_engine, tmp
     before = len(h.library_table())
     path = write_docx(tmp_path / "数字乡村.docx", DOCX_TITLE, DOCX_PARAGRAPHS)
     calls = []
-    status, files, table, header, speech_dd, source_dd, pick, remove = h.upload(
+    status, files, table, header, speech_dd, source_dd, *_ = h.upload(
         [str(path)], lambda f, desc=None: calls.append((f, desc))
     )
     assert "jg-info" in status and "识别出 1 篇讲话" in status, status
@@ -269,9 +277,9 @@ def test_upload_refuses_bad_sets_with_chinese_reasons_and_writes_nothing(fresh_e
 
 
 def test_upload_size_limit_is_checked_before_copying(tmp_path, monkeypatch):
-    import jianggao.ui.app
+    import jianggao.ui.checks
 
-    monkeypatch.setattr(jianggao.ui.app, "MAX_UPLOAD_BYTES", 10)
+    monkeypatch.setattr(jianggao.ui.checks, "MAX_UPLOAD_BYTES", 10)
     big = tmp_path / "big.txt"
     big.write_text("讲话" * 10, encoding="utf-8")
     assert any("超过了" in p for p in upload_problems([("big.txt", big)]))
@@ -301,7 +309,7 @@ def test_markup_in_a_speech_is_shown_as_text_everywhere(fresh_engine):
     chunk = next(c for c in fresh_engine.store.chunks_of(speech.id) if c.start <= at < c.end)
     cards = h.similar(chunk.text, 3)
     assert "<img" not in cards and escaped in cards
-    page, _ = h.compare(chunk.text[:30])
+    page, *_ = h.compare(chunk.text[:30])
     assert "<img" not in page
     assert PAYLOAD in h.library_table()["标题"].tolist()[[s.id for s in fresh_engine.speeches()].index(speech.id)]
 
@@ -327,11 +335,14 @@ def test_render_escapes_in_attributes_and_marks():
 
 
 # -- input checks --------------------------------------------------------------------------------------------
-def test_query_problem_mirrors_validate_query():
-    assert query_problem("校车") is None
-    assert "请先输入问题" in query_problem("  ")
-    assert "没有文字或数字" in query_problem("？！…")
-    assert "超过了" in query_problem("字" * 3000)
+@pytest.mark.parametrize("text, what, expected", [
+    ("  ", "问题", "请先输入问题"), ("", "专题", "请先输入专题"), ("？！…", "问题", "没有文字或数字"),
+    ("字" * 3000, "问题", "输入有 3000 个字，超过了 2000 字的上限"),
+])
+def test_the_engines_query_errors_are_worded_in_chinese(text, what, expected):
+    with pytest.raises(QueryError) as err:
+        validate_query(text)
+    assert expected in query_message(err.value, what)
 
 
 # -- JSON API --------------------------------------------------------------------------------------------------
@@ -383,3 +394,99 @@ def test_term_spans_use_normalised_text_to_mark_any_script():
 def test_bar_chart_scales_to_the_largest_value():
     chart = render.bar_chart_html([("甲", 2.0, "2"), ("乙<", 1.0, "1")], "标题")
     assert "width:100.0%" in chart and "width:50.0%" in chart and "乙&lt;" in chart
+
+
+# -- speech identity in the page: labels, metadata columns and filters, exports ------------------------------------
+def test_library_shows_metadata_columns_and_filters_by_place_year_and_speaker(fresh_engine):
+    zi, shang = county_speeches(fresh_engine)
+    h = Handlers(fresh_engine)
+    df = h.library_table().set_index("编号")
+    assert df.loc[zi.id, ["地点", "讲话人", "日期", "会议"]].tolist() == ["紫阳县", "张三", "2016-03-02", "脱贫攻坚工作会议"]
+    assert df.loc[zi.id, "讲话"] == speech_label(zi) and "紫阳县" in speech_label(zi)
+    assert df.loc[shang.id, "讲话"] == speech_label(shang) and df.loc[shang.id, "标题"] == COUNTY_TITLE
+    assert df["讲话"].is_unique
+    assert list(h.library_table(place="商州")["编号"]) == [shang.id]
+    in_2016 = set(h.library_table(year="2016")["编号"])  # 紫阳县 (2016-03-02) and the page copy (2016年02月26日)
+    assert zi.id in in_2016 and shang.id not in in_2016
+    assert list(h.library_table(speaker="张三", year="2017")["编号"]) == []
+    assert len(h.library_table(place="全部", year="全部")) == len(fresh_engine.speeches())
+    places, years, speakers = h.meta_choices()
+    assert {"紫阳县", "商州区"} <= set(places) and {"2016", "2017"} <= set(years) and places[0] == "全部"
+
+
+def test_ask_and_compare_take_place_year_and_speaker_filters(fresh_engine):
+    zi, shang = county_speeches(fresh_engine)
+    h = Handlers(fresh_engine)
+    _, cards, _, _ = h.ask("脱贫攻坚要抓好哪些工作？", [], [], None, None, "hybrid", "紫阳县", "全部", "全部")
+    assert set(re.findall(r'data-speech="([^"]+)"', cards)) == {zi.id}
+    page, _, record = h.compare("脱贫", None, "2017", None)
+    assert set(re.findall(r'<article class="jg-col" data-speech="([^"]+)"', page)) == {shang.id}
+    assert [s.label for s in record.speeches] == [speech_label(shang)]
+    _, cards, _, _ = h.ask("脱贫攻坚要抓好哪些工作？", [], [], None, None, "hybrid", None, None, "王五")
+    assert "证据不足" in cards and "jg-card" not in cards  # nobody of that name: no passage at all
+
+
+def test_compare_groups_by_speech_under_distinct_labels_and_exports_them(fresh_engine):
+    import csv
+    import io
+
+    import docx
+    from openpyxl import load_workbook
+
+    pair = county_speeches(fresh_engine)
+    h = Handlers(fresh_engine)
+    page, chart, record = h.compare("脱贫")
+    titles = [html.unescape(t) for t in re.findall(r'<span class="jg-title">([^<]*)</span>', page)]
+    labels = [speech_label(s) for s in pair]  # one title, two places: two labels
+    assert "紫阳县" in labels[0] and "商州区" in labels[1] and set(labels) <= set(titles)
+    assert len(titles) == len(set(titles)) and all(html.escape(label) in chart for label in labels)
+    markdown, docx_file, csv_file, xlsx_file, box = h.compare_downloads(record)
+    assert box["visible"] is True and "## 1. " in markdown
+    excerpts = [e for s in record.speeches for e in s.excerpts]
+    assert excerpts and all(f"— {e.source_line()}" in markdown for e in excerpts)
+    assert all(f"> {line}" in markdown for e in excerpts for line in e.text.split("\n") if line.strip())
+    paragraphs = [p.text for p in docx.Document(docx_file["value"]).paragraphs]
+    assert all(e.text in paragraphs and f"出处：{e.source_line()}" in paragraphs for e in excerpts)
+    rows = list(csv.reader(io.StringIO(open(csv_file["value"], encoding="utf-8-sig").read())))
+    assert [r[0] for r in rows[1:]] == [s.label for s in record.speeches]
+    ws = load_workbook(xlsx_file["value"]).active
+    assert [c.value for c in ws["A"]][1:] == [s.label for s in record.speeches]
+    assert all(e.text in (ws.cell(row=i + 2, column=9).value or "")
+               for i, s in enumerate(record.speeches) for e in s.excerpts)
+    assert h.compare_downloads(None)[-1]["visible"] is False
+
+
+def test_an_answer_can_be_exported_with_its_citations(handlers):
+    import docx
+
+    history, cards, turns, _ = handlers.ask(EXAMPLE_QUESTIONS[0], [], [], None, None, "hybrid")
+    markdown, docx_file, box = handlers.answer_downloads(turns)
+    record = turns[-1]["export"]
+    assert box["visible"] is True and record.excerpts and markdown.startswith(f"# 问题：{EXAMPLE_QUESTIONS[0]}")
+    paragraphs = [p.text for p in docx.Document(docx_file["value"]).paragraphs]
+    for e in record.excerpts:
+        assert f"— {e.source_line()}" in markdown
+        assert all(line in markdown for line in e.text.split("\n"))
+        assert any(p.endswith(e.text) for p in paragraphs) and f"出处：{e.source_line()}" in paragraphs
+    assert handlers.answer_downloads([])[-1]["visible"] is False
+
+
+def test_answer_view_shows_covered_and_missing_terms_and_says_partial_plainly(handlers, ui_engine):
+    from jianggao.qa.answer import Answer
+
+    answer = ui_engine.ask(EXAMPLE_QUESTIONS[0])
+    assert answer.citations
+    answer.status, answer.covered_terms, answer.missing_terms = "answered", ["校车", "安全"], []
+    _, cards = handlers.answer_views(answer)
+    assert 'jg-term-ok">校车' in cards and "引文未涉及" not in cards and "引用原文" in cards
+    hit = ui_engine.search("校车安全", k=2)
+    partial = Answer(question="校车安全的处罚标准是多少？", answerable=False,
+                     answer="资料提到了校车安全，但没有给出处罚标准。", closest=hit)
+    partial.status, partial.covered_terms, partial.missing_terms = "partial", ["校车安全"], ["处罚标准"]
+    message, cards = handlers.answer_views(partial)
+    assert message.startswith("**部分相关。**") and "资料提到了校车安全" in message
+    assert "文库谈到了这个主题，但没有给出所问的具体内容（处罚标准）" in cards
+    assert 'jg-term-miss">处罚标准' in cards and "最接近的段落（并非答案）" in cards and "引用原文" not in cards
+    assert hit[0].chunk_id in cards
+    record = handlers.answer_record(partial)
+    assert record.status == "partial" and record.missing == ("处罚标准",) and "并不是答案" in record.note

@@ -11,7 +11,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from uihelpers import ARTIFACTS, DOCX_PARAGRAPHS, DOCX_TITLE, PAYLOAD, copy_engine, inject_markup, write_docx
+from uihelpers import (
+    ARTIFACTS,
+    DOCX_PARAGRAPHS,
+    DOCX_TITLE,
+    PAYLOAD,
+    copy_engine,
+    county_speeches,
+    inject_markup,
+    write_docx,
+)
 
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
@@ -53,7 +62,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, served, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
     context.set_default_timeout(TIMEOUT_MS)
     pg = context.new_page()
     pg.dialogs, pg.errors = [], []
@@ -144,7 +153,7 @@ def test_uploaded_docx_is_searchable_at_once(page, served, tmp_path):
     expect(page.locator("#jg-upload").get_by_role("link")).to_contain_text("KB")  # the upload has finished
     page.locator("#jg-upload-go").click()
     expect(page.locator("#jg-lib-status .jg-info")).to_contain_text("识别出 1 篇讲话")
-    expect(page.locator("#jg-library")).to_contain_text(DOCX_TITLE)
+    expect(page.locator("#jg-library")).to_contain_text("uploads/数字乡村讲话.docx")
     expect(page.locator("#jg-header")).to_contain_text("来自 5 个文件")
     open_tab(page, "相似段落")
     page.locator("#jg-sim-text textarea").fill(DOCX_PARAGRAPHS[2])
@@ -172,3 +181,124 @@ def test_markup_in_a_speech_is_shown_as_text(page, served):
     assert page.locator("img[src='x']").count() == 0
     assert page.locator("#jg-viewer img, #jg-sim-cards img, #jg-library img").count() == 0
     assert page.dialogs == [] and not page.errors
+
+
+def with_counties(page, served) -> list[str]:
+    """Two speeches with one title, told apart by place (in memory, until the next re-index); page reloaded.
+    Returns their labels (紫阳县 …, 商州区 …)."""
+    from jianggao.indexer.identity import speech_label
+
+    labels = [speech_label(s) for s in county_speeches(served.engine)]
+    assert "紫阳县" in labels[0] and "商州区" in labels[1]
+    page.reload()
+    page.wait_for_selector("#jg-header")
+    return labels
+
+
+def choose(page, dropdown: str, option: str) -> None:
+    page.locator(f"{dropdown} input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def download(page, button: str, dest: Path) -> Path:
+    with page.expect_download() as info:
+        page.locator(button).click()
+    path = dest / info.value.suggested_filename
+    info.value.save_as(str(path))
+    return path
+
+
+def test_library_table_shows_place_speaker_date_meeting_and_filters_them(page, served):
+    county_labels = with_counties(page, served)
+    open_tab(page, "文库")
+    table = page.locator("#jg-library")
+    for header in ("讲话", "地点", "讲话人", "日期", "会议"):
+        expect(table.get_by_role("columnheader", name=header, exact=True).first).to_be_visible()
+    for label in county_labels:
+        expect(table).to_contain_text(label)
+    expect(table).to_contain_text("2016-03-02")
+    choose(page, "#jg-lib-place", "紫阳县")
+    expect(table).not_to_contain_text(county_labels[1])
+    expect(table).to_contain_text(county_labels[0])
+    choose(page, "#jg-lib-place", "全部")
+    expect(table).to_contain_text(county_labels[1])
+    choose(page, "#jg-lib-year", "2017")
+    expect(table).to_contain_text(county_labels[1])
+    expect(table).not_to_contain_text(county_labels[0])
+    assert not page.errors
+
+
+def test_compare_shows_distinct_labels_and_its_exports_download_and_open(page, served, tmp_path):
+    import csv
+
+    import docx
+    from openpyxl import load_workbook
+
+    county_labels = with_counties(page, served)
+    open_tab(page, "专题对比")
+    page.locator("#jg-topic textarea").fill("脱贫")
+    page.locator("#jg-cmp-go").click()
+    page.wait_for_selector("#jg-compare .jg-col")
+    titles = page.locator("#jg-compare .jg-col .jg-title").all_inner_texts()
+    assert set(county_labels) <= set(titles) and len(titles) == len(set(titles)), titles
+    expect(page.locator("#jg-cmp-export")).to_be_visible()
+    excerpts = [t.strip() for t in page.locator("#jg-compare .jg-passages .jg-excerpt").all_inner_texts()]
+    assert excerpts
+    markdown = page.locator("#jg-cmp-md textarea").input_value()
+    assert all(label in markdown for label in county_labels)
+    paragraphs = [p.text for p in docx.Document(str(download(page, "#jg-cmp-docx", tmp_path))).paragraphs]
+    body = "\n".join(paragraphs)
+    assert all(label in body for label in county_labels)
+    assert any(p.startswith("出处：" + county_labels[0]) for p in paragraphs)
+    with open(download(page, "#jg-cmp-csv", tmp_path), encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    assert [r[0] for r in rows[1:]] == titles
+    ws = load_workbook(download(page, "#jg-cmp-xlsx", tmp_path)).active
+    assert [c.value for c in ws["A"]][1:] == titles
+    cells = "\n".join(str(c.value or "") for c in ws["I"])
+    for text in excerpts:  # what the page shows (line breaks aside) is in the files
+        start = text.replace("\n", "")[:20]
+        assert start in body.replace("\n", "") and start in cells.replace("\n", ""), start
+    assert not page.errors
+
+
+def test_an_answer_exports_as_markdown_and_docx_with_its_citations(page, served, tmp_path):
+    import docx
+
+    ask(page, "校车安全管理要落实哪些责任？")
+    expect(page.locator("#jg-ask-export")).to_be_visible()
+    markdown = page.locator("#jg-ask-md textarea").input_value()
+    marks = [m.strip() for m in page.locator("#jg-cites .jg-excerpt mark").all_inner_texts()]
+    assert markdown.startswith("# 问题：校车安全管理要落实哪些责任？") and marks
+    assert all(m.replace("\n", "")[:15] in markdown.replace("\n", "") for m in marks)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.locator("#jg-ask-md").get_by_role("button").first.click()  # the copy button
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == markdown
+    paragraphs = [p.text for p in docx.Document(str(download(page, "#jg-ask-docx", tmp_path))).paragraphs]
+    assert paragraphs[0] == "问题：校车安全管理要落实哪些责任？"
+    assert any(p.startswith("出处：") and "xiaoche_anquan.txt" in p for p in paragraphs)
+    assert not page.errors
+
+
+# The table draws its rows as div[role=row] (virtualised); aria-rowindex is their place on screen.
+ROW_IDS_JS = """() => Array.from(document.querySelectorAll('#jg-library [role=row][aria-rowindex]'))
+  .filter((r) => r.querySelector('[role=gridcell]'))
+  .sort((a, b) => Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex')))
+  .map((r) => r.querySelector('[role=gridcell]').innerText.trim())"""
+
+
+def test_library_table_sorts_by_a_column(page, served):
+    open_tab(page, "文库")
+    speeches = served.engine.speeches()
+    size = {s.id: len(s.text) for s in speeches}
+    header = page.locator("#jg-library th[title='字数']").first
+    expect(page.locator("#jg-library")).to_contain_text(speeches[0].id)
+    for item, expected in (("升序排序", sorted(size.values())), ("降序排序", sorted(size.values(), reverse=True))):
+        header.hover()
+        header.locator("button.cell-menu-button").click(force=True)  # the ⋮ shows on hover
+        page.get_by_role("menuitem", name=item).click()
+        page.wait_for_timeout(300)
+        ids = [i for i in page.evaluate(ROW_IDS_JS) if i in size]
+        assert [size[i] for i in ids] == expected, (item, ids)
+    assert not page.errors

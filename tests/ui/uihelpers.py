@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
@@ -67,3 +67,45 @@ DOCX_PARAGRAPHS = [
     "三要压实各级责任，乡镇党委书记是第一责任人，县直各部门要密切配合，形成工作合力，"
     "确保各项任务按期完成。谢谢大家！",
 ]
+
+
+@dataclass(frozen=True)
+class ContractMeta:
+    """Speech metadata with the fields of the identity contract (SpeechMeta's, read by name), for tests that
+    give speeches a known place, speaker, date and meeting in memory."""
+
+    date: str | None = None
+    place: str | None = None
+    body: str | None = None
+    speaker: str | None = None
+    role: str | None = None
+    meeting: str | None = None
+    topics: tuple[str, ...] = ()
+    origin: str | None = None
+    spans: dict = field(default_factory=dict)
+
+
+# Two county speeches of one kind, as the seed corpus has them: the same title, told apart by place.
+COUNTY_TITLE = "全县脱贫攻坚工作会议讲话稿"
+COUNTY_META = [
+    dict(place="紫阳县", meeting="脱贫攻坚工作会议", date="2016-03-02", speaker="张三"),
+    dict(place="商州区", meeting="脱贫攻坚工作会议", date="2017-05", speaker="李四"),
+]
+
+
+def set_meta(engine, speech, title: str | None = None, **fields):
+    """Give a loaded speech metadata (and a title) in memory; lasts until the next re-index."""
+    speech.meta = ContractMeta(**fields)
+    if title is not None:
+        speech.title = title
+    return speech
+
+
+def county_speeches(engine):
+    """The two canonical speeches about poverty relief (the 扶贫 page, the 残疾人 speech) made into two county
+    speeches with the same title: 紫阳县 and 商州区 (COUNTY_META)."""
+    canonical = [s for s in engine.speeches() if s.canonical_id is None]
+    pair = [next(s for s in canonical if s.source == name) for name in ("fupin_gongcheng.txt", "canjiren.txt")]
+    for sp, meta in zip(pair, COUNTY_META):
+        set_meta(engine, sp, COUNTY_TITLE, **meta)
+    return pair

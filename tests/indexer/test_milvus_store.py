@@ -1,0 +1,114 @@
+"""The Milvus store (Milvus Lite, embedded, no server) against the FAISS store: same hits, same guarantees."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pymilvus")
+pytest.importorskip("milvus_lite")
+
+from jianggao.indexer.store import IndexMismatchError, Store, StoreError  # noqa: E402
+from jianggao.indexer.store_api import KeywordSearch, SearchStore, open_backend, parse_store  # noqa: E402
+
+from test_store import make_parts, queries_near  # noqa: E402
+
+
+@pytest.fixture
+def backend(tmp_path):
+    b = open_backend(f"milvus:{tmp_path / 'lite.db'}", tmp_path / "index")
+    yield b
+    b.close()
+
+
+def both(backend, seed=0, n_speeches=6, per_speech=4, dups=None, index_type="auto"):
+    speeches, chunks, vectors, texts = make_parts(n_speeches, per_speech, seed)
+    files = {s.source: f"sha-{seed}-{s.source}" for s in speeches}
+    args = (speeches, chunks, vectors, texts)
+    kw = dict(model="test/model", files=files, chunk_duplicates=dups, index_type=index_type)
+    faiss_store = Store.build(*args, **kw)
+    milvus_store = backend.build(*args, **kw)
+    backend.save(milvus_store)
+    return faiss_store, milvus_store
+
+
+def test_spec_parsing():
+    assert parse_store("faiss").kind == "faiss"
+    assert parse_store("milvus:/tmp/x.db").lite
+    spec = parse_store("milvus://db.example:19530")
+    assert spec.uri == "http://db.example:19530" and not spec.lite
+    for bad in ["milvus:x.txt", "milvus://nohost", "elastic"]:
+        with pytest.raises(ValueError, match="--store"):
+            parse_store(bad)
+
+
+def test_milvus_store_matches_faiss_and_survives_a_reload(backend):
+    speeches, chunks, *_ = make_parts(6, 4, 0)
+    dups = [[] for _ in chunks]
+    dups[0], dups[5] = [5], [0]
+    fs, ms = both(backend, dups=dups)
+    assert isinstance(ms, SearchStore) and isinstance(ms.lexical, KeywordSearch) and isinstance(fs, SearchStore)
+    loaded = backend.load(expect_model="test/model")
+    for s in (ms, loaded):
+        assert s.speeches == fs.speeches and s.chunks == fs.chunks and s.chunk_duplicates == dups
+        np.testing.assert_allclose(s.vectors, fs.vectors, atol=1e-6)
+        assert s.manifest.files == fs.manifest.files and s.manifest.model == "test/model"
+        q = queries_near(fs, n=6)
+        for a, b in zip(s.dense_search_batch(q, 5), fs.dense_search_batch(q, 5)):
+            assert [h.doc for h in a] == [h.doc for h in b]
+            assert [h.score for h in a] == pytest.approx([h.score for h in b], abs=1e-5)
+        kw = ["脱贫攻坚", "校车安全工作", "第2篇", "不存在的词", "困户"]
+        for a, b in zip(s.lexical.search_batch(kw, 5), fs.lexical.search_batch(kw, 5)):
+            assert [h.score for h in a] == pytest.approx([h.score for h in b], rel=1e-4)
+            # Equal scores at the cut may be either of the tied passages (bm25s picks among them arbitrarily).
+            cut = b[-1].score if b else 0
+            assert [h.doc for h in a if h.score > cut + 1e-6] == [h.doc for h in b if h.score > cut + 1e-6]
+        assert s.chunk_position == fs.chunk_position
+    with pytest.raises(IndexMismatchError):
+        backend.load(expect_model="other/model")
+
+
+def test_hnsw_collections_find_each_vector_itself(backend):
+    _, ms = both(backend, n_speeches=10, per_speech=5, index_type="hnsw")
+    top = ms.dense_search_batch(ms.vectors, 1)
+    assert [row[0].doc for row in top] == list(range(len(ms.chunks)))
+
+
+def test_saves_switch_the_alias_and_keep_live_and_previous_only(backend):
+    for seed in range(3):
+        both(backend, seed=seed)
+    assert backend.load().speeches[0].id == "sp-2-0"
+    assert len(backend._versions()) == 2
+
+
+def test_no_index_and_interrupted_save(backend, monkeypatch):
+    with pytest.raises(StoreError, match="run `jianggao index --store milvus:"):
+        backend.load()
+    both(backend, seed=0)
+    from jianggao.indexer import milvus_store
+
+    def boom(stage):
+        if stage == "written":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(milvus_store, "checkpoint", boom)
+    with pytest.raises(KeyboardInterrupt):
+        both(backend, seed=1)
+    assert backend.load().speeches[0].id == "sp-0-0"  # the alias still names the first version
+    assert len(backend._versions()) == 1  # the unfinished version was dropped
+
+
+def test_cli_refuses_a_malformed_store_in_one_line(capsys):
+    from jianggao.ui.cli import main
+
+    assert main(["search", "校车", "--store", "milvus:library.txt"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: --store 'milvus:library.txt'") and "Traceback" not in err and ".db" in err
+
+
+def test_an_unreachable_server_is_a_store_error_with_the_next_step(tmp_path, monkeypatch):
+    from jianggao.indexer.store_api import open_backend
+
+    monkeypatch.setenv("JIANGGAO_MILVUS_TOKEN", "")
+    backend = open_backend("milvus://127.0.0.1:9", tmp_path)  # port 9 (discard): nothing listens
+    with pytest.raises(StoreError, match="check that the server is running"):
+        backend.load()
