@@ -67,7 +67,7 @@ def add_documents(store: SegmentedStore | None, index_dir: Path, encoder, docume
     keyword = KeywordSegment.from_texts([lexical_text(c) for c in chunks])
     files = {d.source: d.sha1 for d in documents}
     if store is None:
-        return SegmentedStore.create(index_dir, encoder.identity, encoder.dim, speeches, chunks, vectors, keyword,
+        return SegmentedStore.create(index_dir, encoder.name, encoder.dim, speeches, chunks, vectors, keyword,
                                      files, dups)
     return store.add(speeches, chunks, vectors, keyword, files, dups, replace_sources=replace_sources)
 
