@@ -177,7 +177,7 @@ def build_index(
         previous = None
         if not rebuild:
             try:
-                previous = backend.load(expect_model=encoder.name)
+                previous = backend.load(expect_model=encoder.identity)
             except StoreError as e:
                 if backend.exists():
                     raise  # an index is there but unusable (other model/format): say so, do not overwrite silently
@@ -238,7 +238,7 @@ def build_index(
             chunks,
             vectors,
             [lexical_text(by_id[c.speech_id], c) for c in chunks],
-            model=encoder.name,
+            model=encoder.identity,
             files=files,
             index_type=index_type,
             chunk_duplicates=chunk_duplicates(speeches, chunks),

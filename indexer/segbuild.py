@@ -67,7 +67,7 @@ def add_documents(store: SegmentedStore | None, index_dir: Path, encoder, docume
     keyword = KeywordSegment.from_texts([lexical_text(c) for c in chunks])
     files = {d.source: d.sha1 for d in documents}
     if store is None:
-        return SegmentedStore.create(index_dir, encoder.name, encoder.dim, speeches, chunks, vectors, keyword,
+        return SegmentedStore.create(index_dir, encoder.identity, encoder.dim, speeches, chunks, vectors, keyword,
                                      files, dups)
     return store.add(speeches, chunks, vectors, keyword, files, dups, replace_sources=replace_sources)
 
@@ -107,7 +107,7 @@ def update_segmented(paths: Sequence[Path] | None, index_dir: Path, encoder=None
         files = {d.source: d.sha1 for d in documents}
         store = None
         if not rebuild and (index_dir / CURRENT).exists():
-            store = open_store(index_dir, expect_model=encoder.name)
+            store = open_store(index_dir, expect_model=encoder.identity)
             if not isinstance(store, SegmentedStore):
                 from jianggao.indexer.store import StoreError
 
@@ -155,7 +155,7 @@ def add_files(index_dir: Path, encoder, files: Sequence[Path], root: Path | None
     report = BuildReport(index_dir=str(index_dir))
     lock = _lock(Path(index_dir), lock_wait)
     try:
-        store = SegmentedStore.load(index_dir, expect_model=encoder.name)
+        store = SegmentedStore.load(index_dir, expect_model=encoder.identity)
         documents, report.errors = load_corpus([Path(f) for f in files])
         if root is not None and len(documents) == len(files):
             # Sources are named relative to the library folder, as a full update would name them.
@@ -185,7 +185,7 @@ def remove_sources(index_dir: Path, encoder, sources: Sequence[str], lock_wait: 
     report = BuildReport(index_dir=str(index_dir), removed=sorted(sources))
     lock = _lock(Path(index_dir), lock_wait)
     try:
-        store = SegmentedStore.load(index_dir, expect_model=encoder.name).remove_sources(sources).compacted()
+        store = SegmentedStore.load(index_dir, expect_model=encoder.identity).remove_sources(sources).compacted()
         report.speeches, report.chunks = store.manifest.n_speeches, store.manifest.n_chunks
         report.seconds = time.perf_counter() - t0
         return report

@@ -410,7 +410,7 @@ class SegmentedStore:
         return self.lexical.contain_freq(normalize(text))
 
     def check_model(self, model: str, dim: int | None = None) -> None:
-        from jianggao.indexer.embedding import same_model
+        from jianggao.indexer.model_identity import same_model
         from jianggao.indexer.store import IndexMismatchError
 
         if not same_model(model, self.manifest.model):

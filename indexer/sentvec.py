@@ -84,11 +84,11 @@ def encode_chunks(
     """Passage vectors of ``texts`` (``texts[i]`` embeds ``chunks[i]``: context line(s), then the chunk's
     normalised text last) and the sentence vectors of every chunk, from one forward pass per passage."""
     from jianggao.indexer.chunking import split_sentences
-    from jianggao.indexer.embedding import EmbeddingCache
+    from jianggao.indexer.embedding_cache import EmbeddingCache
 
     dim = encoder.dim
-    passage_cache = EmbeddingCache(cache_dir, encoder.name, dim)
-    sentence_cache = EmbeddingCache(cache_dir / SENTENCE_CACHE_SUBDIR, encoder.name, dim)
+    passage_cache = EmbeddingCache(cache_dir, encoder.cache_key, dim)
+    sentence_cache = EmbeddingCache(cache_dir / SENTENCE_CACHE_SUBDIR, encoder.cache_key, dim)
     by_id = {s.id: s for s in speeches}
     layouts: dict[str, list[tuple[int, int]]] = {}
     rows: list[tuple[int, int, int]] = []  # (chunk, start, end) in speech coordinates

@@ -279,13 +279,15 @@ class LoadedIndex:
 
     def check_model(self, model: str, dim: int | None = None) -> None:
         """Raise IndexMismatchError unless the index was built with ``model`` (and vectors of size ``dim``)."""
-        from jianggao.indexer.embedding import same_model
+        from jianggao.indexer.model_identity import model_identity, same_model
 
         m = self.manifest
+        # Identities (name + weights hash) compare; an old manifest's folder path matches while that folder
+        # exists with the same weights, else the user is told to re-index.
         if not same_model(model, m.model):
             raise IndexMismatchError(
-                f"the index was built with the embedding model {m.model!r}, not {model!r}; "
-                f"use that model, or {REBUILD_HINT}"
+                f"the index was built with the embedding model {model_identity(m.model)!r}, not "
+                f"{model_identity(model)!r}; use that model, or {REBUILD_HINT}"
             )
         if dim is not None and dim != m.dim:
             raise IndexMismatchError(f"the index holds {m.dim}-d vectors but the model gives {dim}-d; {REBUILD_HINT}")

@@ -132,7 +132,7 @@ class Engine:
     def _reload(self) -> None:
         from jianggao.qa.answer import carry_over_cache
 
-        store = self.backend.load(expect_model=self.encoder.name)  # Store, SegmentedStore or MilvusStore
+        store = self.backend.load(expect_model=self.encoder.identity)  # Store, SegmentedStore or MilvusStore
         if self._retriever is not None:  # keep the answers' sentence vectors: otherwise all asks are cold again
             carry_over_cache(self._retriever.store, store)
         self._retriever = Retriever(store, self.encoder)  # one reference swap: readers see old or new

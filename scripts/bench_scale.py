@@ -295,7 +295,7 @@ def child_serve(work: Path, n: int, n_ask: int) -> dict:
     encoder = Encoder()
     encoder.encode(["预热"])
     t_model = time.perf_counter()
-    store = SegmentedStore.load(lib, expect_model=encoder.name)
+    store = SegmentedStore.load(lib, expect_model=encoder.identity)
     retriever = Retriever(store, encoder)
     retriever.ranked_batch([pool.questions[0]], query_vectors=pool.qvec[:1])
     t_ready = time.perf_counter()

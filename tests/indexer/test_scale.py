@@ -261,6 +261,7 @@ class HashEncoder:
     """A deterministic stand-in for the model: a unit vector seeded by each text's hash (no model needed)."""
 
     name = "test/hash-encoder"
+    identity = cache_key = name  # what indexes and the vector cache record (jianggao.indexer.embedding.Encoder)
     dim = 32
 
     def encode(self, texts, show_progress=False):

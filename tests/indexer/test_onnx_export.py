@@ -1,0 +1,94 @@
+"""Tests for jianggao.indexer.onnx_export: the prepared model file is keyed by content, shared, built once."""
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+
+import pytest
+
+pytest.importorskip("onnxruntime")
+
+from jianggao.indexer import onnx_export  # noqa: E402
+from jianggao.indexer.model_identity import default_model, model_identity  # noqa: E402
+
+
+def test_cache_file_is_keyed_by_content_not_by_path_or_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("JIANGGAO_CACHE", str(tmp_path / "cache"))
+    packaged = default_model()
+    copy = tmp_path / "other-user" / "venv" / "m3e-small"
+    shutil.copytree(packaged, copy)
+    path = onnx_export.onnx_path(model_identity(packaged), "int8")
+    assert onnx_export.onnx_path(model_identity(str(copy)), "int8") == path
+    monkeypatch.setenv("HOME", str(tmp_path / "home2"))
+    assert onnx_export.onnx_path(model_identity(str(copy)), "int8") == path
+    assert path.parent == tmp_path / "cache" / "onnx" and path.name.startswith("m3e-small-int8-")
+    assert onnx_export.onnx_path(model_identity(packaged), "fp32") != path  # variants apart
+    assert str(packaged) not in path.name
+
+
+def test_default_cache_dir_is_under_the_users_cache(monkeypatch, tmp_path):
+    monkeypatch.delenv("JIANGGAO_CACHE", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert onnx_export.cache_dir() == tmp_path / ".cache" / "jianggao"
+
+
+def test_concurrent_builders_build_once_and_never_expose_a_partial_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("JIANGGAO_CACHE", str(tmp_path))
+    builds = []
+    seen_partial = []
+
+    def slow_export(bert, tokenizer, dest):
+        builds.append(threading.get_ident())
+        with open(dest, "wb") as f:
+            for _ in range(5):
+                f.write(b"x" * 1000)
+                f.flush()
+                time.sleep(0.05)
+
+    monkeypatch.setattr(onnx_export, "check_exportable", lambda model: object())
+    monkeypatch.setattr(onnx_export, "_export", slow_export)
+
+    class Model:
+        tokenizer = None
+
+    results = []
+
+    def build():
+        results.append(onnx_export.prepared_onnx(Model(), "m@sha256:0123456789abcdef", "fp32"))
+
+    def watch():
+        target = onnx_export.onnx_path("m@sha256:0123456789abcdef", "fp32")
+        for _ in range(100):
+            if target.exists() and target.stat().st_size != 5000:
+                seen_partial.append(target.stat().st_size)
+            time.sleep(0.005)
+
+    threads = [threading.Thread(target=build) for _ in range(3)] + [threading.Thread(target=watch)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(builds) == 1, "the model was exported more than once"
+    assert len(set(results)) == 1 and results[0].stat().st_size == 5000
+    assert not seen_partial
+    assert [p.name for p in tmp_path.joinpath("onnx").iterdir() if p.suffix == ".tmp"] == []  # no leftovers
+
+
+def test_a_failed_build_leaves_nothing_behind(tmp_path, monkeypatch):
+    monkeypatch.setenv("JIANGGAO_CACHE", str(tmp_path))
+
+    def broken(bert, tokenizer, dest):
+        dest.write_bytes(b"half")
+        raise RuntimeError("exporter crashed")
+
+    monkeypatch.setattr(onnx_export, "check_exportable", lambda model: object())
+    monkeypatch.setattr(onnx_export, "_export", broken)
+
+    class Model:
+        tokenizer = None
+
+    with pytest.raises(RuntimeError, match="exporter crashed"):
+        onnx_export.prepared_onnx(Model(), "m@sha256:0123456789abcdef", "int8")
+    assert not onnx_export.onnx_path("m@sha256:0123456789abcdef", "int8").exists()
+    assert not any(p.suffix == ".tmp" for p in (tmp_path / "onnx").iterdir())
