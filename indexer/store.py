@@ -97,6 +97,8 @@ class Manifest:
     n_chunks: int
     files: dict[str, str] = field(default_factory=dict)  # source -> sha1 of the file's bytes
     created: str = ""  # ISO 8601, UTC
+    # jianggao.indexer.pipeline.PIPELINE_VERSION of the rules that made the speeches (0: an index from before it)
+    pipeline_version: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,6 +115,7 @@ class Manifest:
                 n_chunks=int(d["n_chunks"]),
                 files={str(k): str(v) for k, v in (d.get("files") or {}).items()},
                 created=str(d.get("created", "")),
+                pipeline_version=int(d.get("pipeline_version", 0)),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise StoreError(f"manifest is incomplete or malformed ({type(e).__name__}: {e}); {REBUILD_HINT}") from e
@@ -273,6 +276,7 @@ class Store:
         files: dict[str, str],
         index_type: IndexType = "auto",
         chunk_duplicates: Sequence[Sequence[int]] | None = None,
+        pipeline_version: int = 0,
     ) -> "Store":
         """Check the parts fit together and build both search indexes. ``vectors[i]`` embeds ``chunks[i]``
         and ``lexical_texts[i]`` is what keyword search sees of it."""
@@ -319,6 +323,7 @@ class Store:
             n_chunks=len(chunks),
             files=dict(files),
             created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            pipeline_version=pipeline_version,
         )
         lexical = LexicalIndex.build(list(lexical_texts))
         return cls(speeches, chunks, vectors, lexical, manifest, chunk_duplicates=dups)

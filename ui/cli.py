@@ -28,6 +28,8 @@ def emit_json(obj: Any, out=None) -> None:
 
 
 def speech_summary(speech, n_chunks: int) -> dict[str, Any]:
+    from jianggao.indexer.identity import speech_label
+
     return {
         "id": speech.id,
         "title": speech.title,
@@ -36,7 +38,9 @@ def speech_summary(speech, n_chunks: int) -> dict[str, Any]:
         "order": speech.order,
         "start": speech.start,
         "end": speech.end,
-        "meta": {k: v for k, v in speech.meta.__dict__.items() if v},
+        "meta": {**speech.meta.fields(), "origin": speech.meta.origin,
+                 "spans": {k: list(v) for k, v in speech.meta.spans.items()}},
+        "label": speech_label(speech),
         "chars": len(speech.text),
         "chunks": n_chunks,
         "canonical_id": speech.canonical_id,
@@ -80,7 +84,8 @@ def cmd_speeches(args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         dup = f"  = {r['canonical_id']}" if r["canonical_id"] else ""
-        meta = " ".join(f"{k}:{v}" for k, v in r["meta"].items())
+        meta = " ".join(f"{k}:{'、'.join(v) if isinstance(v, list) else v}" for k, v in r["meta"].items()
+                        if v and k != "spans")
         print(f"{r['id']}  {r['source']}#{r['order']}  {r['chars']:>6}字 {r['chunks']:>3}块  {r['title']}{dup}")
         if meta or r["page_title"] != r["title"]:
             print(f"    页面标题: {r['page_title']}  {meta}")
