@@ -43,7 +43,8 @@ _NAME = rf"[{_CJK}]{{2,6}}·[{_CJK}]{{2,8}}|[{_CJK}]{{2,3}}"
 # Characters that do not occur in a name but do around one (function words, verbs of reporting).
 _NOT_NAME = re.compile(r"[的在是和与及对就都已再又将要还也了着为把被从向等作之其该本我你他们]|同志|代表|出席|会议")
 # A signature line: "省长 王予波", "四川省人民政府省长 施小琳", "自治区主席 艾尔肯·吐尼亚孜".
-SIGNATURE_RE = re.compile(rf"^(?P<org>[{_CJK}]{{0,16}}?)(?P<role>{ROLE})\s*(?P<name>{_NAME})(?:同志)?$")
+# The line holds nothing else, so a four-character name (嘎玛泽登) is safe to take here.
+SIGNATURE_RE = re.compile(rf"^(?P<org>[{_CJK}]{{0,16}}?)(?P<role>{ROLE})\s*(?P<name>{_NAME}|[{_CJK}]{{4}})(?:同志)?$")
 # "北京市市长 殷勇同志作政府工作报告", "市委书记张剡出席会议并强调", "主席王莉霞在…".
 ROLE_NAME_RE = re.compile(
     rf"(?P<role>{ROLE})\s*(?P<name>{_NAME}?)(?:同志)?(?=作|在|出席|强调|指出|要求|讲话|表示|主持|代表|说)"
@@ -163,6 +164,15 @@ def find_date(norm: str, title: str = "") -> Found | None:
 
 
 # -- speaker and role --------------------------------------------------------------------------------------
+def _boundary_at(words: list[str], at: int) -> bool:
+    pos = 0
+    for w in words:
+        pos += len(w)
+        if pos >= at:
+            return pos == at
+    return False
+
+
 def _is_name(name: str, role: str = "") -> bool:
     """A plausible person's name after (or before) a role: no function word or role in it, and the role is a word
     of its own there ("主席团工作" is not 主席 + 团工)."""
@@ -170,7 +180,8 @@ def _is_name(name: str, role: str = "") -> bool:
         return False
     if role:
         jieba = _quiet_jieba()
-        if jieba.lcut(role + name, HMM=False)[0] != role or jieba.lcut(name + role, HMM=False)[-1] != role:
+        if not (_boundary_at(jieba.lcut(role + name, HMM=False), len(role))
+                and _boundary_at(jieba.lcut(name + role, HMM=False), len(name))):
             return False
     return True
 
@@ -315,6 +326,9 @@ def find_place(norm: str, toks: list[tuple[str, int]], title: str = "", meeting:
     return None
 
 
+SELF_INTRO_RE = re.compile(
+    rf"(?:我是|我们是|作为)(?P<v>[{_CJK}*x]{{0,10}}?(?:派出所|公司|集团|局|厅|办公室|中心|学校|医院|协会|委员会))[,，。]"
+)
 _ORG_TAIL = re.compile(r"(?:联|协会|学会|公司|集团|委员会|银行|大学|学院)$")
 _SUPERIOR_BODY = re.compile(r"^(?:党中央|中共中央|国务院|全国人大|全国政协|中央)")
 
@@ -328,18 +342,22 @@ def find_body(norm: str, toks: list[tuple[str, int]], org: str = "", place: Foun
         if place is not None and re.match(rf"^[{_LEVELS}]?(?:人民)?政府$", v):
             # "我代表省人民政府" in 云南省's report: 云南省人民政府 (a value composed from two read fields)
             return Found(place.value + v.lstrip(_LEVELS), m.start("v"), m.end("v"))
-        if len(v) > 3:
+        if len(v) > 3 or re.fullmatch(r"(?:集团|公司)", v):
             return Found(v, m.start("v"), m.end("v"))
     if org and len(org) >= 4:
         at = norm.find(org)
         return Found(org, at, at + len(org)) if at >= 0 else Found(org, -1, -1)
     # An organisation the speech keeps naming (中国残联, 集团公司), not a superior body it reports to.
     tags = _tags()
-    orgs = Counter(w for w, _ in toks if tags.get(w) == "nt" and len(w) >= 3 and _ORG_TAIL.search(w)
-                   and not _SUPERIOR_BODY.match(w))
+    # The speaker introducing the body they speak for: "我是**派出所", "我们集团公司".
+    m = SELF_INTRO_RE.search(norm, 0, min(len(norm), header_end(norm) + OPENING_CHARS))
+    if m:
+        return Found(m.group("v"), m.start("v"), m.end("v"))
+    orgs = Counter(w for w, _ in toks if (tags.get(w) == "nt" or w.endswith(("公司", "集团"))) and len(w) >= 3
+                   and _ORG_TAIL.search(w) and not _SUPERIOR_BODY.match(w))
     if orgs:
         w, n = orgs.most_common(1)[0]
-        if n >= 3:
+        if n >= 2:
             at = norm.find(w)
             return Found(w, at, at + len(w))
     # The level the speech speaks for (我县 / 全县 ...) and its organs as the text names them: "县委、县政府".
