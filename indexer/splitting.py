@@ -9,8 +9,9 @@ its title line). A file is cut into several speeches only when it shows that it 
 
 * a page title that counts its pieces (``…的讲话(精选5篇)``, ``…(模板14篇)``);
 * two or more 篇 markers (``…的讲话 篇3``, ``…講話篇十一``) or bracketed label lines (``【残联发言稿范文】``);
-* in a plain-text file (not a .docx/.pdf report): two or more title lines or news headlines (a short line
-  followed by a date or 来源 line), each followed by a speech's worth of text.
+* in a plain-text file (not a .docx/.pdf report): two or more title lines that open a speech (a title over a
+  salutation, or a news headline: a short line over a date or 来源 line), each followed by a speech's worth of
+  text.
 
 Inside such a page every boundary signal cuts, strongest first: 篇 markers and label lines; title lines and
 headlines; a salutation (``同志们:``) once the current segment already holds a speech's worth of text; the line
@@ -156,11 +157,13 @@ def many_speech_evidence(lines: list[Line], encoding: str = "") -> str | None:
         return "label lines"
     if encoding.split("/")[0] in REPORT_ENCODINGS:
         return None
-    # Title lines / headlines, each followed by a speech's worth of text before the next one.
+    # Title lines that open a speech (a headline over its date/来源 line, or a title over a salutation), each
+    # followed by a speech's worth of text before the next one. A title quoted alone inside a report does not count.
     titled, body = 0, MIN_BODY_BEFORE_SPLIT
     for i, p in enumerate(probes):
         nxt = probes[i + 1] if i + 1 < len(probes) else ""
-        if (is_title(p) or _is_headline(p, nxt)) and not SALUTATION_RE.match(p):
+        opens = _is_headline(p, nxt) or (is_title(p) and bool(SALUTATION_RE.match(nxt)))
+        if opens and not SALUTATION_RE.match(p):
             if body >= MIN_BODY_BEFORE_SPLIT:
                 titled += 1
             body = 0

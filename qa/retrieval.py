@@ -54,23 +54,64 @@ def validate_query(text: str, max_chars: int = MAX_QUERY_CHARS) -> str:
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict results to some speeches or source files (None: no restriction)."""
+    """Restrict results to some speeches or source files, and/or to speeches by identity (None: no restriction).
+
+    ``place`` matches a speech's place, body or title (normalised substring: 紫阳 finds 紫阳县); ``year`` the year of
+    its date ("2025"); ``speaker`` its speaker (substring). A speech without the field does not pass that filter.
+    """
 
     speech_ids: frozenset[str] | None = None
     sources: frozenset[str] | None = None
+    place: str | None = None
+    year: str | None = None
+    speaker: str | None = None
 
     @classmethod
-    def of(cls, speech_ids: Sequence[str] | None = None, sources: Sequence[str] | None = None) -> "Filters":
-        return cls(frozenset(speech_ids) if speech_ids else None, frozenset(sources) if sources else None)
+    def of(
+        cls, speech_ids: Sequence[str] | None = None, sources: Sequence[str] | None = None,
+        place: str | None = None, year: str | int | None = None, speaker: str | None = None,
+    ) -> "Filters":
+        from jianggao.indexer.normalize import normalize
 
-    def allows(self, speech_id: str, source: str) -> bool:
-        return (self.speech_ids is None or speech_id in self.speech_ids) and (
+        def text(v) -> str | None:
+            v = normalize(str(v)).strip() if v not in (None, "") else ""
+            return v or None
+
+        year_s = text(year)
+        if year_s is not None and not (len(year_s) == 4 and year_s.isdigit()):
+            raise ValueError(f"year must be four digits such as 2025, got {year!r}")
+        return cls(frozenset(speech_ids) if speech_ids else None, frozenset(sources) if sources else None,
+                   text(place), year_s, text(speaker))
+
+    def allows(self, speech_id: str, source: str, speech: Any = None) -> bool:
+        if not ((self.speech_ids is None or speech_id in self.speech_ids) and (
             self.sources is None or source in self.sources
-        )
+        )):
+            return False
+        if self.place is None and self.year is None and self.speaker is None:
+            return True
+        return speech is not None and self.allows_identity(speech)
+
+    def allows_identity(self, speech: Any) -> bool:
+        """The identity part of the filter, on a Speech (fields read by name; missing ones fail their filter)."""
+        from jianggao.indexer.normalize import normalize
+
+        meta = getattr(speech, "meta", None)
+        get = lambda name: normalize(getattr(meta, name, None) or "")  # noqa: E731
+        if self.place is not None and not any(
+            self.place in v for v in (get("place"), get("body"), normalize(getattr(speech, "title", "") or "")) if v
+        ):
+            return False
+        if self.year is not None and not get("date").startswith(self.year):
+            return False
+        if self.speaker is not None and self.speaker not in get("speaker"):
+            return False
+        return True
 
     @property
     def empty(self) -> bool:
-        return self.speech_ids is None and self.sources is None
+        return (self.speech_ids is None and self.sources is None and self.place is None and self.year is None
+                and self.speaker is None)
 
 
 @dataclass(frozen=True)
@@ -194,7 +235,8 @@ class Retriever:
         if filters.empty:
             return True
         c = self.store.chunks[i]
-        return filters.allows(c.speech_id, self._by_speech[c.speech_id].source)
+        s = self._by_speech[c.speech_id]
+        return filters.allows(c.speech_id, s.source, s)
 
     def hits_from_ranked(self, ranked: list[tuple[int, float]], k: int) -> list[Hit]:
         scores = dict(ranked)

@@ -199,13 +199,11 @@ def check_query(text: str) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from jianggao.qa.retrieval import Filters
-
     items = queries_of(args)
     for it in items:
         it["query"] = check_query(it["query"])
     retriever = open_retriever(args)
-    filters = Filters.of(args.speech, args.source)
+    filters = filters_of(args)
     results = retriever.search_batch([it["query"] for it in items], k=args.k, mode=args.mode, filters=filters)
     for it, hits in zip(items, results):
         if args.json:
@@ -246,7 +244,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def filters_of(args: argparse.Namespace):
     from jianggao.qa.retrieval import Filters
 
-    return Filters.of(getattr(args, "speech", None), getattr(args, "source", None))
+    try:
+        return Filters.of(getattr(args, "speech", None), getattr(args, "source", None), getattr(args, "place", None),
+                          getattr(args, "year", None), getattr(args, "speaker", None))
+    except ValueError as e:
+        raise CliError(f"{e}; e.g. --year 2025") from None
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -341,9 +343,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
             continue
         print(f"# 专题「{cmp.topic}」：{len(cmp.speeches)} 篇讲话谈到")
         for i, s in enumerate(cmp.speeches, 1):
-            meta = " ".join(v for v in s.meta.values())
             copies = f"（另有 {len(s.copies)} 份副本：{'、'.join(s.copies)}）" if s.copies else ""
-            print(f"\n{i}. 《{s.title}》 相关度 {s.score:.2f}  {s.source} · {s.speech_id} {meta}{copies}")
+            print(f"\n{i}. {s.label or s.title}  《{s.title}》 相关度 {s.score:.2f}  {s.source} · {s.speech_id}{copies}")
             if s.keywords:
                 print(f"   关键词：{'、'.join(s.keywords)}")
             for p in s.passages:
@@ -379,6 +380,9 @@ def add_retrieval_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", default="hybrid", choices=MODES, help="hybrid (default), dense or keyword")
     p.add_argument("--speech", action="append", metavar="ID", help="only these speeches (repeatable)")
     p.add_argument("--source", action="append", metavar="FILE", help="only these source files (repeatable)")
+    p.add_argument("--place", metavar="NAME", help="only speeches whose place/body/title names this (e.g. 上海)")
+    p.add_argument("--year", metavar="YYYY", help="only speeches dated in this year")
+    p.add_argument("--speaker", metavar="NAME", help="only speeches by this speaker")
 
 
 def build_parser() -> argparse.ArgumentParser:
