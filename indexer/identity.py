@@ -85,6 +85,7 @@ _PROVINCE_NAMES = re.compile(
 )
 # Words that end like a place but are not one: 全县, 我市, 本区, 各乡镇, 城区, 贫困县 ...
 _GENERIC_PLACE = re.compile(r"^(?:全|我|本|各|该|外|广大|城乡|贫困|地|市区|城区|社区|园区|景区|小区|山区|辖区|片区|新区$)")
+_INSIDE_OURS = re.compile(r"(?:我|本|全|外)(?:国|省|市|州|区)$")
 SELF_REF_RE = re.compile(r"(?:我|本|全)(省|市|县|区|旗|州|镇|乡)")
 
 # Parts of speech (jieba dictionary tags) that can name a topic; r (pronouns), p, c, u, d, m, q, f, t, ns, nr
@@ -312,7 +313,8 @@ def find_place(norm: str, toks: list[tuple[str, int]], title: str = "", meeting:
     names = _place_names(toks)
     opening = header_end(norm) + OPENING_CHARS // 2
     for level, _n in levels.most_common():
-        of_level = [(w, at) for w, at in names if w.endswith(level)]
+        # "我省日照市报告多例病例": a place inside the area the speaker calls ours is one of its parts, not the speaker's.
+        of_level = [(w, at) for w, at in names if w.endswith(level) and not _INSIDE_OURS.search(norm, max(0, at - 2), at)]
         if not of_level:
             continue
         early = [(w, at) for w, at in of_level if at < opening]
