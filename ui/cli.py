@@ -202,8 +202,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     items = queries_of(args)
     for it in items:
         it["query"] = check_query(it["query"])
+    filters = filters_of(args)  # a bad filter is the user's mistake: say so before loading anything
     retriever = open_retriever(args)
-    filters = filters_of(args)
     results = retriever.search_batch([it["query"] for it in items], k=args.k, mode=args.mode, filters=filters)
     for it, hits in zip(items, results):
         if args.json:
@@ -262,9 +262,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         llm = make_client(args.llm_url, args.llm_model, args.llm_key, args.llm_timeout)
     except ValueError as e:
         raise CliError(f"{e} (--llm-url or $JIANGGAO_LLM_URL)") from None
+    filters = filters_of(args)  # a bad filter is the user's mistake: say so before loading anything
     retriever = open_retriever(args)
     answers = ask_batch(retriever, [it["query"] for it in items], k=args.k, mode=args.mode,
-                        filters=filters_of(args), llm=llm)
+                        filters=filters, llm=llm)
     for it, a in zip(items, answers):
         if args.json:
             emit_json({"id": it["id"], "query": it["query"], **a.to_json()})
@@ -302,11 +303,12 @@ def cmd_similar(args: argparse.Namespace) -> int:
                 it["query"] = validate_query(it["query"], max_chars=MAX_TEXT_CHARS)
             except QueryError as e:
                 raise CliError(str(e)) from None
+    filters = filters_of(args)  # a bad filter is the user's mistake: say so before loading anything
     retriever = open_retriever(args)
     queries = [SimilarQuery(chunk_id=it["chunk_id"]) if it.get("chunk_id") else SimilarQuery(text=it["query"])
                for it in items]
     try:
-        results = similar_batch(retriever, queries, k=args.k, mode=args.mode, filters=filters_of(args))
+        results = similar_batch(retriever, queries, k=args.k, mode=args.mode, filters=filters)
     except KeyError as e:
         raise CliError(str(e.args[0]) if e.args else str(e)) from None
     for it, hits in zip(items, results):
@@ -334,9 +336,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     items = queries_of(args)
     for it in items:
         it["query"] = check_query(it["query"])
+    filters = filters_of(args)  # a bad filter is the user's mistake: say so before loading anything
     retriever = open_retriever(args)
     results = compare_batch(retriever, [it["query"] for it in items], max_speeches=args.max_speeches,
-                            passages_per_speech=args.passages, mode=args.mode, filters=filters_of(args))
+                            passages_per_speech=args.passages, mode=args.mode, filters=filters)
     for it, cmp in zip(items, results):
         if args.json:
             emit_json({"id": it["id"], "query": it["query"], **cmp.to_json()})

@@ -187,3 +187,28 @@ def test_old_records_load():
     assert meta.topics == () and meta.spans == {} and meta.origin == "x"
     meta = SpeechMeta.from_json({"topics": ["a"], "spans": {"place": [1, 3]}})
     assert meta.topics == ("a",) and meta.spans == {"place": (1, 3)}
+
+
+def test_speeches_json_gives_the_identity_fields(tmp_path, capsys):
+    import json
+
+    from jianggao.ui.cli import main
+
+    (tmp_path / "report.txt").write_text("2025年云南省政府工作报告\n" + YUNNAN + FILLER, encoding="utf-8")
+    assert main(["speeches", "--json", str(tmp_path)]) == 0
+    [row] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    meta = row["meta"]
+    assert {k: meta[k] for k in ("place", "body", "speaker", "role", "date")} == {
+        "place": "云南省", "body": "云南省人民政府", "speaker": "王予波", "role": "省长", "date": "2025-01-18"}
+    assert meta["meeting"] == "云南省第十四届人民代表大会第三次会议" and meta["topics"]
+    assert set(meta["spans"]) >= {"place", "speaker", "date", "meeting"}
+    assert row["title"] == "2025年云南省政府工作报告"
+    assert row["label"] == "云南省 · 2025-01-18 · 王予波"
+
+
+def test_cli_rejects_a_bad_year(capsys):
+    from jianggao.ui.cli import main
+
+    assert main(["search", "--year", "25", "扶贫"]) != 0
+    err = capsys.readouterr().err
+    assert "four digits" in err and "Traceback" not in err
