@@ -30,6 +30,7 @@ from jianggao.indexer.types import Speech, SpeechMeta
 HEADER_LINES = 8  # a header is a few short lines
 HEADER_MAX_LINE = 120
 OPENING_CHARS = 600
+TOKEN_SCOPE = 30_000
 
 _CJK = r"\u4e00-\u9fff"
 # Offices a speaker holds, as the header / news text writes them before or after the name.
@@ -480,7 +481,9 @@ def choose_title(text: str, norm: str, meta: SpeechMeta, title_line: str, page_t
 def identify(text: str, norm: str | None = None, title_line: str = "", page_title: str = "") -> SpeechMeta:
     """Every identity field the text states, with its span (offsets into ``text``)."""
     norm = normalize(text) if norm is None else norm
-    toks = tokens(norm)
+    # Words are read from the first TOKEN_SCOPE characters only: a report is ~20-30k characters, and a word list of
+    # a whole huge file would take ~60 bytes a character (places and topics are stated early and often anyway).
+    toks = tokens(norm[:TOKEN_SCOPE])
     spans: dict[str, tuple[int, int]] = {}
     title = title_line or ""
 
