@@ -152,13 +152,6 @@ def outline(line: str) -> Outline | None:
     return Outline(rank, _shorten_heading(s[: first.end]), first.end)
 
 
-def outline_heading(line: str) -> str | None:
-    """The outline heading a paragraph starts with (``一、`` ``（一）`` ``1.`` ``第一，`` ``（1）`` ``一是``
-    ``一要`` …): the whole paragraph when it is short (<= HEADING_MAX_CHARS), else its first sentence."""
-    found = outline(line)
-    return found.heading if found else None
-
-
 # --------------------------------------------------------------------------- units
 
 

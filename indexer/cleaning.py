@@ -24,11 +24,11 @@ the side of keeping text: a pattern matches site chrome, never a sentence a spea
 """
 from __future__ import annotations
 
-import html
 import logging
 import re
 import unicodedata
 
+from jianggao.indexer.extractors import strip_markup
 from jianggao.indexer.normalize import normalize
 
 log = logging.getLogger(__name__)
@@ -62,12 +62,6 @@ BOILERPLATE_MARKERS: tuple[str, ...] = (
 # 1. HTML
 # ---------------------------------------------------------------------------------------------------
 
-_HTML_BLOCKS = re.compile(r"<(script|style|noscript)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.S | re.I)
-# Block-level tags end a line; every other tag just disappears.
-_HTML_BREAK_TAGS = re.compile(
-    r"</?(?:br|p|div|li|ul|ol|tr|table|h[1-6]|section|article|blockquote|dd|dt|header|footer)\b[^<>]*>", re.I
-)
-_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
 # A line that is nothing but a list marker the tags were hanging from: "  • ", "1. ", "2、".
 _LIST_DEBRIS = re.compile(rf"^[{_SPACE_CHARS}]*(?:\d{{1,3}}[.、)]|[•·●▪◦■◆◇►▶*-])[{_SPACE_CHARS}]*$", re.M)
 # A bullet glyph in front of a content line ("  •   2月25日上午,…"): the glyph goes, the text stays.
@@ -75,13 +69,9 @@ _LEADING_BULLET = re.compile(rf"^[{_SPACE_CHARS}]*[•●▪◦■◆◇►▶]+
 
 
 def strip_html(text: str) -> str:
-    """Remove HTML tags, comments and script/style blocks, unescape entities, drop list-marker debris."""
-    if "<" in text:
-        text = _HTML_BLOCKS.sub("", text)
-        text = _HTML_BREAK_TAGS.sub("\n", text)
-        text = _HTML_TAG.sub("", text)
-    if "&" in text:
-        text = html.unescape(text)
+    """Turn stray HTML into text (tags, comments and script/style blocks go, entities are unescaped, block tags
+    break lines: ``jianggao.indexer.extractors.strip_markup``, the loaders' HTML path), then drop list-marker debris."""
+    text = strip_markup(text)
     text = _LIST_DEBRIS.sub("", text)
     return _LEADING_BULLET.sub("", text)
 

@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 SHINGLE = 6
-MINHASH_BATCH = 8192  # shingles permuted at a time (8192 x 128 permutations x 8 bytes = 8 MB at most)
+MINHASH_BATCH = 8192  # hashes given to MinHash.update_batch at a time (8192 x 128 permuted values: 4-8 MB)
 HASH_BATCH = 1 << 20  # text positions hashed at a time, so the temporaries of a huge speech stay ~30 MB
 NUM_PERM = 128
 SEED = 7
@@ -52,7 +52,6 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S32 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(32)
 _LOW32 = np.uint64(0xFFFFFFFF)
-_MERSENNE = np.uint64((1 << 61) - 1)  # datasketch's "legacy" scheme (datasketch < 2.0)
 
 
 class DuplicateGroup(NamedTuple):
@@ -130,68 +129,29 @@ def containment(a: np.ndarray, b: np.ndarray) -> float:
     return _overlap(a, b) / small if small else 0.0
 
 
-class _Permutations(NamedTuple):
-    scheme: str | None  # datasketch's scheme name; None before datasketch 2.0 (the legacy one)
-    a: np.ndarray  # (num_perm,) of the scheme's dtype
-    b: np.ndarray
-    kwargs: dict  # what MinHash(hashvalues=...) needs to rebuild a sketch of this scheme
-
-
-def _permutations(num_perm: int = NUM_PERM, seed: int = SEED) -> _Permutations:
-    """datasketch's own permutation parameters for (num_perm, seed), so the sketches are its sketches."""
-    from datasketch import MinHash
-
-    m = MinHash(num_perm=num_perm, seed=seed)
-    scheme = getattr(m, "scheme", None)
-    a, b = m.permutations
-    kwargs = {"seed": seed, "permutations": m.permutations}
-    if scheme is not None:
-        kwargs["scheme"] = scheme
-    return _Permutations(scheme, a, b, kwargs)
-
-
 def _fold32(h: np.ndarray) -> np.ndarray:
-    """64-bit shingle hashes to the 32-bit input hash datasketch's schemes expect (its SHA-1 is 32 bits)."""
+    """64-bit shingle hashes to 32-bit input hashes (the width of datasketch's default input hash, SHA-1 cut to
+    32 bits): the high half folded onto the low one, so that every bit of the 64-bit hash still counts."""
     return (h ^ (h >> _S32)) & _LOW32
 
 
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 32-bit finaliser, which datasketch >= 2.0 applies to every input hash."""
-    h = h ^ (h >> np.uint32(16))
-    h *= np.uint32(0x85EBCA6B)
-    h ^= h >> np.uint32(13)
-    h *= np.uint32(0xC2B2AE35)
-    h ^= h >> np.uint32(16)
-    return h
+def minhash(shingles: np.ndarray, num_perm: int = NUM_PERM, seed: int = SEED):
+    """The datasketch ``MinHash`` of a shingle set, fed through its public ``update_batch`` in slices of
+    MINHASH_BATCH hashes, so that the permuted-hash temporaries stay bounded (MINHASH_BATCH x num_perm values) for
+    a speech of any length. The input hashes are uniform already (``shingle_set``): the hash function given to
+    datasketch is the identity (``int``)."""
+    from datasketch import MinHash
 
-
-def minhash_values(shingles: np.ndarray, perms: _Permutations) -> np.ndarray:
-    """The MinHash signature of a shingle set, exactly as datasketch's ``update_batch`` would compute it from
-    these 32-bit input hashes, in slices of MINHASH_BATCH shingles so that memory stays bounded."""
-    a, b = perms.a, perms.b
-    legacy = perms.scheme in (None, "legacy")
-    if legacy:
-        values = np.full(len(a), (1 << 32) - 1, dtype=np.uint64)
-    else:
-        values = np.full(len(a), np.iinfo(a.dtype).max, dtype=a.dtype)
-    with np.errstate(over="ignore"):
-        for lo in range(0, len(shingles), MINHASH_BATCH):
-            hv = _fold32(shingles[lo : lo + MINHASH_BATCH])
-            if legacy:  # (a*h + b) mod 2^61-1, cut to 32 bits; a*h wraps mod 2^64 there too
-                phv = ((hv[:, None] * a + b) % _MERSENNE) & _LOW32
-            elif perms.scheme == "affine32":  # fmix32, then a*h + b mod 2^32
-                phv = _fmix32(hv.astype(np.uint32))[:, None] * a + b
-            else:
-                raise ValueError(f"unsupported datasketch MinHash scheme {perms.scheme!r}")
-            np.minimum(values, phv.min(axis=0), out=values)
-    return values
+    m = MinHash(num_perm=num_perm, seed=seed, hashfunc=int)
+    for lo in range(0, len(shingles), MINHASH_BATCH):
+        m.update_batch(_fold32(shingles[lo : lo + MINHASH_BATCH]).tolist())
+    return m
 
 
 def _candidate_pairs(sets: list[np.ndarray], threshold: float) -> set[tuple[int, int]]:
-    from datasketch import MinHash, MinHashLSHEnsemble
+    from datasketch import LeanMinHash, MinHashLSHEnsemble
 
-    perms = _permutations()
-    hashes = {i: MinHash(hashvalues=minhash_values(s, perms), **perms.kwargs) for i, s in enumerate(sets) if len(s)}
+    hashes = {i: LeanMinHash(minhash(s)) for i, s in enumerate(sets) if len(s)}
     if not hashes:  # no speeches at all (every file was bad): datasketch refuses an empty index
         return set()
     # Slightly lower than the verified threshold: the ensemble is approximate, verification is exact.

@@ -104,11 +104,11 @@ class Found(NamedTuple):
     end: int
 
 
-def _quiet_jieba():
-    import jieba
+def _segmenter():
+    """The project's one jieba tokenizer (domain dictionary included: 脱贫攻坚 stays one word)."""
+    from jianggao.indexer.segment import tokenizer
 
-    jieba.setLogLevel(logging.WARNING)  # its dictionary banner is not the user's business
-    return jieba
+    return tokenizer()
 
 
 def is_traditional(text: str, norm: str) -> bool:
@@ -181,9 +181,9 @@ def _is_name(name: str, role: str = "") -> bool:
     if len(name) < 2 or _NOT_NAME.search(name) or ROLE_RE.search(name):
         return False
     if role:
-        jieba = _quiet_jieba()
-        if not (_boundary_at(jieba.lcut(role + name, HMM=False), len(role))
-                and _boundary_at(jieba.lcut(name + role, HMM=False), len(name))):
+        seg = _segmenter()
+        if not (_boundary_at(seg.lcut(role + name, HMM=False), len(role))
+                and _boundary_at(seg.lcut(name + role, HMM=False), len(name))):
             return False
     return True
 
@@ -243,18 +243,22 @@ def find_meeting(norm: str, title: str = "") -> Found | None:
 # -- place and body ----------------------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def _tags() -> dict[str, str]:
-    import jieba.posseg
+    """Dictionary part-of-speech tags (jieba's), without running the HMM tagger over the text."""
+    from jianggao.indexer.segment import pos_tagger
 
-    _quiet_jieba()
-    jieba.posseg.dt.tokenizer.check_initialized()
-    return jieba.posseg.dt.word_tag_tab
+    return pos_tagger().word_tag_tab
+
+
+def _tag(word: str) -> str:
+    # A word the dictionary has no tag for was cut as one word by the domain dictionary (脱贫攻坚, 控辍保学): a
+    # phrase of the domain, a noun phrase for our purposes. Single characters without a tag are unknown.
+    return _tags().get(word) or ("nz" if len(word) >= 2 else "x")
 
 
 def tokens(norm: str) -> list[tuple[str, int]]:
-    """(word, start offset) for the text, with jieba's dictionary segmentation (no HMM: fast, deterministic)."""
-    jieba = _quiet_jieba()
+    """(word, start offset) for the text, with the shared segmenter's dictionary cut (no HMM: fast, deterministic)."""
     out, pos = [], 0
-    for w in jieba.lcut(norm, HMM=False):
+    for w in _segmenter().lcut(norm, HMM=False):
         out.append((w, pos))
         pos += len(w)
     return out
@@ -377,27 +381,28 @@ def find_body(norm: str, toks: list[tuple[str, int]], org: str = "", place: Foun
 # -- topics ------------------------------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def _idf() -> tuple[dict[str, float], float, float]:
-    import jieba.analyse
+    from jianggao.indexer.segment import keyword_extractor
 
-    _quiet_jieba()
-    table = jieba.analyse.default_tfidf.idf_freq
+    ex = keyword_extractor()
+    table = ex.idf_freq
     values = sorted(table.values())
     floor = values[int(len(values) * GENERIC_IDF_PERCENTILE / 100)]
-    return table, jieba.analyse.default_tfidf.median_idf, floor
+    return table, ex.median_idf, floor
 
 
 def topic_words(toks: Iterable[tuple[str, int]], norm: str, k: int = 6) -> list[tuple[str, int]]:
     """The speech's topical words (TF-IDF over jieba's IDF), as (word, first offset); compounds that the text
     always writes together (脱贫 + 攻坚) are joined."""
-    tags = _tags()
+    from jianggao.indexer.segment import stopwords
+
+    stop = stopwords()
     idf, median, floor = _idf()
     tf: Counter[str] = Counter()
     first: dict[str, int] = {}
     for w, at in toks:
         if len(w) < 2 or not re.fullmatch(rf"[{_CJK}]+", w):
             continue
-        pos = tags.get(w, "x")
-        if pos not in TOPIC_POS:
+        if _tag(w) not in TOPIC_POS or w in stop:
             continue
         if idf.get(w, median) < floor or _NOT_TOPIC.search(w):
             continue
@@ -422,7 +427,7 @@ def topic_words(toks: Iterable[tuple[str, int]], norm: str, k: int = 6) -> list[
                 used.add(other)
                 break
         used.add(w)
-        if joined is None and tags.get(w) == "vn":
+        if joined is None and _tag(w) == "vn":
             continue  # an action alone (深化, 培育) is no topic; inside a compound (疫情防控) it is
         out.append(joined or w)
         if len(out) >= k:
@@ -434,12 +439,11 @@ def topic_words(toks: Iterable[tuple[str, int]], norm: str, k: int = 6) -> list[
 def label_fits(label_norm: str, body_norm: str, threshold: float = 0.6) -> bool:
     """Whether a page/篇 label describes this speech: its specific words (IDF-weighted) mostly recur in the body
     (at least twice each)."""
-    jieba = _quiet_jieba()
     idf, median, floor = _idf()
     words = {
-        w for w in jieba.lcut(label_norm)
+        w for w in _segmenter().lcut(label_norm)
         if len(w) >= 2 and re.fullmatch(rf"[{_CJK}]+", w) and idf.get(w, median) >= floor
-        and _tags().get(w, "x") not in ("p", "u", "r", "c", "f", "m", "q")
+        and _tag(w) not in ("p", "u", "r", "c", "f", "m", "q")
     }
     if not words:
         return True

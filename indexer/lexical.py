@@ -1,10 +1,8 @@
 """Keyword search: BM25 (bm25s) over jieba tokens.
 
 Tokenising. Text is normalised first (Traditional -> Simplified, full-width -> half-width, ASCII lower-cased;
-see ``jianggao.indexer.normalize``), so a Simplified query matches a Traditional speech. A private
-``jieba.Tokenizer`` (never the process-wide one, which other code may customise) is loaded once, lazily,
-with ``resources/userdict.txt``: the fixed phrases of the domain (脱贫攻坚, 两不愁三保障, 控辍保学 ...),
-which jieba's general dictionary would otherwise cut apart. Segmentation is jieba's search mode: the
+see ``jianggao.indexer.normalize``), so a Simplified query matches a Traditional speech. Words come from the
+project's one jieba tokenizer with the domain dictionary (``jianggao.indexer.segment``). Segmentation is jieba's search mode: the
 accurate-mode words plus the dictionary words inside long ones (脱贫攻坚 -> 脱贫, 攻坚, 脱贫攻坚), so a query
 for 脱贫 still finds 脱贫攻坚 while the whole phrase scores higher where it occurs. Stop words
 (``resources/stopwords.txt``), whitespace and pure punctuation are dropped.
@@ -20,26 +18,20 @@ import hashlib
 import json
 import logging
 import re
-import threading
 from pathlib import Path
 from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-log = logging.getLogger(__name__)
+from jianggao.indexer.segment import STOPWORDS, USERDICT, stopwords, tokenizer
 
-RESOURCES = Path(__file__).resolve().parent / "resources"
-USERDICT = RESOURCES / "userdict.txt"
-STOPWORDS = RESOURCES / "stopwords.txt"
+log = logging.getLogger(__name__)
 
 LEXICAL_FORMAT = 2  # 2: words + character bigrams
 META_NAME = "lexical.json"
 
 # A token is kept only if it holds a letter, digit or CJK character (\w in Python's Unicode sense).
 _WORDISH = re.compile(r"\w")
-
-_jieba_lock = threading.Lock()
-_tokenizer_cache: dict[str, Any] = {}
 
 
 class LexicalHit(NamedTuple):
@@ -49,41 +41,12 @@ class LexicalHit(NamedTuple):
 
 # -- tokenising ----------------------------------------------------------------------------------------------
 @functools.cache
-def stopwords() -> frozenset[str]:
-    words = set()
-    for line in STOPWORDS.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            words.add(line)
-    return frozenset(words)
-
-
-@functools.cache
 def resources_signature() -> str:
     """Hash of the user dictionary and stop words: an index built with other ones tokenises differently."""
     h = hashlib.sha1()
     for path in (USERDICT, STOPWORDS):
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
-
-
-def _tokenizer() -> Any:
-    """The private jieba tokenizer with the domain dictionary, initialised on first use (about a second)."""
-    tok = _tokenizer_cache.get("tok")
-    if tok is not None:
-        return tok
-    with _jieba_lock:
-        tok = _tokenizer_cache.get("tok")
-        if tok is None:
-            import jieba
-
-            # jieba logs its dictionary loading at DEBUG to stderr; keep that out of CLI output.
-            jieba.setLogLevel(logging.DEBUG if log.isEnabledFor(logging.DEBUG) else logging.WARNING)
-            tok = jieba.Tokenizer()
-            tok.initialize()
-            tok.load_userdict(str(USERDICT))
-            _tokenizer_cache["tok"] = tok
-    return tok
 
 
 def tokenize(text: str) -> list[str]:
@@ -94,7 +57,7 @@ def tokenize(text: str) -> list[str]:
         raise TypeError(f"tokenize expects str, got {type(text).__name__}")
     stop = stopwords()
     out = []
-    for tok in _tokenizer().cut_for_search(normalize(text)):
+    for tok in tokenizer().cut_for_search(normalize(text)):
         tok = tok.strip()
         if tok and tok not in stop and _WORDISH.search(tok):
             out.append(tok)

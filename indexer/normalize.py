@@ -12,7 +12,8 @@ normalised text is the same offset into the displayed text and no offset map is 
 * Only ASCII letters are lower-cased: ``str.lower`` would turn e.g. U+0130 into two code points.
 
 The converter is built once, lazily, on first use. Spans without any character that t2s could change
-(all of a Simplified text, most of a Traditional one) skip OpenCC entirely, which keeps normalising the
+(all of a Simplified text, most of a Traditional one; the characters are read from the t2s dictionary files
+OpenCC ships, as its ``config/t2s.json`` names them) skip OpenCC entirely, which keeps normalising the
 whole corpus well under a second.
 """
 from __future__ import annotations
@@ -71,23 +72,49 @@ class _Triggers:
 _ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
 
+def _t2s_table_files() -> list:
+    """OpenCC's t2s dictionary files, as its shipped configuration ``config/t2s.json`` names them.
+
+    These are the public tables of the package (package data read as files, tab-separated ``key<TAB>value``
+    lines), the same ones OpenCC itself loads for ``t2s``.
+    """
+    import json
+    from importlib.resources import files
+
+    root = files("opencc")
+    config = json.loads((root / "config" / "t2s.json").read_text(encoding="utf-8"))
+    names: list[str] = []
+
+    def collect(d: dict) -> None:
+        if d.get("type") == "group":
+            for sub in d.get("dicts", []):
+                collect(sub)
+        elif d.get("type") == "txt" and d.get("file"):
+            names.append(d["file"])
+
+    for step in config.get("conversion_chain", []):
+        collect(step.get("dict", {}))
+    return [root / "dictionary" / name for name in names]
+
+
 @functools.cache
 def _triggers() -> _Triggers | None:
     """The t2s trigger characters, or None if OpenCC's tables cannot be read (then every span is converted)."""
-    cc = _converter()
+    chars: set[str] = set()
     try:
-        tables = [d for group in cc._dict_chain_data for (_max, _min, d) in group]
-    except (AttributeError, TypeError, ValueError):
+        for table in _t2s_table_files():
+            for line in table.read_text(encoding="utf-8").splitlines():
+                key, _, value = line.strip().partition("\t")
+                if not key or not value:
+                    continue
+                value = value.split(" ")[0]  # several candidates: OpenCC uses the first
+                if len(key) != len(value):
+                    chars.update(key)
+                else:
+                    chars.update(k for k, v in zip(key, value) if k != v)
+    except (OSError, ValueError, KeyError, ModuleNotFoundError):
         log.debug("opencc tables not readable; every span goes through OpenCC", exc_info=True)
         return None
-    chars: set[str] = set()
-    for table in tables:
-        for key, value in table.items():
-            value = value.split(" ")[0]  # several candidates: OpenCC uses the first
-            if len(key) != len(value):
-                chars.update(key)
-            else:
-                chars.update(k for k, v in zip(key, value) if k != v)
     return _Triggers(chars) if chars else None
 
 
@@ -141,13 +168,3 @@ def normalize(text: str) -> str:
         raise TypeError(f"normalize expects str, got {type(text).__name__}; decode bytes first")
     return to_simplified(text).translate(_FOLD)
 
-
-_SPACES = re.compile(r"\s+")
-
-
-def normalize_query(text: str) -> str:
-    """``normalize`` for a typed query: pinyin annotations removed, whitespace collapsed (not length-preserving)."""
-    # Imported here: jianggao.indexer.cleaning itself imports this module.
-    from jianggao.indexer.cleaning import strip_pinyin
-
-    return _SPACES.sub(" ", normalize(strip_pinyin(text))).strip()

@@ -127,9 +127,3 @@ class Corpus:
     documents: list[RawDocument]
     errors: list[LoadError]
     root: Path | None = None
-
-    def speech(self, speech_id: str) -> Speech:
-        for s in self.speeches:
-            if s.id == speech_id:
-                return s
-        raise KeyError(speech_id)

@@ -429,28 +429,12 @@ ANSWER_THRESHOLD = 0.95
 
 
 # -- part-of-speech tags (names) -----------------------------------------------------------------------------
-_tagger_lock = threading.Lock()
-_tagger: Any = None
-
-
 def _pos_tag(text: str) -> list[tuple[str, str]]:
-    """jieba's (word, POS flag) pairs for ``text``, from a private tokenizer with the domain dictionary
-    (never jieba's process-wide one), loaded on first use."""
-    global _tagger
-    if _tagger is None:
-        with _tagger_lock:
-            if _tagger is None:
-                import jieba
-                import jieba.posseg
+    """jieba's (word, POS flag) pairs for ``text``, from the project's shared tokenizer with the domain dictionary
+    (``jianggao.indexer.segment``; never jieba's process-wide one)."""
+    from jianggao.indexer.segment import pos_tagger
 
-                from jianggao.indexer.lexical import USERDICT
-
-                jieba.setLogLevel(logging.WARNING)
-                tok = jieba.Tokenizer()
-                tok.initialize()
-                tok.load_userdict(str(USERDICT))
-                _tagger = jieba.posseg.POSTokenizer(tok)
-    return [(p.word, p.flag) for p in _tagger.cut(text)]
+    return [(p.word, p.flag) for p in pos_tagger().cut(text)]
 
 
 # -- per-index caches ----------------------------------------------------------------------------------------
@@ -594,7 +578,7 @@ def ask_batch(
 
 def _gather(retriever: "Retriever", qs: list[str], k: int, mode: Mode, filters: Filters | None) -> list[_Evidence]:
     from jianggao.indexer.lexical import tokenize
-    from jianggao.indexer.normalize import normalize_query
+    from jianggao.qa.query import normalize_query
 
     store = retriever.store
     cache = _cache_for(store)

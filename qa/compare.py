@@ -20,7 +20,6 @@ encoder are only touched at the edges.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
@@ -28,6 +27,7 @@ import numpy as np
 
 from jianggao.indexer.identity import speech_label
 from jianggao.indexer.options import check_option
+from jianggao.indexer.segment import keyword_extractor
 from jianggao.qa.retrieval import MODES, Filters, Mode, validate_query
 
 if TYPE_CHECKING:
@@ -233,30 +233,8 @@ def keywords_in_script(text: str, norm: str, words: Sequence[str]) -> list[str]:
 
 
 # -- keywords ------------------------------------------------------------------------------------------------
-_extractor_lock = threading.Lock()
-_extractor: Any = None
 _keyword_cache: dict[tuple[str, int, int], list[str]] = {}
 _KEYWORD_CACHE_SIZE = 10_000
-
-
-def _keyword_extractor() -> Any:
-    """A jieba.analyse TF-IDF extractor on a private tokenizer with the domain dictionary and stop words."""
-    global _extractor
-    with _extractor_lock:
-        if _extractor is None:
-            import jieba
-            import jieba.analyse
-
-            from jianggao.indexer.lexical import USERDICT, stopwords
-
-            tok = jieba.Tokenizer()
-            tok.initialize()
-            tok.load_userdict(str(USERDICT))
-            ex = jieba.analyse.TFIDF()
-            ex.tokenizer = tok  # never jieba's process-wide tokenizer, which other code may customise
-            ex.stop_words = set(ex.stop_words) | set(stopwords())
-            _extractor = ex
-    return _extractor
 
 
 def speech_keywords(speech, k: int = KEYWORDS) -> list[str]:
@@ -264,7 +242,7 @@ def speech_keywords(speech, k: int = KEYWORDS) -> list[str]:
     key = (speech.id, len(speech.text), hash(speech.text))
     found = _keyword_cache.get(key)
     if found is None:
-        words = [w for w in _keyword_extractor().extract_tags(speech.norm, topK=k * 2)
+        words = [w for w in keyword_extractor().extract_tags(speech.norm, topK=k * 2)
                  if not any(ch.isdigit() for ch in w) and len(w.strip()) >= 2]
         found = keywords_in_script(speech.text, speech.norm, words[:k])
         if len(_keyword_cache) >= _KEYWORD_CACHE_SIZE:

@@ -1,4 +1,8 @@
-"""One object the front ends share: the library folder, its index, the encoder and the QA functions.
+"""One object the front ends share: the library folders, their index, the encoder and the QA functions.
+
+Folders. The index covers read-only folders (by default the bundled corpus, ``data/speeches``, tracked in git) and
+the user's library (``$JIANGGAO_LIBRARY_DIR`` or ``data/library``, git-ignored): uploads land in the library, and
+only files of the library can be deleted. The bundled corpus is never written from the app.
 
 Reads go to the current ``Retriever``; writes (upload, remove, re-index) run one at a time under a lock,
 build a new index version on disk (atomic, see ``jianggao.indexer.store``) and then swap in a new retriever, so
@@ -15,7 +19,7 @@ import unicodedata
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from jianggao.indexer.config import DEFAULT_CORPUS, default_index_dir
+from jianggao.indexer.config import DEFAULT_CORPUS, default_index_dir, default_library_dir
 from jianggao.indexer.loaders import SUPPORTED_SUFFIXES
 from jianggao.qa.retrieval import Filters, Hit, Mode, Retriever
 
@@ -27,7 +31,18 @@ MAX_UPLOAD_FILES = 20
 
 
 class UploadError(ValueError):
-    """An upload that was refused; the message says why."""
+    """An upload (or a removal) that was refused; the message says why."""
+
+
+class ReadOnlySourceError(UploadError):
+    """A removal refused because the file belongs to a read-only folder (the bundled corpus)."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(
+            f"{source!r} belongs to the bundled corpus, which is read-only here; only files of the library "
+            "(uploads) can be deleted"
+        )
+        self.source = source
 
 
 def safe_name(name: str) -> str:
@@ -46,9 +61,16 @@ class Engine:
         library_dir: Path | None = None,
         model: str | None = None,
         device: str = "auto",
+        read_only_dirs: Sequence[Path] | None = None,
     ):
+        """``library_dir``: the writable library (default ``$JIANGGAO_LIBRARY_DIR`` or ``data/library``).
+        ``read_only_dirs``: folders indexed beside it but never written; by default the bundled corpus when the
+        library is the default one, none when a library is given (it is then the whole collection)."""
         self.index_dir = Path(index_dir) if index_dir else default_index_dir()
-        self.library_dir = Path(library_dir) if library_dir else DEFAULT_CORPUS
+        self.library_dir = Path(library_dir) if library_dir else default_library_dir()
+        if read_only_dirs is None:
+            read_only_dirs = [DEFAULT_CORPUS] if library_dir is None else []
+        self.read_only_dirs = [Path(p) for p in read_only_dirs]
         self.model = model
         self.device = device
         self._encoder = None
@@ -65,6 +87,18 @@ class Engine:
             self._encoder = Encoder(self.model, device=self.device)
         return self._encoder
 
+    def sources(self) -> list[Path]:
+        """The folders the index covers: the read-only ones, then the library once it exists (or when it is the
+        only one, so that a missing library is reported rather than silently indexing nothing)."""
+        paths = list(self.read_only_dirs)
+        if self.library_dir.is_dir() or not paths:
+            paths.append(self.library_dir)
+        return paths
+
+    def _protected(self) -> list[Path]:
+        """Folders the app never writes to: the read-only ones and the bundled corpus, wherever they are named."""
+        return [p.resolve() for p in (*self.read_only_dirs, DEFAULT_CORPUS)]
+
     def has_index(self) -> bool:
         return (self.index_dir / "CURRENT").exists()
 
@@ -77,7 +111,7 @@ class Engine:
     def _build(self, progress: bool = False):
         from jianggao.indexer.build import build_index
 
-        report = build_index([self.library_dir], self.index_dir, encoder=self.encoder, progress=progress)
+        report = build_index(self.sources(), self.index_dir, encoder=self.encoder, progress=progress)
         if not report.nothing_to_do or self._retriever is None:
             self._reload()
         return report
@@ -192,6 +226,11 @@ class Engine:
             raise UploadError(f"{len(files)} files at once; upload at most {MAX_UPLOAD_FILES}")
         staged: list[tuple[Path, bytes | Path]] = []
         target_dir = (self.library_dir / UPLOAD_DIR).resolve()
+        if any(target_dir == p or p in target_dir.parents for p in self._protected()):
+            raise UploadError(
+                f"the library {self.library_dir} is inside the bundled corpus, which is read-only; "
+                "choose another library folder (--library DIR or $JIANGGAO_LIBRARY_DIR)"
+            )
         for name, content in files:
             clean = safe_name(name)
             if Path(clean).suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -228,11 +267,20 @@ class Engine:
             return report
 
     def remove_source(self, source: str):
-        """Delete one library file (by its ``source`` name) and drop its speeches from the index."""
+        """Delete one library file (by its ``source`` name) and drop its speeches from the index.
+
+        Files of the read-only folders (the bundled corpus) are refused with :class:`ReadOnlySourceError`."""
         with self._write_lock:
+            for folder in self.read_only_dirs:
+                base = folder.resolve()
+                candidate = (base / source).resolve()
+                if base in candidate.parents and candidate.is_file():
+                    raise ReadOnlySourceError(source)
             root = self.library_dir.resolve()
             path = (root / source).resolve()
             if root not in path.parents or not path.is_file():
                 raise UploadError(f"{source!r} is not a file of the library")
+            if any(p == path or p in path.parents for p in self._protected()):
+                raise ReadOnlySourceError(source)
             path.unlink()
             return self._build()

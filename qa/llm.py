@@ -125,11 +125,6 @@ def clean_markers(text: str, valid: Sequence[int]) -> tuple[str, list[int]]:
     return re.sub(r"[ \t]{2,}", " ", out).strip(), used
 
 
-def markers_in(text: str) -> list[int]:
-    """The numbers of the ``[n]`` markers in ``text``, in order, with repeats."""
-    return [int(n) for m in _MARKER.finditer(text) for n in re.split(r"\s*[,，、]\s*", m.group(1).strip())]
-
-
 def parse_completion(body: bytes) -> str:
     """The assistant's text from a chat-completions response body; LLMError if it is anything else."""
     try:

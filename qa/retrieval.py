@@ -195,7 +195,7 @@ class Retriever:
         return [[(h.doc, h.score) for h in hits] for hits in self.store.lexical.search_batch(norm_queries, n)]
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
-        from jianggao.indexer.normalize import normalize_query
+        from jianggao.qa.query import normalize_query
 
         return self.encoder.encode([normalize_query(q) for q in queries])
 
@@ -205,7 +205,7 @@ class Retriever:
         query_vectors: np.ndarray | None = None,
     ) -> list[list[tuple[int, float]]]:
         """Fused (passage index, score) lists, best first, filtered; before de-duplication."""
-        from jianggao.indexer.normalize import normalize_query
+        from jianggao.qa.query import normalize_query
 
         check_option("mode", mode, MODES)
         filters = filters or Filters()

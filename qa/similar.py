@@ -142,7 +142,8 @@ def pieces_of(text: str, piece_chars: int = PIECE_CHARS) -> list[str]:
     """A text cut into normalised pieces of about ``piece_chars`` (whole sentences, the indexer's chunker);
     a short text is one piece."""
     from jianggao.indexer.chunking import chunk_speech
-    from jianggao.indexer.normalize import normalize, normalize_query
+    from jianggao.indexer.normalize import normalize
+    from jianggao.qa.query import normalize_query
 
     if len(text) <= piece_chars:
         return [normalize_query(text)]

@@ -93,7 +93,7 @@ def random_speech(size: int) -> str:
     """About ``size`` bytes (UTF-8) of common Chinese characters in random order, ~120 to a sentence: one long
     speech in which every shingle is new."""
     sys.path.insert(0, str(ROOT))
-    from jianggao.indexer.loaders import common_chars
+    from jianggao.indexer.decoding import common_chars
 
     han = sorted(c for c in common_chars() if "\u4e00" <= c <= "\u9fff")
     rng = random.Random(0)

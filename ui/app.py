@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 import gradio as gr
 
 from jianggao.indexer.loaders import SUPPORTED_SUFFIXES
-from jianggao.qa.engine import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_DIR, Engine, UploadError, safe_name
+from jianggao.qa.engine import (
+    MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_DIR, Engine, ReadOnlySourceError, UploadError, safe_name,
+)
 from jianggao.qa.retrieval import MAX_QUERY_CHARS, MODES, Filters, Hit, QueryError, validate_query
 from jianggao.ui import render
 from jianggao.ui.render import ComparedSpeech, PassageView
@@ -201,6 +203,8 @@ class Handlers:
             msg = str(error)
         elif isinstance(error, QueryError):
             msg = f"无法查询：{error}"
+        elif isinstance(error, ReadOnlySourceError):
+            msg = f"无法删除：“{error.source}”属于自带文库（只读），只能删除上传的文件。"
         elif isinstance(error, UploadError):
             msg = f"上传被拒绝：{error}"
         else:

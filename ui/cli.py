@@ -1,25 +1,72 @@
 """The ``jianggao`` command line: one function per subcommand, JSON (UTF-8, ensure_ascii=False) at the edge.
 
-Errors go to stderr with the next step to take; the exit status is 0 on success, 1 on a user error,
-2 on bad usage (argparse).
+Errors go to stderr as one line with the next step to take, never a traceback for a user's mistake; the exit
+status is 0 on success, 1 on a user error, 2 on bad usage (options that are wrong or do not go together).
 """
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
-from jianggao.indexer.config import ENV_DEVICE
+from jianggao.indexer.config import ENV_AUTH, ENV_DEVICE, ENV_MODEL
 
 log = logging.getLogger("jianggao")
 
 
 class CliError(Exception):
     """A failure the user can fix; its message says how."""
+
+    exit_code = 1
+
+
+class UsageError(CliError):
+    """Options that are wrong or do not go together (exit status 2, as argparse's own usage errors)."""
+
+    exit_code = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with its usage errors on one line (the full usage is one ``--help`` away)."""
+
+    def error(self, message: str):  # noqa: ANN201 - argparse's signature
+        self.exit(2, f"error: {self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1-65535, got {value}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
 
 
 def emit_json(obj: Any, out=None) -> None:
@@ -61,9 +108,10 @@ def find_speech(speeches, key: str):
 
 
 def cmd_speeches(args: argparse.Namespace) -> int:
+    from jianggao.indexer.config import default_sources
     from jianggao.indexer.corpus import build_corpus
 
-    corpus = build_corpus([Path(p) for p in args.paths] or None)
+    corpus = build_corpus([Path(p) for p in args.paths] or default_sources())
     for err in corpus.errors:
         print(f"warning: skipped {err}", file=sys.stderr)
     per_speech: dict[str, int] = {}
@@ -101,6 +149,48 @@ def index_dir_of(args: argparse.Namespace) -> Path:
     return Path(args.index_dir) if args.index_dir else default_index_dir()
 
 
+def check_model(model: str | None) -> None:
+    """A model given as a folder (``--model`` or ``$JIANGGAO_MODEL``) must exist before any work starts.
+
+    Names that are not paths (a hub id such as ``org/name``) are left to the encoder, whose load error is caught
+    in ``main``; no model given means the bundled m3e-small, whose absence the encoder reports with its install
+    hint."""
+    given = model if model is not None else os.environ.get(ENV_MODEL, "")
+    name = given.strip()
+    if not name:
+        return
+    where = "--model" if model is not None else f"${ENV_MODEL}"
+    path = Path(name).expanduser()
+    looks_like_path = path.is_absolute() or name.startswith((".", "~")) or path.exists()
+    if not looks_like_path:
+        return
+    if not path.is_dir():
+        raise CliError(
+            f"{where} {name}: no such model folder; give the folder of a sentence-transformers model, "
+            f"or leave {where} unset to use the bundled m3e-small"
+        )
+    if not any((path / f).is_file() for f in ("config.json", "modules.json")):
+        raise CliError(f"{where} {name}: not a model folder (no config.json in it); give a sentence-transformers model folder")
+
+
+def check_device(device: str) -> None:
+    """An explicit GPU device must exist: say so now, not after loading the corpus."""
+    if device not in ("cuda", "mps"):
+        return
+    import torch
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise CliError("--device cuda: torch sees no CUDA GPU here (or it is a CPU-only build); use --device cpu or auto")
+    mps = getattr(torch.backends, "mps", None)
+    if device == "mps" and not (mps and mps.is_available()):
+        raise CliError("--device mps: torch sees no Apple GPU here; use --device cpu or auto")
+
+
+def check_engine_options(args: argparse.Namespace) -> None:
+    check_model(args.model)
+    check_device(args.device)
+
+
 def make_encoder(args: argparse.Namespace):
     from jianggao.indexer.embedding import Encoder
 
@@ -119,10 +209,13 @@ def cmd_index(args: argparse.Namespace) -> int:
     from jianggao.indexer.build import IndexBusyError, build_index
     from jianggao.indexer.store import StoreError
 
+    from jianggao.indexer.config import default_sources
+
+    check_engine_options(args)
     index_dir = index_dir_of(args)
     try:
         report = build_index(
-            [Path(p) for p in args.paths] or None,
+            [Path(p) for p in args.paths] or default_sources(),
             index_dir,
             encoder=make_encoder(args),
             rebuild=args.rebuild,
@@ -152,9 +245,14 @@ def open_retriever(args: argparse.Namespace):
     from jianggao.indexer.store import StoreError
     from jianggao.qa.retrieval import Retriever
 
+    check_engine_options(args)
+    index_dir = index_dir_of(args)
     try:
-        return Retriever.open(index_dir_of(args), model=args.model, device=args.device)
+        return Retriever.open(index_dir, model=args.model, device=args.device)
     except StoreError as e:
+        if not index_dir.exists():  # the usual first-run mistake: name the command that builds this very folder
+            build = "jianggao index" + (f" --index-dir {index_dir}" if args.index_dir else "")
+            raise CliError(f"no index folder {index_dir}: build the index first with `{build}`") from None
         raise CliError(str(e)) from None
 
 
@@ -219,15 +317,53 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def auth_of(args: argparse.Namespace) -> tuple[str, str] | None:
+    """``--auth USER:PASSWORD`` or ``$JIANGGAO_AUTH``, as Gradio's ``launch(auth=...)`` takes it; None if neither."""
+    raw = args.auth if args.auth is not None else os.environ.get(ENV_AUTH, "")
+    if not raw:
+        return None
+    user, sep, password = raw.partition(":")
+    if not sep or not user.strip() or not password:
+        where = "--auth" if args.auth is not None else f"${ENV_AUTH}"
+        raise UsageError(f"{where} must be USER:PASSWORD, both non-empty")
+    return user.strip(), password
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse at once when ``host:port`` cannot be listened on (another server on it), before building anything."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as e:
+        raise CliError(f"--host {host}: not an address of this machine ({e.strerror}); use 127.0.0.1 or 0.0.0.0") from None
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the web server does: a closing port is free
+        try:
+            sock.bind(address)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise CliError(
+                    f"port {port} on {host} is already in use (another `jianggao serve`?); stop it or pick another "
+                    "port with --port N"
+                ) from None
+            raise CliError(f"cannot listen on {host}:{port} ({e.strerror or e}); pick another --host or --port") from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the web interface; the index is built (or brought up to date) first, with progress on stderr."""
     from jianggao.indexer.build import IndexBusyError
     from jianggao.indexer.store import StoreError
     from jianggao.qa.engine import Engine
 
+    auth = auth_of(args)
+    if args.share and auth is None:
+        # The app can upload and delete files: a public link without a password would let anyone do that.
+        raise UsageError(f"--share publishes the app on a public link: also give --auth USER:PASSWORD (or set ${ENV_AUTH})")
+    check_engine_options(args)
+    check_port_free(args.host, args.port)
     engine = Engine(index_dir_of(args), Path(args.library) if args.library else None, args.model, args.device)
     verb = "updating" if engine.has_index() else "no index yet: building"
-    print(f"{verb} {engine.index_dir} from {engine.library_dir} …", file=sys.stderr, flush=True)
+    folders = " + ".join(str(p) for p in engine.sources())
+    print(f"{verb} {engine.index_dir} from {folders} …", file=sys.stderr, flush=True)
     try:
         report = engine.ensure_index(progress=True)
     except (IndexBusyError, StoreError) as e:
@@ -237,7 +373,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
           file=sys.stderr, flush=True)
     from jianggao.ui.app import build_app
 
-    build_app(engine).launch(server_name=args.host, server_port=args.port, share=args.share)
+    launch: dict[str, Any] = {"server_name": args.host, "server_port": args.port, "share": args.share}
+    if auth is not None:
+        launch["auth"] = auth
+    try:
+        build_app(engine).launch(**launch)
+    except OSError as e:  # the port was taken between the check and the launch
+        raise CliError(f"cannot start the web server on {args.host}:{args.port} ({e}); pick another port with --port N") from None
     return 0
 
 
@@ -389,42 +531,49 @@ def add_retrieval_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="jianggao", description="Search and question answering over Chinese speeches.")
+    p = Parser(prog="jianggao", description="Search and question answering over Chinese speeches.")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
 
-    sp = sub.add_parser("speeches", help="list the speeches found in files (default: data/speeches)")
+    sp = sub.add_parser("speeches", help="list the speeches found in files (default: data/speeches + the library)")
     sp.add_argument("paths", nargs="*", help="files or folders")
     sp.add_argument("--show", metavar="ID", help="print one cleaned speech")
     sp.add_argument("--json", action="store_true", help="one JSON object per line")
     sp.set_defaults(func=cmd_speeches)
 
-    sp = sub.add_parser("index", help="build or update the index (default corpus: data/speeches)")
+    sp = sub.add_parser("index", help="build or update the index (default: data/speeches + the library, "
+                                      "$JIANGGAO_LIBRARY_DIR or data/library)")
     sp.add_argument("paths", nargs="*", help="files or folders")
     sp.add_argument("--rebuild", action="store_true", help="start over instead of updating")
-    sp.add_argument("--wait", type=float, default=30.0, help="seconds to wait for another index run (default 30)")
+    sp.add_argument("--wait", type=non_negative_float, default=30.0, help="seconds to wait for another index run (default 30)")
     sp.add_argument("--json", action="store_true", help="print what was done as JSON")
     add_engine_options(sp)
     sp.set_defaults(func=cmd_index)
 
     sp = sub.add_parser("search", help="find passages")
     add_query_options(sp)
-    sp.add_argument("-k", type=int, default=10, help="number of results (default 10)")
+    sp.add_argument("-k", type=positive_int, default=10, help="number of results (default 10)")
     add_retrieval_options(sp)
     add_engine_options(sp)
     sp.set_defaults(func=cmd_search)
 
     sp = sub.add_parser("serve", help="start the web interface (builds the index first if there is none)")
     sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0: all)")
-    sp.add_argument("--port", type=int, default=7860, help="port (default 7860)")
-    sp.add_argument("--share", action="store_true", help="also publish a public gradio.live link (off by default)")
-    sp.add_argument("--library", metavar="DIR", help="speech folder; uploads go to DIR/uploads (default data/speeches)")
+    sp.add_argument("--port", type=port_number, default=7860, help="port (default 7860)")
+    sp.add_argument("--share", action="store_true",
+                    help="also publish a public gradio.live link (off by default; needs --auth)")
+    sp.add_argument("--auth", metavar="USER:PASSWORD",
+                    help=f"ask for this login (default ${ENV_AUTH}, which keeps the password out of the process list)")
+    sp.add_argument("--library", metavar="DIR",
+                    help="your library: uploads go to DIR/uploads and only its files can be deleted (default "
+                         "$JIANGGAO_LIBRARY_DIR or data/library, indexed with the read-only bundled data/speeches; "
+                         "a DIR given here is indexed alone)")
     add_engine_options(sp)
     sp.set_defaults(func=cmd_serve)
 
     sp = sub.add_parser("ask", help="answer a question with citations from the speeches")
     add_query_options(sp)
-    sp.add_argument("-k", type=int, default=8, help="passages read per search list (default 8)")
+    sp.add_argument("-k", type=positive_int, default=8, help="passages read per search list (default 8)")
     add_retrieval_options(sp)
     sp.add_argument("--llm-url", metavar="URL",
                     help="OpenAI-compatible endpoint for written answers, e.g. http://127.0.0.1:8000/v1 "
@@ -438,22 +587,30 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("similar", help="find passages similar to a text or to an indexed passage")
     add_query_options(sp)
     sp.add_argument("--chunk", action="append", metavar="ID", help="an indexed passage id (repeatable)")
-    sp.add_argument("-k", type=int, default=10, help="number of results (default 10)")
+    sp.add_argument("-k", type=positive_int, default=10, help="number of results (default 10)")
     add_retrieval_options(sp)
     add_engine_options(sp)
     sp.set_defaults(func=cmd_similar)
 
     sp = sub.add_parser("compare", help="compare how the speeches treat a topic")
     add_query_options(sp)
-    sp.add_argument("--max-speeches", type=int, default=10, help="speeches to compare (default 10)")
-    sp.add_argument("--passages", type=int, default=3, help="passages shown per speech (default 3)")
+    sp.add_argument("--max-speeches", type=positive_int, default=10, help="speeches to compare (default 10)")
+    sp.add_argument("--passages", type=positive_int, default=3, help="passages shown per speech (default 3)")
     add_retrieval_options(sp)
     add_engine_options(sp)
     sp.set_defaults(func=cmd_compare)
     return p
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+def user_error(e: Exception) -> str | None:
+    """The message of an exception that is the user's to fix (the model cannot be found or loaded), else None.
+
+    Matched by name among the project's own exception classes, so that the CLI does not import the encoder's module
+    (and torch) just to name them, and keeps working wherever those classes live."""
+    for cls in type(e).__mro__:
+        if cls.__name__ in ("ModelNotFoundError", "ModelLoadError") and cls.__module__.startswith("jianggao."):
+            return str(e).replace("\n", " ")
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -463,10 +620,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except CliError as e:
         print(f"error: {e}", file=sys.stderr)
-        return 1
+        return e.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as e:
+        message = user_error(e)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

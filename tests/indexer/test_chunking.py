@@ -8,7 +8,7 @@ from pathlib import Path
 import opencc
 import pytest
 
-from jianggao.indexer.chunking import Span, chunk_speech, outline_heading, split_sentences
+from jianggao.indexer.chunking import Span, chunk_speech, outline, split_sentences
 from jianggao.indexer.types import Chunk
 
 SPEECHES = Path(__file__).resolve().parents[2] / "data" / "speeches"
@@ -168,6 +168,11 @@ def test_split_sentences_empty() -> None:
 
 
 # --------------------------------------------------------------------------- outline headings
+
+
+def outline_heading(line: str) -> str | None:
+    found = outline(line)
+    return found.heading if found else None
 
 
 @pytest.mark.parametrize(

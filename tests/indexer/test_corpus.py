@@ -6,7 +6,8 @@ import pytest
 
 from jianggao.indexer.cleaning import BOILERPLATE_MARKERS
 from jianggao.indexer.corpus import build_corpus
-from jianggao.indexer.normalize import normalize, normalize_query
+from jianggao.indexer.normalize import normalize
+from jianggao.qa.query import normalize_query
 
 PINYIN = re.compile(r"[\u4e00-\u9fff][(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+[)）]")
 TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?>")

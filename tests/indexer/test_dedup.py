@@ -8,7 +8,7 @@ from jianggao.indexer.dedup import (
     fullness,
     is_copy,
     matching_form,
-    minhash_values,
+    minhash,
     near_duplicate_pairs,
     shingle_set,
 )
@@ -58,19 +58,25 @@ def test_shingle_hashes_depend_on_the_shingle_not_its_place():
     assert containment(a, shingle_set(OTHER + SPEECH[:100])) == len(sa & sb) / len(sa)
 
 
-@pytest.mark.parametrize("scheme", ["affine32", "legacy"])
-def test_minhash_signature_is_the_one_datasketch_computes(scheme):
-    """The numpy signature equals datasketch's update_batch over the same 32-bit input hashes."""
+def test_minhash_in_bounded_slices_is_datasketch_s_minhash_of_the_whole_set(monkeypatch):
+    """Feeding update_batch slice by slice gives the sketch of one call over all hashes (the min is associative),
+    and that sketch is datasketch's own: same permutations as a MinHash of the same (num_perm, seed)."""
     datasketch = pytest.importorskip("datasketch")
-    if scheme == "affine32" and not hasattr(datasketch.MinHash(), "scheme"):
-        pytest.skip("datasketch < 2.0 has only the legacy scheme")
-    kwargs = {} if scheme == "legacy" and not hasattr(datasketch.MinHash(), "scheme") else {"scheme": scheme}
-    template = datasketch.MinHash(num_perm=dedup.NUM_PERM, seed=dedup.SEED, **kwargs)
-    perms = dedup._Permutations(scheme, *template.permutations, {})
     shingles = shingle_set(OTHER * 3 + SPEECH * 200 + "".join(TOPICS) * 50)
-    reference = datasketch.MinHash(num_perm=dedup.NUM_PERM, seed=dedup.SEED, hashfunc=int, **kwargs)
+    reference = datasketch.MinHash(num_perm=dedup.NUM_PERM, seed=dedup.SEED, hashfunc=int)
     reference.update_batch(dedup._fold32(shingles).tolist())
-    assert np.array_equal(minhash_values(shingles, perms), reference.hashvalues)
+    monkeypatch.setattr(dedup, "MINHASH_BATCH", 13)  # many slices, the last one partial
+    sliced = minhash(shingles)
+    assert len(shingles) > 10 * 13 and len(shingles) % 13
+    assert sliced == reference  # datasketch compares seed, permutations and hash values
+    assert np.array_equal(sliced.hashvalues, reference.hashvalues)
+
+
+def test_minhash_estimates_jaccard():
+    a, b = shingle_set(SPEECH * 3), shingle_set(SPEECH[: len(SPEECH) // 2])
+    exact = len(np.intersect1d(a, b)) / len(np.union1d(a, b))
+    assert abs(minhash(a).jaccard(minhash(b)) - exact) < 0.15
+    assert minhash(a).jaccard(minhash(shingle_set(OTHER))) < 0.1
 
 
 def test_blanked_copy_links_to_the_copy_with_real_figures(path):

@@ -9,7 +9,7 @@ import pytest
 
 import jianggao.indexer.normalize as nz
 from jianggao.indexer.cleaning import clean_text, strip_pinyin
-from jianggao.indexer.normalize import normalize, normalize_query, to_simplified
+from jianggao.indexer.normalize import normalize, to_simplified
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_FILES = sorted((ROOT / "data" / "speeches").glob("*.txt"))
@@ -17,7 +17,6 @@ SEED_FILES = sorted((ROOT / "data" / "speeches").glob("*.txt"))
 # Real excerpts of page 004 (Traditional, with pinyin annotations).
 L004_QUARANTINE = "比如說x省長說的病人隔離時間問題,有些隔離人員15天以后才轉(zhuǎn)陽,前期做了多次核酸都是陰性"
 L004_TOP500 = ",緊盯產(chǎn)業(yè)轉(zhuǎn)移意向園區(qū)和企業(yè),特別是三類500強、上市公司、行業(yè)龍頭企業(yè)和戰(zhàn)略投"
-L004_N95 = "ào)解決實際困難。此外,根據(jù)有關(guān)要求,領(lǐng)導干部盡量不佩戴n95醫(yī)用防護口罩。"
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +50,16 @@ def test_length_is_preserved_on_every_page_line_and_cleaned_text(pages):
             assert len(normalize(page[cut : cut + 1500])) == len(page[cut : cut + 1500])
 
 
+def test_trigger_characters_come_from_opencc_s_shipped_tables():
+    """Read from the t2s dictionary files named by OpenCC's config (no private attributes of the converter)."""
+    files = nz._t2s_table_files()
+    assert [f.name for f in files] == ["TSPhrases.txt", "TSCharacters.txt"]
+    triggers = nz._triggers()
+    assert triggers is not None
+    # 務 認 勢 這 have Simplified forms; 必 清 形 是 and the Simplified 简体 do not.
+    assert triggers.positions("務必認清形勢這是简体") == [0, 2, 5, 6]
+
+
 def test_same_result_as_opencc_on_the_whole_page(pages):
     import opencc
 
@@ -66,14 +75,6 @@ def test_traditional_becomes_simplified():
     assert normalize("一、務必認清形勢,政治站位再提升。") == "一、务必认清形势,政治站位再提升。"
 
 
-def test_simplified_query_matches_traditional_text():
-    text = normalize(strip_pinyin(L004_QUARANTINE))
-    for query in ("有些隔离人员15天以后才转", "有些隔離人員15天以后才轉", "有些隔離人員15天以后才轉(zhuǎn)"):
-        assert normalize_query(query) in text
-    assert normalize_query("特别是三类500强") in normalize(strip_pinyin(L004_TOP500))
-    assert normalize_query("N95醫用防護口罩") in normalize(strip_pinyin(L004_N95))
-
-
 def test_simplified_text_is_left_alone(pages):
     page = pages[0]  # 000 is Simplified with half-width punctuation: only ASCII case may change
     assert normalize(page) == _fold(page)
@@ -85,11 +86,6 @@ def test_full_width_ascii_and_spaces_fold_one_for_one():
     assert normalize("同志们：\u3000今天") == "同志们: 今天"
     assert normalize("n95 N95 Ｎ９５") == "n95 n95 n95"
     assert normalize("İ") == "İ"  # only ASCII is lower-cased; str.lower() would make it two code points
-
-
-def test_normalize_query_collapses_whitespace_and_strips_pinyin():
-    assert normalize_query("  務(wù)必\u3000認清\t形勢  ") == "务必 认清 形势"
-    assert normalize_query("") == ""
 
 
 def test_normalize_is_idempotent_on_the_corpus(pages):

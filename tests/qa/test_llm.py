@@ -23,7 +23,6 @@ from jianggao.qa.llm import (
     build_messages,
     clean_markers,
     make_client,
-    markers_in,
     parse_completion,
 )
 
@@ -35,10 +34,6 @@ def test_clean_markers_keeps_valid_markers_and_drops_the_rest():
     assert used == [2, 1]
     assert clean_markers("没有引用。", [1, 2]) == ("没有引用。", [])
     assert clean_markers("列表[1、3]", [1, 2, 3]) == ("列表[1][3]", [1, 3])
-
-
-def test_markers_in_lists_every_number():
-    assert markers_in("a[1]b[2,3]c［4］") == [1, 2, 3, 4]
 
 
 def test_build_messages_numbers_the_passages_and_asks_for_markers():
