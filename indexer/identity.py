@@ -246,6 +246,7 @@ def _tags() -> dict[str, str]:
     """Dictionary part-of-speech tags (jieba's), without running the HMM tagger over the text."""
     from jianggao.indexer.segment import pos_tagger
 
+    _segmenter()  # built first: segment's builders share one non-reentrant lock, and this one builds on it
     return pos_tagger().word_tag_tab
 
 
@@ -383,6 +384,7 @@ def find_body(norm: str, toks: list[tuple[str, int]], org: str = "", place: Foun
 def _idf() -> tuple[dict[str, float], float, float]:
     from jianggao.indexer.segment import keyword_extractor
 
+    _segmenter()  # built first (see _tags)
     ex = keyword_extractor()
     table = ex.idf_freq
     values = sorted(table.values())
