@@ -1,7 +1,9 @@
 """Build or update an index folder from corpus files: ``jianggao index``.
 
 Incremental by file hash: unchanged files keep their speeches and chunks from the previous version, new and
-changed files are split and chunked again, removed files drop out; embeddings come from a cache keyed by
+changed files go through the pipeline (``jianggao.indexer.pipeline.process``) again, removed files drop out; an
+index made by another ``PIPELINE_VERSION`` (other cleaning/splitting/identity/chunking rules) is processed
+again whole; embeddings come from a cache keyed by
 (model, text hash), so only new text is ever embedded. Near-duplicate links are recomputed over the whole
 corpus because a new file can hold a copy of an old speech. One writer at a time: a lock file in the index
 folder makes a second ``jianggao index`` wait, then refuse with a clear message.
@@ -14,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from jianggao.indexer.corpus import DEFAULT_CORPUS, link_duplicates, speeches_of
+from jianggao.indexer.config import DEFAULT_CORPUS
 from jianggao.indexer.loaders import load_corpus
+from jianggao.indexer.pipeline import PIPELINE_VERSION, process
 from jianggao.indexer.types import Chunk, LoadError, RawDocument, Speech
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,7 @@ class BuildReport:
     seconds: float = 0.0
     rebuilt: bool = False
     nothing_to_do: bool = False
+    pipeline_changed: bool = False  # the index was made by other pipeline rules: every file was processed again
     errors: list[LoadError] = field(default_factory=list)  # files that could not be loaded
     # Files that loaded but hold no speech once cleaned (too short, or all page chrome): not indexed, and kept
     # apart from ``errors`` because they were read fine (the web UI says "no speech" rather than "unreadable").
@@ -157,7 +161,6 @@ def build_index(
     """Bring ``index_dir`` up to date with the files under ``paths`` (default: the bundled corpus). ``backend``:
     where the index lives (a jianggao.indexer.store_api.StoreBackend, e.g. Milvus; default the FAISS files in
     ``index_dir``, which always holds the lock and the embedding cache)."""
-    from jianggao.indexer.chunking import chunk_speech
     from jianggao.indexer.checkpoints import checkpoint
     from jianggao.indexer.embedding import Encoder
     from jianggao.indexer.sentvec import encode_chunks
@@ -182,12 +185,18 @@ def build_index(
                 if backend.exists():
                     raise  # an index is there but unusable (other model/format): say so, do not overwrite silently
                 log.info("no previous index in %s (%s): building from scratch", index_dir, e)
-        old_files = previous.manifest.files if previous else {}
+        if previous is not None and previous.manifest.pipeline_version != PIPELINE_VERSION:
+            # Other cleaning/splitting/identity rules made this index: nothing of it can be kept but the vectors
+            # (the embedding cache is keyed by text, so unchanged chunks are still not embedded again).
+            log.info("index %s was made by pipeline version %s, this is %s: processing every file again",
+                     index_dir, previous.manifest.pipeline_version, PIPELINE_VERSION)
+            report.pipeline_changed = True
+        old_files = previous.manifest.files if previous is not None and not report.pipeline_changed else {}
         report.added = sorted(s for s in files if s not in old_files)
         report.changed = sorted(s for s in files if s in old_files and old_files[s] != files[s])
         report.removed = sorted(s for s in old_files if s not in files)
         report.unchanged = sum(1 for s in files if old_files.get(s) == files[s])
-        if previous is not None and not (report.added or report.changed or report.removed):
+        if previous is not None and not report.pipeline_changed and not (report.added or report.changed or report.removed):
             report.nothing_to_do = True
             # Said again at every run while such a file stays in the library, as load errors are.
             with_speech = {s.source for s in previous.speeches}
@@ -198,22 +207,18 @@ def build_index(
         if not documents:
             raise StoreError("no speech files could be loaded: " + "; ".join(map(str, errors[:5])))
 
-        # Unchanged files keep their speeches and chunks; the rest are split and chunked anew.
+        # Unchanged files keep their speeches and chunks; the rest go through the pipeline anew.
         kept: dict[str, list[Speech]] = {}
         old_chunks: dict[str, list[Chunk]] = {}
-        if previous is not None:
+        if previous is not None and not report.pipeline_changed:
             for s in previous.speeches:
                 if old_files.get(s.source) == files.get(s.source):
                     kept.setdefault(s.source, []).append(s)
             for c in previous.chunks:
                 old_chunks.setdefault(c.speech_id, []).append(c)
-        taken = {s.id for group in kept.values() for s in group}
-        speeches: list[Speech] = []
-        for doc in documents:
-            found = kept.get(doc.source) or speeches_of(doc, taken)
-            if not found:
-                report.no_speech.append(no_speech_error(doc, paths))
-            speeches.extend(found)
+        result = process(documents, kept, old_chunks)
+        speeches, chunks = result.speeches, result.chunks
+        report.no_speech = [no_speech_error(d, paths) for d in result.no_speech]
         for err in report.no_speech:
             log.info("%s", err)  # the caller reports them (the CLI warns): not logged louder, so not said twice
         if not speeches:
@@ -221,8 +226,6 @@ def build_index(
                 "no speech text found in the loaded files after cleaning: "
                 + "; ".join(map(str, report.no_speech[:5]))
             )
-        link_duplicates(speeches)
-        chunks = [c for s in speeches for c in (old_chunks.get(s.id) or chunk_speech(s.id, s.text, s.norm))]
         by_id = {s.id: s for s in speeches}
 
         texts = [embedding_text(by_id[c.speech_id], c) for c in chunks]
@@ -241,6 +244,7 @@ def build_index(
             model=encoder.identity,
             files=files,
             index_type=index_type,
+            pipeline_version=PIPELINE_VERSION,
             chunk_duplicates=chunk_duplicates(speeches, chunks),
             sentences=encoded.sentences,
         )

@@ -39,30 +39,22 @@ _SPACES = " \t\u00a0\u3000\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a
 _SPACE_CHARS = re.escape(_SPACES)  # for character classes
 _STRIP = _SPACES
 
-# Phrases of site boilerplate that must never be left in a cleaned speech (the lead's corpus tests
-# check every speech for them). Both scripts are listed: the check is on the displayed text.
+# Phrases of site boilerplate that must never be left in a cleaned speech (the corpus tests check every speech
+# for them). General marks of template/news sites, not sentences of any page; both scripts are listed because
+# the check is on the displayed text. A site's one-off introduction paragraph is not listed here: the splitter
+# drops it by its position (untitled text before a page's first speech; see jianggao.indexer.splitting).
 BOILERPLATE_MARKERS: tuple[str, ...] = (
     "小编", "小編",
     "仅供参考", "僅供參考",
     "希望对大家有所帮助", "希望對大家有所幫助",
-    "或许会对你有所帮助", "或許會對你有所幫助",
-    "希望能给我们提供一些启示", "希望能給我們提供一些啟示",
-    "不妨看一看以下",
-    "往日的痕迹在脑海中浮现", "往日的痕跡在腦海中浮現",
-    "讲话稿可以帮助演讲者", "講話稿可以幫助演講者",
-    "讲话稿的范文不仅是", "講話稿的範文不僅是",
-    "总结可以帮助我们更好地审视", "總結可以幫助我們更好地審視",
-    "本资料权属", "本資料權屬",
-    "放上鼠标按照提示查看", "放上鼠標按照提示查看",
-    "当前隐藏内容免费查看", "當前隱藏內容免費查看",
-    "扫一扫在手机打开当前页", "掃一掃在手機打開當前頁",
+    "隐藏内容", "隱藏內容",
     "责任编辑", "責任編輯",
     "主办单位:", "主辦單位:",
     "运行维护单位", "運行維護單位",
     "页,当前第", "頁,當前第",
-    "天天范文",
     "位置:首页",
     "相关范文推荐", "猜您喜欢",
+    "http://", "https://", "www.",
     "中文字幕", "在线观看", "免费视频",
 )
 
@@ -169,6 +161,8 @@ def remove_junk(text: str) -> str:
 # half-width punctuation, lower-case), so "字號:" and "【字体：" both meet the pattern for "字号/字体:".
 DROP_LINE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^(?!.*(?:讲话|发言|致辞|讲稿|报告))[\u4e00-\u9fff]{2,4}(?:范文网?|文库|文档网?)$"),  # site name: 天天范文
+    re.compile(r"^[\u4e00-\u9fff]{2,10}(?:网|网站|在线|频道)$"),  # a site's name on its own line: 中国政府网, 文秘资源网
+    re.compile(r"^(?:[【\[(]?\s*)?(?:https?://|www\.)\S+\s*[】\])]?$"),  # a bare address line
     re.compile(r"^(?:当前)?位置\s*:|首页\s*[>»›/]"),  # breadcrumb: 位置:首页 > 演讲稿 > 发言稿
     re.compile(r"^[\u4e00-\u9fff]{0,8}\s*\d+(?:\.\d+)?\s*[wk万]\+?$"),  # category + view count: 发言稿3.23W
     re.compile(r"^(?=.{0,60}$).*\d{1,2}:\d{2}.*作者\s*:"),  # upload stamp: 时间:2023-11-15 05:46:24 作者:HT书生
@@ -178,6 +172,8 @@ DROP_LINE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^(?:主办单位|承办单位|协办单位|运行维护单位|技术支持|网站标识码|备案号)\s*:"),  # footer credits
     re.compile(r"^(?=.{0,60}$)(?:.*(?:icp备|公网安备|copyright|©)|\s*版权所有)"),  # footer legal line
     re.compile(r"^[(【\[]?版权归.{0,30}所有.{0,30}$"),  # watermark line: 版权归原作者所有
+    re.compile(r"^[(【\[]?(?:版权声明|免责声明|声明)\s*:.{0,120}$"),  # copyright / disclaimer notes
+    re.compile(r"^[(【\[]?(?:如有侵权|若有侵权|转载请|未经授权|本站|本网).{0,60}$"),  # site notes: 如有侵权请联系删除
     # share / app / print links: 微信, 微博, 客户端, 头条号, 手机版 电脑版, 【打印】【关闭】
     re.compile(
         r"^(?:[【\[]?(?:微信|微博|客户端|头条号|抖音号?|手机版|电脑版|移动版|打印|关闭|收藏|分享到?|"
@@ -196,17 +192,20 @@ DROP_LINE_PATTERNS: tuple[re.Pattern[str], ...] = (
 # the whole page.
 MAX_SHORT_LINE = 200
 
-# Watermarks pasted into a sentence; the match is cut out and the sentence around it stays.
+# Watermarks pasted into a sentence; the match is cut out and the sentence around it stays. General shapes, each
+# naming a site (…网/站/库) or the reader's screen: an ownership claim (本资料权属…网, 版权归…网), an instruction to
+# the reader (放上鼠标…查看…网, 点击…查看), a paywall marker (当前隐藏内容免费查看), an address (http://…, www.…).
+_SITE = r"[^\s,。!?;:]{2,12}?(?:网|站|库)"
 INLINE_PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"当前隐藏内容免费查看"),  # paywall marker, often opening a line that continues the previous one
-    # 本资料权属文秘资源网放上鼠标按照提示查看文秘资源网, pasted mid-sentence: the site name is repeated.
-    re.compile(r"本资料权属(\S{2,12}?)放上鼠标按照提示查看\1"),
-    # ... or the two halves with a site name ending in 网/站/库, or just the bare phrases.
-    re.compile(r"(?:本资料权属|放上鼠标按照提示查看)[^\s,。!?;:]{2,12}?(?:网|站|库)"),
-    re.compile(r"本资料权属|放上鼠标按照提示查看"),
+    re.compile(r"(?:当前)?隐藏内容\s*(?:免费|付费)?\s*查看"),
+    # the claim and the instruction around one site name, the name repeated: 本资料权属X网放上鼠标按照提示查看X网
+    re.compile(rf"(?:本资料|本文|资料)?(?:权属|版权归|版权属于)({_SITE})(?:所有)?\S{{0,4}}?鼠标\S{{0,10}}?查看\1"),
+    re.compile(rf"(?:本资料|本文|资料)?(?:权属|版权归|版权属于){_SITE}(?:所有)?"),
+    re.compile(rf"(?:放上|移动|点击)鼠标\S{{0,10}}?查看(?:{_SITE})?"),
+    re.compile(r"(?:https?://|www\.)[a-z0-9./?=&_%#-]+"),
 )
 # Lines the paywall marker opens continue the previous line (it was cut there to insert the marker).
-_CONTINUES_PREVIOUS = re.compile(r"^当前隐藏内容免费查看")
+_CONTINUES_PREVIOUS = re.compile(r"^(?:当前)?隐藏内容")
 
 # A comma-separated list of porn/video spam keywords heads some pages; these words never come 4 at a time
 # in a sentence-less line of a speech.
@@ -396,22 +395,19 @@ def join_broken_lines(text: str) -> str:
 
 # Sentences only a template site writes. A short line holding one is the site's introduction and goes
 # whole (its other sentences are filler of the same kind); in a long line only these sentences go.
+# Phrases only a template site writes: the site's editor (小编), or the site presenting what it collected for the
+# reader. (A site's one-off introduction without such a phrase goes by its position: see the splitter.)
 INTRO_STRONG = re.compile(
     "|".join(
         (
             r"小编",  # 下面是(本站)小编(为/给)大家整理的…
-            r"往日的痕迹在脑海中浮现",
-            r"讲话稿可以帮助演讲者",
-            r"讲话稿的范文不仅是",
-            r"总结可以帮助我们更好地审视",
-            r"不妨看一看以下",
-            r"或许会对(?:你|您|大家)有所帮助",
             r"(?:以下|下面)是(?:本站|网友).{0,30}?(?:整理|分享|收集|精选)",
+            r"(?:以下|下面)是.{0,20}?(?:整理|收集|精选)的.{0,20}?(?:范文|模板|例文)",
         )
     )
 )
 # Phrases a speaker might say too: only their own short sentence goes.
-INTRO_WEAK = re.compile(r"仅供参考|希望对(?:大家|你|您)有所帮助|希望能给我们提供一些启示")
+INTRO_WEAK = re.compile(r"仅供参考|供大家参考|希望(?:能)?对(?:大家|你|您)有所帮助")
 _MAX_INTRO_LINE = 300
 _MAX_WEAK_SENTENCE = 40
 _SENTENCE = re.compile(r"[^。!?]*(?:[。!?]+|$)")

@@ -230,10 +230,12 @@ class MilvusBackend:
     # -- writing ---------------------------------------------------------------------------------------------------
     def build(self, speeches: Sequence[Speech], chunks: Sequence[Chunk], vectors: np.ndarray,
               lexical_texts: Sequence[str], model: str, files: dict[str, str], index_type: str = "auto",
-              chunk_duplicates: Sequence[Sequence[int]] | None = None, sentences: Any = None) -> "MilvusStore":
+              chunk_duplicates: Sequence[Sequence[int]] | None = None, sentences: Any = None,
+              pipeline_version: int = 0) -> "MilvusStore":
         # Sentence vectors (jianggao.indexer.sentvec) are not stored in Milvus yet: answering on a Milvus store
         # scores candidate sentences by their passage vector, as on an index built before sentence vectors.
-        p = check_parts(speeches, chunks, vectors, lexical_texts, model, files, index_type, chunk_duplicates)
+        p = check_parts(speeches, chunks, vectors, lexical_texts, model, files, index_type, chunk_duplicates,
+                        pipeline_version=pipeline_version)
         return MilvusStore(p.speeches, p.chunks, p.vectors, p.manifest, p.chunk_duplicates, backend=self,
                            lexical_texts=list(lexical_texts))
 

@@ -35,7 +35,7 @@ def _prepare(documents, taken: set[str], paths: Sequence[Path], report) -> tuple
     """Speeches, chunks and per-chunk duplicate chunk ids of these documents (within the batch)."""
     from jianggao.indexer.build import chunk_duplicates, no_speech_error
     from jianggao.indexer.chunking import chunk_speech
-    from jianggao.indexer.corpus import link_duplicates, speeches_of
+    from jianggao.indexer.pipeline import link_duplicates, speeches_of
 
     speeches = []
     for doc in documents:

@@ -93,6 +93,8 @@ class Manifest:
     n_chunks: int
     files: dict[str, str] = field(default_factory=dict)  # source -> sha1 of the file's bytes
     created: str = ""  # ISO 8601, UTC
+    # jianggao.indexer.pipeline.PIPELINE_VERSION of the rules that made the speeches (0: an index from before it)
+    pipeline_version: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -109,6 +111,7 @@ class Manifest:
                 n_chunks=int(d["n_chunks"]),
                 files={str(k): str(v) for k, v in (d.get("files") or {}).items()},
                 created=str(d.get("created", "")),
+                pipeline_version=int(d.get("pipeline_version", 0)),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise StoreError(f"manifest is incomplete or malformed ({type(e).__name__}: {e}); {REBUILD_HINT}") from e
@@ -178,6 +181,7 @@ def check_parts(
     files: dict[str, str],
     index_type: IndexType = "auto",
     chunk_duplicates: Sequence[Sequence[int]] | None = None,
+    pipeline_version: int = 0,
 ) -> Parts:
     """The parts of an index checked against each other (StoreError says what does not fit), with the manifest
     that describes them. Shared by every store implementation."""
@@ -224,6 +228,7 @@ def check_parts(
         n_chunks=len(chunks),
         files=dict(files),
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        pipeline_version=pipeline_version,
     )
     return Parts(speeches, chunks, vectors, manifest, dups if dups is not None else [[] for _ in chunks])
 
@@ -362,10 +367,12 @@ class Store(LoadedIndex):
         index_type: IndexType = "auto",
         chunk_duplicates: Sequence[Sequence[int]] | None = None,
         sentences: Any = None,
+        pipeline_version: int = 0,
     ) -> "Store":
         """Check the parts fit together and build both search indexes. ``vectors[i]`` embeds ``chunks[i]``
         and ``lexical_texts[i]`` is what keyword search sees of it."""
-        parts = check_parts(speeches, chunks, vectors, lexical_texts, model, files, index_type, chunk_duplicates)
+        parts = check_parts(speeches, chunks, vectors, lexical_texts, model, files, index_type, chunk_duplicates,
+                            pipeline_version=pipeline_version)
         lexical = LexicalIndex.build(list(lexical_texts))
         if sentences is not None:
             sv, sp = np.ascontiguousarray(sentences.vectors, np.float32), np.asarray(sentences.spans, np.int32)

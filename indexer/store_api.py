@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -76,7 +76,8 @@ class StoreBackend(Protocol):
 
     def build(self, speeches: Sequence[Speech], chunks: Sequence[Chunk], vectors: np.ndarray,
               lexical_texts: Sequence[str], model: str, files: dict[str, str], index_type: str = "auto",
-              chunk_duplicates: Sequence[Sequence[int]] | None = None, sentences: Any = None) -> SearchStore:
+              chunk_duplicates: Sequence[Sequence[int]] | None = None, sentences: Any = None,
+              pipeline_version: int = 0) -> SearchStore:
         """Check the parts and make a store of them, not yet saved. ``sentences``: the sentence vectors of
         jianggao.indexer.sentvec, kept where the store supports them (None: answers fall back to passage vectors)."""
 

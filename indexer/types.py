@@ -36,10 +36,42 @@ class LoadError:
 
 @dataclass(frozen=True)
 class SpeechMeta:
+    """Who spoke where, when and at which meeting, as the speech's own text states it (see indexer/identity.py).
+
+    Every field may be None/empty: nothing is guessed. ``date`` is "YYYY", "YYYY-MM" or "YYYY-MM-DD" (a
+    placeholder such as 20xx stays unknown). ``spans`` maps a field name to the (start, end) offsets in
+    ``Speech.text`` of the words it was read from (a field read from the title line only has no span).
+    ``base_title`` is the speech's title before library-wide disambiguation (kept so that a later build can
+    disambiguate again from scratch).
+    """
+
     date: str | None = None
-    place: str | None = None
-    speaker: str | None = None
-    origin: str | None = None  # e.g. the news page's 来源
+    place: str | None = None  # county, city, province ... that speaks or is addressed: 紫阳县, 上海市
+    speaker: str | None = None  # a person's name: 龚正
+    origin: str | None = None  # the page's 来源 (a newspaper, a site, an office)
+    body: str | None = None  # the organisation: 上海市人民政府, 中国残联, 县委
+    role: str | None = None  # the speaker's office: 市长, 省长, 市委书记
+    meeting: str | None = None  # 上海市第十六届人民代表大会第三次会议, 全县脱贫攻坚工作会议
+    topics: tuple[str, ...] = ()
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    base_title: str | None = None
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any] | None) -> "SpeechMeta":
+        """Tolerant of older indexes: unknown keys are ignored, missing ones default."""
+        d = dict(d or {})
+        known = {f for f in cls.__dataclass_fields__}
+        d = {k: v for k, v in d.items() if k in known}
+        d["topics"] = tuple(d.get("topics") or ())
+        d["spans"] = {str(k): (int(v[0]), int(v[1])) for k, v in (d.get("spans") or {}).items()}
+        return cls(**d)
+
+    def fields(self) -> dict[str, Any]:
+        """The identity fields consumers show (``speeches --json`` meta), without bookkeeping."""
+        return {
+            "place": self.place, "body": self.body, "speaker": self.speaker, "role": self.role,
+            "date": self.date, "meeting": self.meeting, "topics": list(self.topics),
+        }
 
 
 @dataclass
@@ -47,7 +79,7 @@ class Speech:
     id: str
     source: str  # RawDocument.source
     order: int  # position of the segment in its source file, from 0
-    start: int  # character range of the segment in the loaded file text
+    start: int  # character range of the segment in the file's cleaned text (indexer/cleaning.py)
     end: int
     title: str
     page_title: str
@@ -63,7 +95,7 @@ class Speech:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "Speech":
         d = dict(d)
-        d["meta"] = SpeechMeta(**d.get("meta") or {})
+        d["meta"] = SpeechMeta.from_json(d.get("meta"))
         return cls(**d)
 
 

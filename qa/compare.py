@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 import numpy as np
 
+from jianggao.indexer.identity import speech_label
 from jianggao.indexer.options import check_option
 from jianggao.indexer.segment import keyword_extractor
 from jianggao.qa.retrieval import MODES, Filters, Mode, validate_query
@@ -73,13 +74,15 @@ class SpeechEvidence:
     score: float  # relative to the best speech of the comparison (1.0)
     passages: list[Passage]
     keywords: list[str]
-    meta: dict[str, str] = field(default_factory=dict)  # date, place, speaker, origin (those known)
+    meta: dict[str, Any] = field(default_factory=dict)  # place, body, speaker, role, date, meeting, topics (known)
     copies: list[str] = field(default_factory=list)  # copies of this speech folded into it
+    label: str = ""  # what tells this speech apart: "紫阳县 · 脱贫攻坚工作会议" (jianggao.indexer.identity)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "speech_id": self.speech_id,
             "title": self.title,
+            "label": self.label,
             "source": self.source,
             "score": round(self.score, 4),
             "meta": dict(self.meta),
@@ -116,6 +119,14 @@ class Comparison:
 
 
 # -- pure core -----------------------------------------------------------------------------------------------
+def speech_meta(speech) -> dict[str, Any]:
+    """The identity fields a speech states (those known), read by name so older records work too."""
+    meta = getattr(speech, "meta", None)
+    keys = ("place", "body", "speaker", "role", "date", "meeting", "topics", "origin")
+    out = {k: getattr(meta, k, None) for k in keys}
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in out.items() if v}
+
+
 class SpeechScore(NamedTuple):
     speech_id: str  # canonical speech
     score: float
@@ -318,9 +329,8 @@ def _compare_one(store, topic: str, ranked, speech_of, canonical, dup_of, max_sp
         shown = [_shown_doc(store, d, sp.id, dup_of) for d, _ in s.docs[:per_speech]]
         docs_of[sp.id] = shown
         passages = [_passage(store, d, sc / top) for d, (_, sc) in zip(shown, s.docs[:per_speech])]
-        meta = {k: v for k, v in asdict(sp.meta).items() if v}
         speeches.append(SpeechEvidence(sp.id, sp.title, sp.source, s.score / top, passages, speech_keywords(sp),
-                                       meta, list(sp.copies)))
+                                       speech_meta(sp), list(sp.copies), speech_label(sp)))
     shared, distinctive = _across(store, speeches, docs_of)
     return Comparison(topic, speeches, shared, distinctive)
 

@@ -263,7 +263,7 @@ def add_file(store, encoder, path: Path):
     """What an upload does on the scale path: load, split into speeches, chunk, embed, add one segment."""
     from jianggao.indexer.build import embedding_text, lexical_text
     from jianggao.indexer.chunking import chunk_speech
-    from jianggao.indexer.corpus import speeches_of
+    from jianggao.indexer.pipeline import speeches_of
     from jianggao.indexer.lexseg import KeywordSegment
     from jianggao.indexer.loaders import load_corpus
 

@@ -75,6 +75,8 @@ def emit_json(obj: Any, out=None) -> None:
 
 
 def speech_summary(speech, n_chunks: int) -> dict[str, Any]:
+    from jianggao.indexer.identity import speech_label
+
     return {
         "id": speech.id,
         "title": speech.title,
@@ -83,7 +85,9 @@ def speech_summary(speech, n_chunks: int) -> dict[str, Any]:
         "order": speech.order,
         "start": speech.start,
         "end": speech.end,
-        "meta": {k: v for k, v in speech.meta.__dict__.items() if v},
+        "meta": {**speech.meta.fields(), "origin": speech.meta.origin,
+                 "spans": {k: list(v) for k, v in speech.meta.spans.items()}},
+        "label": speech_label(speech),
         "chars": len(speech.text),
         "chunks": n_chunks,
         "canonical_id": speech.canonical_id,
@@ -128,7 +132,8 @@ def cmd_speeches(args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         dup = f"  = {r['canonical_id']}" if r["canonical_id"] else ""
-        meta = " ".join(f"{k}:{v}" for k, v in r["meta"].items())
+        meta = " ".join(f"{k}:{'、'.join(v) if isinstance(v, list) else v}" for k, v in r["meta"].items()
+                        if v and k != "spans")
         print(f"{r['id']}  {r['source']}#{r['order']}  {r['chars']:>6}字 {r['chunks']:>3}块  {r['title']}{dup}")
         if meta or r["page_title"] != r["title"]:
             print(f"    页面标题: {r['page_title']}  {meta}")
@@ -331,13 +336,11 @@ def check_query(text: str) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from jianggao.qa.retrieval import Filters
-
     items = queries_of(args)
     for it in items:
         it["query"] = check_query(it["query"])
+    filters = filters_of(args)  # a bad filter is the user's mistake: say so before loading anything
     retriever = open_retriever(args)
-    filters = Filters.of(args.speech, args.source)
     results = retriever.search_batch([it["query"] for it in items], k=args.k, mode=args.mode, filters=filters)
     for it, hits in zip(items, results):
         if args.json:
@@ -426,7 +429,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def filters_of(args: argparse.Namespace):
     from jianggao.qa.retrieval import Filters
 
-    return Filters.of(getattr(args, "speech", None), getattr(args, "source", None))
+    try:
+        return Filters.of(getattr(args, "speech", None), getattr(args, "source", None), getattr(args, "place", None),
+                          getattr(args, "year", None), getattr(args, "speaker", None))
+    except ValueError as e:
+        raise CliError(f"{e}; e.g. --year 2025") from None
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -440,9 +447,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         llm = make_client(args.llm_url, args.llm_model, args.llm_key, args.llm_timeout)
     except ValueError as e:
         raise CliError(f"{e} (--llm-url or $JIANGGAO_LLM_URL)") from None
+    filters = filters_of(args)  # a bad filter is the user's mistake: say so before loading anything
     retriever = open_retriever(args)
     answers = ask_batch(retriever, [it["query"] for it in items], k=args.k, mode=args.mode,
-                        filters=filters_of(args), llm=llm)
+                        filters=filters, llm=llm)
     for it, a in zip(items, answers):
         if args.json:
             emit_json({"id": it["id"], "query": it["query"], **a.to_json()})
@@ -480,11 +488,12 @@ def cmd_similar(args: argparse.Namespace) -> int:
                 it["query"] = validate_query(it["query"], max_chars=MAX_TEXT_CHARS)
             except QueryError as e:
                 raise CliError(str(e)) from None
+    filters = filters_of(args)  # a bad filter is the user's mistake: say so before loading anything
     retriever = open_retriever(args)
     queries = [SimilarQuery(chunk_id=it["chunk_id"]) if it.get("chunk_id") else SimilarQuery(text=it["query"])
                for it in items]
     try:
-        results = similar_batch(retriever, queries, k=args.k, mode=args.mode, filters=filters_of(args))
+        results = similar_batch(retriever, queries, k=args.k, mode=args.mode, filters=filters)
     except KeyError as e:
         raise CliError(str(e.args[0]) if e.args else str(e)) from None
     for it, hits in zip(items, results):
@@ -512,18 +521,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
     items = queries_of(args)
     for it in items:
         it["query"] = check_query(it["query"])
+    filters = filters_of(args)  # a bad filter is the user's mistake: say so before loading anything
     retriever = open_retriever(args)
     results = compare_batch(retriever, [it["query"] for it in items], max_speeches=args.max_speeches,
-                            passages_per_speech=args.passages, mode=args.mode, filters=filters_of(args))
+                            passages_per_speech=args.passages, mode=args.mode, filters=filters)
     for it, cmp in zip(items, results):
         if args.json:
             emit_json({"id": it["id"], "query": it["query"], **cmp.to_json()})
             continue
         print(f"# 专题「{cmp.topic}」：{len(cmp.speeches)} 篇讲话谈到")
         for i, s in enumerate(cmp.speeches, 1):
-            meta = " ".join(v for v in s.meta.values())
             copies = f"（另有 {len(s.copies)} 份副本：{'、'.join(s.copies)}）" if s.copies else ""
-            print(f"\n{i}. 《{s.title}》 相关度 {s.score:.2f}  {s.source} · {s.speech_id} {meta}{copies}")
+            print(f"\n{i}. {s.label or s.title}  《{s.title}》 相关度 {s.score:.2f}  {s.source} · {s.speech_id}{copies}")
             if s.keywords:
                 print(f"   关键词：{'、'.join(s.keywords)}")
             for p in s.passages:
@@ -562,6 +571,9 @@ def add_retrieval_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", default="hybrid", choices=MODES, help="hybrid (default), dense or keyword")
     p.add_argument("--speech", action="append", metavar="ID", help="only these speeches (repeatable)")
     p.add_argument("--source", action="append", metavar="FILE", help="only these source files (repeatable)")
+    p.add_argument("--place", metavar="NAME", help="only speeches whose place/body/title names this (e.g. 上海)")
+    p.add_argument("--year", metavar="YYYY", help="only speeches dated in this year")
+    p.add_argument("--speaker", metavar="NAME", help="only speeches by this speaker")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -74,7 +74,22 @@ def test_titles_and_page_titles(corpus):
     other = [s for s in trad if "疫情" not in normalize(s.title)]
     assert len(other) >= 4
     news = [s for s in corpus.speeches if file_of(s) == "003"][0]
-    assert news.meta.origin == "攀枝花市府" and news.meta.date == "2016年02月26日"
+    assert news.meta.origin == "攀枝花市府" and news.meta.date == "2016-02-26"  # the contract's ISO form
+
+
+def test_distinct_speeches_have_unique_titles(corpus):
+    distinct = [s for s in corpus.speeches if s.canonical_id is None]
+    assert len({normalize(s.title) for s in distinct}) == len(distinct)
+    for s in corpus.speeches:
+        if s.canonical_id:  # a copy is shown under its speech's title
+            assert s.title == next(x.title for x in corpus.speeches if x.id == s.canonical_id)
+
+
+def test_site_introductions_are_dropped_by_their_position(corpus):
+    # These introductions (one paragraph between a page's title and its first speech) are named by no rule:
+    # the splitter drops untitled text before the first titled speech of a page of many.
+    for intro in ("往日的痕迹在脑海中浮现", "讲话稿可以帮助演讲者", "總結(jié)可以幫助", "總結可以幫助我們"):
+        assert not any(intro in s.text for s in corpus.speeches), intro
 
 
 def test_chunks_within_bounds_and_pointing_at_their_text(corpus):

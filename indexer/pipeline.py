@@ -1,0 +1,115 @@
+"""The one pipeline driver: load -> clean -> split -> identify -> dedup -> chunk (then build embeds and stores).
+
+``process`` is the only place that strings the pure steps together; ``jianggao speeches``
+(``jianggao.indexer.corpus.build_corpus``) and ``jianggao index`` (``jianggao.indexer.build.build_index``) both
+call it. The index build passes the speeches and chunks of unchanged files so that they are kept, not redone.
+
+``PIPELINE_VERSION`` names the rules of cleaning, splitting, identity and chunking. It is recorded in the index
+manifest; when it differs from the index's, ``jianggao index`` processes every file again. Bump it whenever one
+of those rules changes what a file turns into.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from jianggao.indexer.chunking import chunk_speech
+from jianggao.indexer.cleaning import clean_text
+from jianggao.indexer.dedup import find_duplicate_groups
+from jianggao.indexer.identity import choose_title, disambiguate_titles, identify, label_fits
+from jianggao.indexer.normalize import normalize
+from jianggao.indexer.splitting import split_document
+from jianggao.indexer.types import Chunk, RawDocument, Speech
+
+log = logging.getLogger(__name__)
+
+# 1: round one (cleaning inside splitting, seed-shaped boundaries).
+# 2: clean before split; one-speech documents stay whole; identity fields and spans; unique titles.
+PIPELINE_VERSION = 2
+
+
+@dataclass
+class PipelineResult:
+    speeches: list[Speech]
+    chunks: list[Chunk]
+    no_speech: list[RawDocument] = field(default_factory=list)  # loaded, but no speech text after cleaning
+
+
+def speech_id(source: str, norm: str, taken: set[str]) -> str:
+    """A stable id from the speech's source and content; the same speech re-indexed keeps its id."""
+    digest = hashlib.sha1(f"{source}\0{norm}".encode("utf-8")).hexdigest()
+    sid = f"sp-{digest[:10]}"
+    n = 1
+    while sid in taken:  # the same text twice in one file
+        n += 1
+        sid = f"sp-{digest[:10]}-{n}"
+    taken.add(sid)
+    return sid
+
+
+def speeches_of(doc: RawDocument, taken: set[str]) -> list[Speech]:
+    """clean -> split -> identify, for one loaded file."""
+    cleaned = clean_text(doc.text)
+    parts = split_document(cleaned, doc.encoding)
+    out = []
+    for part in parts:
+        norm = normalize(part.text)
+        own_document = len(parts) == 1 and not part.page_title
+        # A template page's labels are often wrong: identity reads a title line only when it is the speech's own.
+        trusted = part.title_line if part.title_line and (
+            own_document or part.headline or label_fits(normalize(part.title_line), norm)) else ""
+        meta = identify(part.text, norm, trusted)
+        title = choose_title(part.text, norm, meta, trusted, part.page_title)
+        out.append(Speech(
+            id=speech_id(doc.source, norm, taken),
+            source=doc.source,
+            order=part.order,
+            start=part.start,
+            end=part.end,
+            title=title,
+            page_title=part.page_title or part.title_line,
+            text=part.text,
+            norm=norm,
+            meta=meta,
+        ))
+    return out
+
+
+def link_duplicates(speeches: list[Speech]) -> None:
+    """Point every copy at its canonical speech (in place); copies stay in the corpus."""
+    for s in speeches:
+        s.canonical_id, s.copies = None, []
+    for group in find_duplicate_groups([s.norm for s in speeches]):
+        canon = speeches[group.canonical]
+        canon.copies = [speeches[i].id for i in group.copies]
+        for i in group.copies:
+            speeches[i].canonical_id = canon.id
+
+
+def process(
+    documents: Sequence[RawDocument],
+    kept: Mapping[str, list[Speech]] | None = None,
+    kept_chunks: Mapping[str, list[Chunk]] | None = None,
+) -> PipelineResult:
+    """load (done: ``documents``) -> clean -> split -> identify -> dedup -> chunk.
+
+    ``kept`` maps a document's source to the speeches an earlier run made of it (unchanged file, same pipeline
+    version): they are reused as they are, and ``kept_chunks`` (by speech id) likewise. Duplicate links and
+    titles are library-wide, so they are recomputed over all speeches every time.
+    """
+    kept = kept or {}
+    kept_chunks = kept_chunks or {}
+    taken = {s.id for group in kept.values() for s in group}
+    speeches: list[Speech] = []
+    no_speech: list[RawDocument] = []
+    for doc in documents:
+        found = kept.get(doc.source) or speeches_of(doc, taken)  # clean -> split -> identify
+        if not found:
+            no_speech.append(doc)
+        speeches.extend(found)
+    link_duplicates(speeches)  # dedup
+    disambiguate_titles(speeches)  # identity across the library: no two distinct speeches share a title
+    chunks = [c for s in speeches for c in (kept_chunks.get(s.id) or chunk_speech(s.id, s.text, s.norm))]
+    return PipelineResult(speeches, chunks, no_speech)

@@ -1,0 +1,105 @@
+"""Speech identity figures on the default corpus and the provincial reports (issue 11's targets).
+
+    .venv/bin/python scripts/eval_identity.py             # prints, writes bench-results/identity.json
+
+* default corpus (data/speeches): share of distinct speeches with a place or body (and with a *named* place or
+  body, i.e. not only the level "县委、县政府" a self-reference gives), distinct speeches sharing a title;
+* provinces ($JIANGGAO_SHARED/corpora/provinces-2025): how many of the 31 reports carry their province (the
+  province in the file name is the check, the pipeline never sees it), speaker, full date, and a title
+  "2025年××政府工作报告";
+* both: topic keywords that are a pronoun / function word / single generic word, by jieba's dictionary part of
+  speech and the same IDF floor the extractor uses (a check of the mechanism, listed so a reader can judge).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+from jianggao.indexer.corpus import build_corpus  # noqa: E402
+from jianggao.indexer.identity import _idf, _tags, speech_label  # noqa: E402
+from jianggao.indexer.normalize import normalize  # noqa: E402
+
+BAD_POS = {"r", "p", "c", "u", "d", "m", "q", "f", "t", "y", "e", "o"}  # pronouns, function words, numerals ...
+
+
+def shared_dir() -> Path:
+    env = os.environ.get("JIANGGAO_SHARED")
+    return Path(env) if env else ROOT.parent / "shared"
+
+
+def bad_topics(speeches) -> list[str]:
+    table, median, floor = _idf()
+    tags = _tags()
+    bad = []
+    for s in speeches:
+        for t in s.meta.topics:
+            n = normalize(t)
+            if len(n) < 2 or tags.get(n) in BAD_POS or table.get(n, median) < floor:
+                bad.append(t)
+    return bad
+
+
+def default_corpus() -> dict:
+    corpus = build_corpus([ROOT / "data" / "speeches"])
+    distinct = [s for s in corpus.speeches if s.canonical_id is None]
+    level_only = re.compile(r"^[省市县区旗州镇乡]委(?:、[省市县区旗州镇乡]政府)?$|^[省市县区旗州镇乡]政府$")
+    with_any = [s for s in distinct if s.meta.place or s.meta.body]
+    named = [s for s in distinct if s.meta.place or (s.meta.body and not level_only.match(normalize(s.meta.body)))]
+    titles = Counter(normalize(s.title) for s in distinct)
+    shared = {t: n for t, n in titles.items() if n > 1}
+    labels = Counter(speech_label(s) for s in distinct)
+    return {
+        "speeches": len(corpus.speeches), "distinct": len(distinct),
+        "place_or_body": len(with_any), "place_or_body_rate": round(len(with_any) / len(distinct), 4),
+        "named_place_or_body": len(named), "named_rate": round(len(named) / len(distinct), 4),
+        "place": sum(1 for s in distinct if s.meta.place), "speaker": sum(1 for s in distinct if s.meta.speaker),
+        "date": sum(1 for s in distinct if s.meta.date), "meeting": sum(1 for s in distinct if s.meta.meeting),
+        "titles_shared": shared, "distinct_labels": len(labels),
+        "bad_topics": bad_topics(distinct),
+    }
+
+
+def provinces() -> dict:
+    corpus = build_corpus([shared_dir() / "corpora" / "provinces-2025"])
+    rows, ok = [], Counter()
+    for s in corpus.speeches:
+        m = s.meta
+        expected = re.sub(r"^2025年|政府工作报告.*$", "", Path(s.source).stem)  # 上海市 / 宁夏 / 内蒙古自治区
+        province = bool(m.place) and normalize(m.place).startswith(normalize(expected).rstrip("省市"))
+        title = bool(re.fullmatch(r"2025年.{2,12}(?:省|市|自治区|)政府工作报告", normalize(s.title)))
+        full_date = bool(m.date and re.fullmatch(r"2025-\d{2}-\d{2}", m.date))
+        ok.update({"province": province, "speaker": bool(m.speaker), "date": full_date, "title": title,
+                   "all": province and bool(m.speaker) and full_date and title})
+        rows.append({"source": s.source, "title": s.title, "label": speech_label(s), **m.fields()})
+    return {"files": len(corpus.documents), "speeches": len(corpus.speeches), **{k: ok[k] for k in
+            ("province", "speaker", "date", "title", "all")}, "bad_topics": bad_topics(corpus.speeches), "rows": rows}
+
+
+def main() -> int:
+    d, p = default_corpus(), provinces()
+    print(f"default corpus: {d['distinct']} distinct speeches ({d['speeches']} with copies)")
+    print(f"  place or body: {d['place_or_body']}/{d['distinct']} ({d['place_or_body_rate']:.1%}); named (not only the"
+          f" level 县委/市政府): {d['named_place_or_body']}/{d['distinct']} ({d['named_rate']:.1%})")
+    print(f"  place {d['place']}, speaker {d['speaker']}, date {d['date']}, meeting {d['meeting']}")
+    print(f"  titles shared by distinct speeches: {len(d['titles_shared'])} {d['titles_shared'] or ''}")
+    print(f"  distinct labels: {d['distinct_labels']}/{d['distinct']}")
+    print(f"  generic/function-word topics: {len(d['bad_topics'])} {d['bad_topics'][:10]}")
+    print(f"provinces: {p['speeches']} speeches from {p['files']} files")
+    print(f"  province {p['province']}/31, speaker {p['speaker']}/31, full date {p['date']}/31, "
+          f"title 2025年××政府工作报告 {p['title']}/31, all four {p['all']}/31")
+    print(f"  generic/function-word topics: {len(p['bad_topics'])} {p['bad_topics'][:10]}")
+    out = ROOT / "bench-results" / "identity.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"default": d, "provinces": p}, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"wrote {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

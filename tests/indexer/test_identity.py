@@ -1,0 +1,214 @@
+"""Speech identity from the text itself, on real lines of both corpora (the provincial reports' headers, the seed
+speeches' openings and self-references). Every field read from the text carries its span."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from jianggao.indexer.identity import (
+    disambiguate_titles,
+    find_date,
+    generated_title,
+    identify,
+    is_traditional,
+    speech_label,
+    topic_words,
+    tokens,
+)
+from jianggao.indexer.normalize import normalize
+from jianggao.indexer.types import Speech, SpeechMeta
+
+FILLER = "过去一年，全省上下坚持稳中求进工作总基调，高原特色农业加快发展，绿色能源装机规模持续扩大。" * 6
+
+# Header lines of the provincial reports, as the .docx files give them (line breaks kept).
+SHANGHAI = "----2025年1月15日龚正市长在上海市第十六届人民代表大会第三次会议的政府工作报告\n来源：解放日报\n各位代表：\n" \
+           "  现在，我代表上海市人民政府，向大会报告工作，请予审议。\n"
+YUNNAN = "来源：北京日报\n——2025年1月18日在云南省第十四届人民代表大会第三次会议上\n省长 王予波\n各位代表：\n" \
+         "现在，我代表省人民政府，向大会报告工作，请予审议，并请省政协委员和列席人员提出意见。\n"
+NEIMENGGU = "——2025年1月14日自治区人民政府主席王莉霞在内蒙古自治区第十四届人民代表大会第三次会议上的讲话\n各位代表：\n"
+BEIJING = "来源：北京日报\n2025年1月14日在北京市第十六届人民代表大会第三次会议上北京市市长 殷勇同志作政府工作报告。\n各位代表：\n"
+XINJIANG = "来源：新疆日报\n2025年1月19日在新疆维吾尔自治区第十四届人民代表大会第三次会议上\n自治区主席 艾尔肯·吐尼亚孜\n各位代表：\n"
+NINGXIA = "来源：青海日报\n——2025年1月19日在宁夏回族自治区第十三届人民代表大会第三次会议上\n宁夏回族自治区人民政府主席 张雨浦\n各位代表：\n"
+XIZANG = "来源：西藏日报\n——2025年1月19日在西藏自治区第十二届人民代表大会第三次会议上\n西藏自治区代理主席 嘎玛泽登\n各位代表：\n"
+
+
+def meta_of(header: str, title: str = "") -> tuple[str, SpeechMeta]:
+    text = header + FILLER
+    return text, identify(text, normalize(text), title)
+
+
+def spans_hold(text: str, meta: SpeechMeta) -> None:
+    """Every span points at text that shows the field (composed values at least at their first part)."""
+    for name, (s, e) in meta.spans.items():
+        assert 0 <= s < e <= len(text), name
+        value = getattr(meta, name)
+        value = value[0] if isinstance(value, tuple) else value
+        if name == "date":
+            assert re.search(r"\d{4}", text[s:e])
+        else:
+            assert normalize(text[s:e]) in normalize(value) or normalize(value).endswith(normalize(text[s:e])) \
+                or normalize(value).startswith(normalize(text[s:e])), (name, text[s:e], value)
+
+
+@pytest.mark.parametrize("header,title,place,speaker,role,date,meeting", [
+    (SHANGHAI, "2025年上海市政府工作报告", "上海市", "龚正", "市长", "2025-01-15", "上海市第十六届人民代表大会第三次会议"),
+    (YUNNAN, "2025年云南省政府工作报告", "云南省", "王予波", "省长", "2025-01-18", "云南省第十四届人民代表大会第三次会议"),
+    (NEIMENGGU, "2025年内蒙古自治区政府工作报告", "内蒙古自治区", "王莉霞", "主席", "2025-01-14",
+     "内蒙古自治区第十四届人民代表大会第三次会议"),
+    (BEIJING, "2025年北京市政府工作报告", "北京市", "殷勇", "市长", "2025-01-14", "北京市第十六届人民代表大会第三次会议"),
+    (XINJIANG, "2025年新疆政府工作报告", "新疆维吾尔自治区", "艾尔肯·吐尼亚孜", "主席", "2025-01-19",
+     "新疆维吾尔自治区第十四届人民代表大会第三次会议"),
+    (NINGXIA, "2025年宁夏政府工作报告", "宁夏回族自治区", "张雨浦", "主席", "2025-01-19",
+     "宁夏回族自治区第十三届人民代表大会第三次会议"),
+    (XIZANG, "2025年西藏政府工作报告", "西藏自治区", "嘎玛泽登", "代理主席", "2025-01-19",
+     "西藏自治区第十二届人民代表大会第三次会议"),
+])
+def test_report_headers(header, title, place, speaker, role, date, meeting):
+    text, m = meta_of(header, title)
+    assert (m.place, m.speaker, m.role, m.date, m.meeting) == (place, speaker, role, date, meeting)
+    assert {"place", "speaker", "role", "date", "meeting"} <= set(m.spans)
+    spans_hold(text, m)
+
+
+def test_body_from_the_speakers_own_words():
+    _, m = meta_of(SHANGHAI)
+    assert m.body == "上海市人民政府"
+    _, m = meta_of(YUNNAN, "2025年云南省政府工作报告")
+    assert m.body == "云南省人民政府"  # "我代表省人民政府" + the place the header names
+    assert m.origin == "北京日报"
+
+
+def test_news_article_speaker_date_and_source():
+    # Seed 003, lines as the cleaned page has them.
+    text = ("2016年02月26日 15时52分\n来源: 攀枝花市府\n2月25日上午,全市脱贫攻坚工作大会在攀枝花会展中心召开。"
+            "市委书记张剡出席会议并强调,全市上下要打赢脱贫攻坚仗。\n" + "张剡强调,一要着力抓实基础设施建设。" * 10)
+    m = identify(text, normalize(text), "抓实六大重点扶贫工程坚决打赢脱贫攻坚仗")
+    assert (m.speaker, m.role, m.date, m.origin) == ("张剡", "市委书记", "2016-02-26", "攀枝花市府")
+    assert m.place == "攀枝花市"
+    spans_hold(text, m)
+
+
+def test_self_reference_and_the_name_the_text_uses():
+    # Seed 001 (松原市), real lines: "全市" and the city's counties; the city itself named further on.
+    text = ("同志们:\n今天召开全市脱贫攻坚推进工作调度会议,主要任务是:临近年终岁尾,系统地盘点一下脱贫攻坚任务的完成情况。\n"
+            "刚才,各县(市、区)的负责同志分别对本地区的脱贫攻坚情况、存在问题和20**年工作安排作了详细汇报。同时,长岭县顺山村、"
+            "扶余市万发镇、乾安县岁字村、市教育局、郭尔罗斯农商行作了典型发言。\n" + FILLER
+            + "三是组建松原市棚膜经济投资建设公司。\n对扶贫开发所贷款项,松原市与各县(市、区)共同给予贴息支持。\n")
+    m = identify(text, normalize(text))
+    assert m.meeting == "全市脱贫攻坚推进工作调度会议"
+    assert m.place == "松原市"
+    spans_hold(text, m)
+
+
+def test_a_place_inside_our_province_is_not_ours():
+    # Seed 004 (日照 is where cases were reported, not the city that holds the meeting).
+    text = ("同志們:\n今晚,我們緊急召開全市新冠肺炎疫情防控工作視頻會議。主要任務是,分析當前嚴峻的疫情防控形勢。\n"
+            "近期國內多地出現聚集性疫情,我省日照市報告多例本土病例,全市各級各單位要切實提高認識。\n" + FILLER)
+    m = identify(text, normalize(text))
+    assert m.place is None
+    assert m.meeting == "全市新冠肺炎疫情防控工作視頻會議"  # shown in the speech's own script
+
+
+def test_a_place_named_once_in_passing_is_not_the_speakers():
+    # Seed 000: the speech tells of an accident in 江西贵溪滨江乡 (further down) but speaks for "全乡" without naming
+    # it; the speaker introduces the body they speak for.
+    opening = "大家好:\n我是**派出所。今天在这里召开全乡校车工作座谈会,是贯彻落实国务院和省市县关于加强中小学校交通安全管理工作的一次重要会议。\n"
+    text = opening + FILLER + "\n大家都知道,去年12月24日上午9时左右,江西贵溪滨江乡洪塘村发生一起幼儿园班车侧翻事故。\n" + FILLER
+    m = identify(text, normalize(text))
+    assert m.place is None
+    assert m.body == "**派出所"
+    assert m.meeting == "全乡校车工作座谈会"
+
+
+def test_placeholders_never_become_a_date():
+    for title in ("在20xx年秋季开学工作会议上的讲话", "在20XX年水务脱贫攻坚大会上的讲话"):
+        text = "同志们:\n我们今天在这里召开20xx年秋季开学工作会议。\n" + FILLER
+        assert find_date(normalize(text), title) is None
+    # A month and day without a year stays unknown; a year alone is kept as a year.
+    text = "2月25日上午,全市脱贫攻坚工作大会召开。\n" + FILLER
+    assert find_date(normalize(text)) is None
+    assert find_date(normalize(FILLER), "2014年政府工作报告").value == "2014"
+    assert find_date(normalize("2019年3月\n" + FILLER)).value == "2019-03"
+
+
+def test_topics_are_real_topics():
+    text = ("残疾人辅助器具服务体系要健全。辅助器具适配要精准,辅助器具资助政策要落实。你们要关心残疾人,我们要做好工作,"
+            "同志们要解决问题。残疾人康复服务要加强,辅助器具产业要发展。") * 3
+    topics = [w for w, _ in topic_words(tokens(normalize(text)), normalize(text))]
+    assert "辅助器具" in topics and "残疾人" in topics
+    for bad in ("你们", "我们", "工作", "问题", "同志", "同志们", "器具", "辅助"):
+        assert bad not in topics
+
+
+def test_generated_titles_keep_the_script_of_the_speech():
+    simplified = "现在，我代表省人民政府，向大会报告工作。" + FILLER  # full-width punctuation is not Traditional
+    assert not is_traditional(simplified, normalize(simplified))
+    m = SpeechMeta(topics=("高原特色农业", "绿色能源"))
+    assert generated_title(simplified, normalize(simplified), m) == "关于高原特色农业、绿色能源的讲话"
+    trad = "計劃生育是我國的基本國策,做好人口和計劃生育工作意義重大。" * 5
+    assert is_traditional(trad, normalize(trad))
+    assert generated_title(trad, normalize(trad), SpeechMeta(meeting="全市人口和計劃生育工作視頻會議")) == \
+        "在全市人口和計劃生育工作視頻會議上的講話"
+
+
+def _speech(sid: str, title: str, **meta) -> Speech:
+    return Speech(id=sid, source="x.txt", order=0, start=0, end=1, title=title, page_title="", text="正文",
+                  norm="正文", meta=SpeechMeta(**meta))
+
+
+def test_shared_titles_are_told_apart_by_what_differs():
+    a = _speech("a", "全县脱贫攻坚工作会议讲话稿", place="紫阳县", body="县委、县政府")
+    b = _speech("b", "全县脱贫攻坚工作会议讲话稿", place="商州区", body="县委、县政府")
+    c = _speech("c", "全县脱贫攻坚工作会议讲话稿", body="县委、县政府")
+    copy = _speech("d", "另一个标题", place="紫阳县")
+    copy.canonical_id = "a"
+    speeches = [a, b, c, copy]
+    disambiguate_titles(speeches)
+    titles = [s.title for s in (a, b, c)]
+    assert len(set(titles)) == 3
+    assert titles[0] == "全县脱贫攻坚工作会议讲话稿（紫阳县）" and titles[1] == "全县脱贫攻坚工作会议讲话稿（商州区）"
+    assert copy.title == a.title
+    disambiguate_titles(speeches)  # idempotent: starts again from the base titles
+    assert [s.title for s in (a, b, c)] == titles
+
+
+def test_speech_label():
+    s = _speech("a", "2025年上海市政府工作报告", place="上海市", date="2025-01-15", speaker="龚正",
+                meeting="上海市第十六届人民代表大会第三次会议")
+    assert speech_label(s) == "上海市 · 2025-01-15 · 龚正"
+    s = _speech("b", "全县脱贫攻坚工作会议讲话稿", place="紫阳县", meeting="脱贫攻坚工作会议")
+    assert speech_label(s) == "紫阳县 · 脱贫攻坚工作会议"
+    assert speech_label(_speech("c", "关于校车安全的讲话")) == "关于校车安全的讲话"
+
+
+def test_old_records_load():
+    meta = SpeechMeta.from_json({"date": "2016年02月26日", "place": None, "origin": "x", "unknown": 1})
+    assert meta.topics == () and meta.spans == {} and meta.origin == "x"
+    meta = SpeechMeta.from_json({"topics": ["a"], "spans": {"place": [1, 3]}})
+    assert meta.topics == ("a",) and meta.spans == {"place": (1, 3)}
+
+
+def test_speeches_json_gives_the_identity_fields(tmp_path, capsys):
+    import json
+
+    from jianggao.ui.cli import main
+
+    (tmp_path / "report.txt").write_text("2025年云南省政府工作报告\n" + YUNNAN + FILLER, encoding="utf-8")
+    assert main(["speeches", "--json", str(tmp_path)]) == 0
+    [row] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    meta = row["meta"]
+    assert {k: meta[k] for k in ("place", "body", "speaker", "role", "date")} == {
+        "place": "云南省", "body": "云南省人民政府", "speaker": "王予波", "role": "省长", "date": "2025-01-18"}
+    assert meta["meeting"] == "云南省第十四届人民代表大会第三次会议" and meta["topics"]
+    assert set(meta["spans"]) >= {"place", "speaker", "date", "meeting"}
+    assert row["title"] == "2025年云南省政府工作报告"
+    assert row["label"] == "云南省 · 2025-01-18 · 王予波"
+
+
+def test_cli_rejects_a_bad_year(capsys):
+    from jianggao.ui.cli import main
+
+    assert main(["search", "--year", "25", "扶贫"]) != 0
+    err = capsys.readouterr().err
+    assert "four digits" in err and "Traceback" not in err
