@@ -28,6 +28,7 @@ class HashEncoder:
     """A deterministic stand-in for the model (no weights): vectors from a hash of the text."""
 
     name = "hash-test-encoder"
+    identity = cache_key = name  # what indexes and the vector cache record (jianggao.indexer.embedding.Encoder)
     dim = 16
 
     def encode(self, texts, show_progress=False):
@@ -37,6 +38,15 @@ class HashEncoder:
             v = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
             out.append(v / np.linalg.norm(v))
         return np.stack(out) if out else np.zeros((0, self.dim), np.float32)
+
+    def encode_with_tokens(self, texts):
+        """One "token" per character, so that sentence vectors can be pooled as from the real encoder."""
+        from jianggao.indexer.embedding import TokenVectors
+
+        tokens = [TokenVectors(np.repeat(v[None, :], len(t), axis=0).astype(np.float32),
+                               np.array([(i, i + 1) for i in range(len(t))], dtype=np.int32).reshape(-1, 2))
+                  for t, v in zip(texts, self.encode(texts))]
+        return self.encode(texts), tokens
 
 
 @pytest.fixture()
