@@ -16,8 +16,6 @@ Where each field comes from, strongest first:
 """
 from __future__ import annotations
 
-import logging
-import math
 import re
 from collections import Counter
 from dataclasses import replace

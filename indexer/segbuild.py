@@ -19,11 +19,10 @@ index_type="segmented")`` creates one; ``update_index`` updates either kind and 
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 # is_segmented and open_store live in segmented (the store interface opens indexes without this build module)
 from jianggao.indexer.segmented import CURRENT, MANIFEST, VERSIONS, SegmentedStore, is_segmented, open_store  # noqa: F401
