@@ -217,7 +217,7 @@ def warn_about(report) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from jianggao.indexer.build import IndexBusyError
+    from jianggao.indexer.build import IndexBusyError, build_index
     from jianggao.indexer.store import StoreError
     from jianggao.indexer.store_api import open_backend
 
