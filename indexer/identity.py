@@ -9,15 +9,13 @@ Where each field comes from, strongest first:
 
 * the **header** of the speech: the lines before its salutation (``各位代表：``) at the top, e.g. a report's
   ``——2025年1月15日龚正市长在上海市第十六届人民代表大会第三次会议上`` / ``省长 王予波`` / ``来源：…``; and its
-  title line (``2025年云南省…报告``, ``在全县脱贫攻坚工作会议上的讲话``);
+  title line (a report's "<year><province> government work report" line, ``在全县脱贫攻坚工作会议上的讲话``);
 * the **opening** (first few hundred characters): ``今天召开的全市…会议``, ``市委书记张剡出席会议并强调``;
 * the **whole text** for self-references: ``我县`` / ``我市`` / ``我省`` / ``我区`` + the place name of that level the
   text uses most (``紫阳县``), and for topics (dictionary part-of-speech + IDF from jieba, no word lists).
 """
 from __future__ import annotations
 
-import logging
-import math
 import re
 from collections import Counter
 from dataclasses import replace
@@ -46,7 +44,7 @@ _NOT_NAME = re.compile(r"[的在是和与及对就都已再又将要还也了着
 # A signature line: "省长 王予波", "四川省人民政府省长 施小琳", "自治区主席 艾尔肯·吐尼亚孜".
 # The line holds nothing else, so a four-character name (嘎玛泽登) is safe to take here.
 SIGNATURE_RE = re.compile(rf"^(?P<org>[{_CJK}]{{0,16}}?)(?P<role>{ROLE})\s*(?P<name>{_NAME}|[{_CJK}]{{4}})(?:同志)?$")
-# "北京市市长 殷勇同志作…报告", "市委书记张剡出席会议并强调", "主席王莉霞在…".
+# "<city>市长 <name>同志作<report>", "市委书记张剡出席会议并强调", "主席王莉霞在…".
 ROLE_NAME_RE = re.compile(
     rf"(?P<role>{ROLE})\s*(?P<name>{_NAME}?)(?:同志)?(?=作|在|出席|强调|指出|要求|讲话|表示|主持|代表|说)"
 )
@@ -63,9 +61,9 @@ _MEETING_WORD = (
     r"(?:人民代表大会第[一二三四五六七八九十]+次会议|代表大会|工作会议|工作大会|视频会议|电视电话会议|推进会议?"
     r"|座谈会|动员会|动员大会|部署会|现场会|调度会议?|观摩会|专题会议?|全体会议|常委会议?|大会|会议)"
 )
-# "在…会议上(的讲话)", "在…会议的…报告": the meeting a header or title names.
+# "在…会议上(的讲话)", "在…会议的<report>": the meeting a header or title names.
 AT_MEETING_RE = re.compile(rf"在(?P<m>[^,，。;；:：“”\n]{{2,50}}?{_MEETING_WORD})(?:上|的|开幕|闭幕|$)")
-# A title that is the meeting's name plus 讲话/讲话稿: "全县脱贫攻坚…会议讲话稿".
+# A title that is the meeting's name plus 讲话/讲话稿: "全县脱贫攻坚工作会议" + "讲话稿".
 TITLE_MEETING_RE = re.compile(rf"^(?P<m>[^,，。]{{2,40}}?{_MEETING_WORD})(?:上的?)?(?:领导)?(?:讲话|发言|致辞|报告)")
 # In the opening: "召开…会议", "这次…会议".
 OPENING_MEETING_RE = re.compile(
@@ -298,7 +296,7 @@ def find_place(norm: str, toks: list[tuple[str, int]], title: str = "", meeting:
         if m and not _GENERIC_PLACE.search(m.group("p")):
             s = meeting.start + m.start("p") if meeting.start >= 0 else -1
             return Found(m.group("p"), s, s + len(m.group("p")) if s >= 0 else -1)
-    # 2. The title names it: "2025年云南省…报告".
+    # 2. The title names it (a report titled "<year><province> government work report").
     year = re.match(r"^(?:19|20)\d{2}年", title)
     t = normalize(title)[year.end() if year else 0 :]
     for w, _ in tokens(t)[:3] if t else []:

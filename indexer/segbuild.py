@@ -19,11 +19,10 @@ index_type="segmented")`` creates one; ``update_index`` updates either kind and 
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 # is_segmented and open_store live in segmented (the store interface opens indexes without this build module)
 from jianggao.indexer.segmented import CURRENT, MANIFEST, VERSIONS, SegmentedStore, is_segmented, open_store  # noqa: F401
@@ -64,7 +63,7 @@ def add_documents(store: SegmentedStore | None, index_dir: Path, encoder, docume
     by_id = {s.id: s for s in speeches}
     vectors = encoder.encode([embedding_text(by_id[c.speech_id], c) for c in chunks], show_progress=progress)
     report.embedded += len(chunks)
-    keyword = KeywordSegment.from_texts([lexical_text(c) for c in chunks])
+    keyword = KeywordSegment.from_texts([lexical_text(by_id[c.speech_id], c) for c in chunks])
     files = {d.source: d.sha1 for d in documents}
     if store is None:
         return SegmentedStore.create(index_dir, encoder.identity, encoder.dim, speeches, chunks, vectors, keyword,

@@ -496,7 +496,8 @@ class SegmentedStore:
         if keyword is None:
             from jianggao.indexer.build import lexical_text
 
-            keyword = KeywordSegment.from_texts([lexical_text(c) for c in chunks])
+            by_id = {s.id: s for s in speeches}
+            keyword = KeywordSegment.from_texts([lexical_text(by_id[c.speech_id], c) for c in chunks])
         directory = self.directory
         (directory / SEGMENTS).mkdir(parents=True, exist_ok=True)
         name = _new_name()

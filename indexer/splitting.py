@@ -101,7 +101,8 @@ def is_title(p: str) -> bool:
 
 
 def is_own_title(p: str) -> bool:
-    """A first line that reads as the document's title (``2025年上海市…报告``, ``在…会议上的讲话``)."""
+    """A first line that reads as the document's title (a report's "<year><place> work report" line,
+    ``在…会议上的讲话``)."""
     if not (4 <= len(p) <= 60) or _SENTENCE_END.search(p) or _OUTLINE_START.match(p):
         return False
     if SALUTATION_RE.match(p) or DATE_SOURCE_RE.match(p) or p.startswith(("——", "--", "—")):

@@ -275,7 +275,7 @@ def add_file(store, encoder, path: Path):
     t1 = time.perf_counter()
     vectors = encoder.encode([embedding_text(by_id[c.speech_id], c) for c in chunks])
     t2 = time.perf_counter()
-    keyword = KeywordSegment.from_texts([lexical_text(c) for c in chunks])
+    keyword = KeywordSegment.from_texts([lexical_text(by_id[c.speech_id], c) for c in chunks])
     new = store.add(speeches, chunks, vectors, keyword, files={d.source: d.sha1 for d in docs})
     t3 = time.perf_counter()
     return new, {"load_split_chunk": t1 - t0, "embed": t2 - t1, "segment_write": t3 - t2, "chunks": len(chunks)}

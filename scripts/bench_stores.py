@@ -46,7 +46,7 @@ def parts(n: int, encoder, seed: int = 0):
             speeches.append(replace(src, id=sid, source=f"{sid}.txt", canonical_id=None, copies=[]))
         chunks.append(Chunk(id=f"{sid}:{i % PER_SPEECH}", speech_id=sid, order=i % PER_SPEECH, start=b.start,
                             end=b.end, text=b.text, norm=b.norm, heading=b.heading))
-        lex.append(lexical_text(b))
+        lex.append(lexical_text(by_id[b.speech_id], b))
         v = base_vecs[i % len(base)] + 0.05 * rng.standard_normal(base_vecs.shape[1]).astype(np.float32)
         vecs[i] = v / np.linalg.norm(v)
     return speeches, chunks, vecs, lex, base_vecs, [c.norm[:40] for c in base]

@@ -389,7 +389,7 @@ def check_port_free(host: str, port: int) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the web interface; the index is built (or brought up to date) first, with progress on stderr."""
-    from jianggao.indexer.build import IndexBusyError, build_index
+    from jianggao.indexer.build import IndexBusyError
     from jianggao.indexer.store import StoreError
     from jianggao.qa.engine import Engine
 

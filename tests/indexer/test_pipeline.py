@@ -2,12 +2,10 @@
 pipeline version that makes `jianggao index` process files again after the rules change."""
 from __future__ import annotations
 
-import hashlib
 import json
-from pathlib import Path
 
-import numpy as np
 import pytest
+from stand_ins import HashEncoder
 
 from jianggao.indexer import build as build_module
 from jianggao.indexer.build import build_index
@@ -22,31 +20,6 @@ REPORT = (
     "各位代表：\n现在，我代表省人民政府，向大会报告工作，请予审议。\n一、2024年工作回顾\n"
     + "高原特色农业加快发展，绿色能源装机突破一亿千瓦，民族团结进步示范区建设成效明显。" * 8
 )
-
-
-class HashEncoder:
-    """A deterministic stand-in for the model (no weights): vectors from a hash of the text."""
-
-    name = "hash-test-encoder"
-    identity = cache_key = name  # what indexes and the vector cache record (jianggao.indexer.embedding.Encoder)
-    dim = 16
-
-    def encode(self, texts, show_progress=False):
-        out = []
-        for t in texts:
-            seed = int(hashlib.sha1(t.encode()).hexdigest()[:8], 16)
-            v = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
-            out.append(v / np.linalg.norm(v))
-        return np.stack(out) if out else np.zeros((0, self.dim), np.float32)
-
-    def encode_with_tokens(self, texts):
-        """One "token" per character, so that sentence vectors can be pooled as from the real encoder."""
-        from jianggao.indexer.embedding import TokenVectors
-
-        tokens = [TokenVectors(np.repeat(v[None, :], len(t), axis=0).astype(np.float32),
-                               np.array([(i, i + 1) for i in range(len(t))], dtype=np.int32).reshape(-1, 2))
-                  for t, v in zip(texts, self.encode(texts))]
-        return self.encode(texts), tokens
 
 
 @pytest.fixture()
@@ -76,7 +49,7 @@ def test_process_runs_every_step(library):
 def test_speeches_and_index_build_make_the_same_speeches(library, tmp_path):
     corpus = build_corpus([library])
     build_index([library], tmp_path / "idx", encoder=HashEncoder())
-    store = Store.load(tmp_path / "idx", expect_model=HashEncoder.name)
+    store = Store.load(tmp_path / "idx", expect_model=HashEncoder().name)
     assert sorted((s.id, s.title, s.meta.place) for s in corpus.speeches) == sorted(
         (s.id, s.title, s.meta.place) for s in store.speeches)
     assert store.manifest.pipeline_version == PIPELINE_VERSION
@@ -101,7 +74,7 @@ def test_index_reprocesses_files_when_the_pipeline_version_changes(library, tmp_
     assert report.pipeline_changed and not report.nothing_to_do
     assert calls == [{}]  # nothing kept: every file went through the pipeline again
     assert report.cached == report.chunks  # the vectors of unchanged text still come from the cache
-    assert Store.load(idx, expect_model=HashEncoder.name).manifest.pipeline_version == PIPELINE_VERSION + 1
+    assert Store.load(idx, expect_model=HashEncoder().name).manifest.pipeline_version == PIPELINE_VERSION + 1
     assert build_index([library], idx, encoder=HashEncoder()).nothing_to_do
 
 
@@ -113,7 +86,7 @@ def test_an_index_from_before_the_pipeline_version_is_processed_again(library, t
     manifest = json.loads(manifest_path.read_text())
     del manifest["pipeline_version"]  # as round one wrote it
     manifest_path.write_text(json.dumps(manifest))
-    assert Store.load(idx, expect_model=HashEncoder.name).manifest.pipeline_version == 0
+    assert Store.load(idx, expect_model=HashEncoder().name).manifest.pipeline_version == 0
     report = build_index([library], idx, encoder=HashEncoder())
     assert report.pipeline_changed and not report.nothing_to_do
 
@@ -121,7 +94,7 @@ def test_an_index_from_before_the_pipeline_version_is_processed_again(library, t
 def test_unchanged_files_keep_their_speeches_when_a_file_is_added(library, tmp_path, monkeypatch):
     idx = tmp_path / "idx"
     build_index([library], idx, encoder=HashEncoder())
-    before = {s.id: s.title for s in Store.load(idx, expect_model=HashEncoder.name).speeches}
+    before = {s.id: s.title for s in Store.load(idx, expect_model=HashEncoder().name).speeches}
     (library / "other.txt").write_text(f"在全市教育工作会议上的讲话\n同志们:\n{BODY.replace('脱贫', '教育')}\n",
                                        encoding="utf-8")
     calls = []
@@ -130,5 +103,5 @@ def test_unchanged_files_keep_their_speeches_when_a_file_is_added(library, tmp_p
                         lambda d, kept=None, kc=None: calls.append(sorted(kept or {})) or real(d, kept, kc))
     report = build_index([library], idx, encoder=HashEncoder())
     assert report.added == ["other.txt"] and calls == [["county.txt", "report.txt"]]
-    after = {s.id: s.title for s in Store.load(idx, expect_model=HashEncoder.name).speeches}
+    after = {s.id: s.title for s in Store.load(idx, expect_model=HashEncoder().name).speeches}
     assert all(after[k] == v for k, v in before.items())

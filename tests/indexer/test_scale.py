@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from stand_ins import HashEncoder
 
 from jianggao.indexer.ann import DenseIndex, choose_kind, exact_topk, recall_at
 from jianggao.indexer.lexical import LexicalIndex, terms
@@ -255,22 +256,6 @@ def test_a_changed_file_replaces_its_speeches(tmp_path):
 
 # -- updates of a segmented library (jianggao.indexer.segbuild) and the engine on it ------------------------------
 UI_DATA = Path(__file__).resolve().parents[1] / "ui" / "data"
-
-
-class HashEncoder:
-    """A deterministic stand-in for the model: a unit vector seeded by each text's hash (no model needed)."""
-
-    name = "test/hash-encoder"
-    identity = cache_key = name  # what indexes and the vector cache record (jianggao.indexer.embedding.Encoder)
-    dim = 32
-
-    def encode(self, texts, show_progress=False):
-        import hashlib
-
-        out = np.stack([np.random.default_rng(int(hashlib.sha1(t.encode()).hexdigest()[:8], 16))
-                        .standard_normal(self.dim) for t in texts]).astype(np.float32) if texts else \
-            np.zeros((0, self.dim), np.float32)
-        return out / np.linalg.norm(out, axis=1, keepdims=True) if len(out) else out
 
 
 def _by_chunk_id(store, hits):
