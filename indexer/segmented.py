@@ -41,6 +41,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from jianggao.indexer import fileio
 from jianggao.indexer.ann import DenseIndex, DenseKind
 from jianggao.indexer.lexseg import KeywordSegment, SegmentedKeywordIndex
 from jianggao.indexer.metadb import MetaSegment, write_segment
@@ -61,37 +62,6 @@ class SegmentedStoreError(Exception):
 
 def _new_name() -> str:
     return f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    # Local copy of the store's atomic write until jianggao.indexer.fileio exists (store helper's split).
-    import os
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _fsync_tree(folder: Path, files: bool = True) -> None:
-    """Flush a folder's files (recursively) and the folder itself to disk before it is published."""
-    import os
-
-    paths = sorted(folder.rglob("*"), reverse=True) if files else []
-    for path in [*paths, folder]:
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
 
 
 @dataclass
@@ -136,9 +106,9 @@ class Segment:
         write_segment(tmp / "meta.sqlite", speeches, chunks, duplicates)
         (dense or DenseIndex.build(vectors, dense_kind)).save(tmp / "dense")
         keyword.save(tmp / "keyword")
-        _fsync_tree(tmp)
+        fileio.fsync_tree(tmp)
         tmp.rename(folder)
-        _fsync_tree(folder.parent, files=False)
+        fileio.fsync_path(folder.parent)
 
 
 # -- views that look like the lists of jianggao.indexer.store.Store ----------------------------------------------
@@ -597,9 +567,9 @@ class SegmentedStore:
             np.save(folder / "dead.npy", self._dead, allow_pickle=False)
         (folder / "dead_speeches.json").write_text(json.dumps(sorted(self._dead_speeches)), encoding="utf-8")
         (folder / MANIFEST).write_text(json.dumps(self.manifest.to_json(), ensure_ascii=False), encoding="utf-8")
-        _fsync_tree(folder)
-        _fsync_tree(versions, files=False)
-        _atomic_text(self.directory / CURRENT, name + "\n")
+        fileio.fsync_tree(folder)
+        fileio.fsync_path(versions)
+        fileio.write_pointer(self.directory / CURRENT, name)
         self.version = name
         keep = {name, previous}
         for entry in versions.iterdir():
