@@ -81,8 +81,8 @@ def no_speech_error(doc: RawDocument, paths: Sequence[Path]) -> LoadError:
     )
 
 
-# Identity fields of a speech that tell it apart from others (HELPERS.md contract: the identity helper adds
-# them to SpeechMeta; read by name, any of them may be missing or empty).
+# Identity fields of a speech that tell it apart from others (jianggao.indexer.identity fills them in
+# SpeechMeta; read by name, any of them may be missing or empty, e.g. in an index made before them).
 IDENTITY_FIELDS = ("date", "place", "body", "speaker", "meeting")
 
 

@@ -97,6 +97,14 @@ def _bm25s():
     return bm25s
 
 
+def check_batch(queries: Sequence[str], k: int) -> None:
+    """What every keyword index's ``search_batch`` refuses: one string instead of a list, or k < 1."""
+    if isinstance(queries, str):
+        raise TypeError("search_batch takes a list of queries, not one string")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+
+
 class LexicalIndex:
     """BM25 over a fixed list of documents; documents are referred to by their position in that list."""
 
@@ -141,10 +149,7 @@ class LexicalIndex:
 
     def search_batch(self, queries: Sequence[str], k: int) -> list[list[LexicalHit]]:
         """Up to ``k`` documents per query, best first, only those sharing a token with the query."""
-        if isinstance(queries, str):
-            raise TypeError("search_batch takes a list of queries, not one string")
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
+        check_batch(queries, k)
         return [self._search_one(q, k) for q in queries]
 
     def _search_one(self, query: str, k: int) -> list[LexicalHit]:

@@ -26,7 +26,7 @@ from typing import Sequence
 
 import numpy as np
 
-from jianggao.indexer.lexical import LexicalHit, resources_signature, terms
+from jianggao.indexer.lexical import LexicalHit, check_batch, resources_signature, terms
 
 K1 = 1.5
 B = 0.75
@@ -235,10 +235,7 @@ class SegmentedKeywordIndex:
         return self.search_batch([query], k)[0]
 
     def search_batch(self, queries: Sequence[str], k: int) -> list[list[LexicalHit]]:
-        if isinstance(queries, str):
-            raise TypeError("search_batch takes a list of queries, not one string")
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
+        check_batch(queries, k)
         return [self.search_terms(terms(q), k) for q in queries]
 
     def _term(self, term: str) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:

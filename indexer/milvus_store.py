@@ -37,7 +37,7 @@ import numpy as np
 
 from jianggao.indexer import fileio
 from jianggao.indexer.checkpoints import checkpoint
-from jianggao.indexer.lexical import LexicalHit, terms
+from jianggao.indexer.lexical import LexicalHit, check_batch, terms
 from jianggao.indexer.store import (
     APPROX_MAX_K,
     FORMAT_VERSION,
@@ -366,10 +366,7 @@ class MilvusKeyword:
         return self.search_batch([query], k)[0]
 
     def search_batch(self, queries: Sequence[str], k: int) -> list[list[LexicalHit]]:
-        if isinstance(queries, str):
-            raise TypeError("search_batch takes a list of queries, not one string")
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
+        check_batch(queries, k)
         # Each distinct query term counts once, as in jianggao.indexer.lexical.
         texts = [" ".join(dict.fromkeys(milvus_terms(q))) for q in queries]
         out: list[list[LexicalHit]] = [[] for _ in queries]

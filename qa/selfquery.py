@@ -17,7 +17,7 @@ IDENTITY_FIELDS = ("date", "place", "body", "speaker", "role", "meeting")
 
 
 def identity_line(speech, tag=None) -> str:
-    """What self-query matches a question against: the speech's identity fields (HELPERS.md contract; read
+    """What self-query matches a question against: the speech's identity fields (SpeechMeta; read
     by name, any may be missing) and the years and place names of its title (``tag``: text -> [(word, POS)],
     places are jieba's "ns"), not the title's topic words (a question about a topic is not a question about the
     speech whose title names that topic)."""
