@@ -33,8 +33,6 @@ VARIANTS: dict[str, dict] = {
     "naming": {"NAMING_IS_SPECIFIC": True},
     "noplace": {"PLACE_IN_SPEECH": False},
     "nonear": {"TYPE_NEAR_TERMS": False},
-    "naming": {"NAMING_IS_SPECIFIC": True},
-    "noplace": {"PLACE_IN_SPEECH": False},
 }
 SEARCH_TYPES = ("factual", "paraphrase", "traditional", "similar")
 
