@@ -233,6 +233,17 @@ def check_parts(
     return Parts(speeches, chunks, vectors, manifest, dups if dups is not None else [[] for _ in chunks])
 
 
+def sentence_problem(sentences: Any, dim: int, n_chunks: int) -> str | None:
+    """What is wrong with sentence vectors (jianggao.indexer.sentvec.SentenceVectors) for an index of ``n_chunks``
+    ``dim``-d passages, or None: float32 rows of ``dim``, one (chunk, start, end) span per row, chunks in range."""
+    sv, sp = sentences.vectors, sentences.spans
+    if sv.dtype != np.float32 or sv.ndim != 2 or sv.shape[1] != dim or sp.shape != (len(sv), 3):
+        return f"sentence vectors {sv.shape} / spans {sp.shape}"
+    if len(sp) and (int(sp[:, 0].min()) < 0 or int(sp[:, 0].max()) >= n_chunks):
+        return "sentence spans refer to chunks that do not exist"
+    return None
+
+
 # -- the store -----------------------------------------------------------------------------------------------
 class LoadedIndex:
     """The speeches, chunks, vectors and duplicate links of one index version, in memory, with the lookups the
@@ -375,12 +386,11 @@ class Store(LoadedIndex):
                             pipeline_version=pipeline_version)
         lexical = LexicalIndex.build(list(lexical_texts))
         if sentences is not None:
-            sv, sp = np.ascontiguousarray(sentences.vectors, np.float32), np.asarray(sentences.spans, np.int32)
-            if sv.ndim != 2 or sv.shape[1] != parts.vectors.shape[1] or sp.shape != (len(sv), 3):
-                raise StoreError(f"sentence vectors {sv.shape} and spans {sp.shape} do not fit the passages")
-            if len(sp) and (sp[:, 0].min() < 0 or sp[:, 0].max() >= len(parts.chunks)):
-                raise StoreError("sentence spans refer to chunks that do not exist")
-            sentences = type(sentences)(sv, sp)
+            sentences = type(sentences)(np.ascontiguousarray(sentences.vectors, np.float32),
+                                        np.asarray(sentences.spans, np.int32))
+            problem = sentence_problem(sentences, parts.manifest.dim, len(parts.chunks))
+            if problem:
+                raise StoreError(f"{problem}: they do not fit the passages")
         return cls(parts.speeches, parts.chunks, parts.vectors, lexical, parts.manifest,
                    chunk_duplicates=parts.chunk_duplicates, sentences=sentences)
 
@@ -512,12 +522,9 @@ class Store(LoadedIndex):
             problems.append(f"keyword index of {len(lexical)} documents")
         if not isinstance(duplicates, list) or len(duplicates) != manifest.n_chunks:
             problems.append("duplicate lists do not match the chunks")
-        if sentences is not None and (
-            sentences.vectors.dtype != np.float32 or sentences.vectors.shape[1:] != (manifest.dim,)
-            or sentences.spans.shape != (len(sentences.vectors), 3)
-            or (len(sentences.spans) and int(sentences.spans[:, 0].max()) >= manifest.n_chunks)
-        ):
-            problems.append(f"sentence vectors {sentences.vectors.shape} / spans {sentences.spans.shape}")
+        problem = sentence_problem(sentences, manifest.dim, manifest.n_chunks) if sentences is not None else None
+        if problem:
+            problems.append(problem)
         if problems:
             raise StoreError(f"the index version {folder} is inconsistent ({'; '.join(problems)}); {REBUILD_HINT}")
         store = cls(speeches, chunks, vectors, lexical, manifest, index=index, chunk_duplicates=duplicates,

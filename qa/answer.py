@@ -42,7 +42,6 @@ from jianggao.qa.question import (
 )
 from jianggao.qa.retrieval import Filters, Hit, Mode, validate_query
 from jianggao.qa.postag import pos_tag
-from jianggao.qa.selfquery import naming_strings
 
 if TYPE_CHECKING:
     from jianggao.qa.llm import ChatClient
@@ -98,8 +97,6 @@ SUBJECT_SHARE = 0.5
 # Whether a place name of the question (administrative suffix) counts as covered when the cited speech's text
 # names it anywhere, not only in the excerpt or the speech's identity line.
 PLACE_IN_SPEECH = True
-# Whether the strings that name a speech (self-query) must be in the excerpt or its speech's identity line.
-NAMING_IS_SPECIFIC = False
 
 
 # -- result types --------------------------------------------------------------------------------------------
@@ -276,10 +273,6 @@ class _IndexCache:
                 self.contexts[speech_id] = ctx
         return ctx
 
-    def identities(self) -> dict[str, str]:
-        """Every speech's identity line (what self-query matches questions against)."""
-        return {s.id: self.context(s.id) for s in self.store.speeches}
-
     def sentence_rows(self, chunk: int) -> range:
         """Rows of the store's sentence vectors that belong to ``chunk`` (rows are stored in chunk order)."""
         sv = getattr(self.store, "sentences", None)
@@ -398,8 +391,7 @@ def _gather(retriever: "Retriever", qs: list[str], k: int, mode: Mode, filters: 
     for qi, (q, pool) in enumerate(zip(qs, pools)):
         qnorm = normalize_query(q)
         atype = answer_type(qnorm)
-        terms = key_terms(qnorm, tokenize(q), cache.doc_freq, n_docs, tag=_pos_tag,
-                          naming=naming_strings(qnorm, cache.identities()) if NAMING_IS_SPECIFIC else ())
+        terms = key_terms(qnorm, tokenize(q), cache.doc_freq, n_docs, tag=_pos_tag)
         weights = {t.term: t.weight for t in terms}
         cs = _candidates(cache, store, pool)
         if not cs:

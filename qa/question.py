@@ -40,25 +40,23 @@ _LIST_FIRST_Q = re.compile(r"哪几|几个方面|几方面")  # "which few": a l
 _LIST_Q = re.compile(r"哪些|哪几|有什么|有哪|包括什么|包含什么|几个方面|几项|哪几项|什么措施|什么举措|哪方面")
 
 
+# Checked in this order: the first pattern the question matches gives its type. 哪几 / 几个方面 ask for a list
+# although 几 asks for a number, so they come before the quantity pattern; other list words come after it.
+_TYPE_ORDER: tuple[tuple[re.Pattern[str], AnswerType], ...] = (
+    (_DATE_Q, "date"),
+    (_PERSON_Q, "person"),
+    (_ORG_Q, "organisation"),
+    (_PLACE_Q, "place"),
+    (_LIST_FIRST_Q, "list"),
+    (_QUANTITY_Q, "quantity"),
+    (_LIST_Q, "list"),
+)
+
+
 def answer_type(question: str) -> AnswerType:
     """The kind of answer a (normalised) question asks for; "other" for definitions, reasons and manner
     (什么是 / 为什么 / 如何), which any relevant passage may answer."""
-    q = question
-    if _DATE_Q.search(q):
-        return "date"
-    if _PERSON_Q.search(q):
-        return "person"
-    if _ORG_Q.search(q):
-        return "organisation"
-    if _PLACE_Q.search(q):
-        return "place"
-    if _LIST_FIRST_Q.search(q):
-        return "list"
-    if _QUANTITY_Q.search(q):
-        return "quantity"
-    if _LIST_Q.search(q):
-        return "list"
-    return "other"
+    return next((kind for pattern, kind in _TYPE_ORDER if pattern.search(question)), "other")
 
 
 # -- does a text hold an answer of that type ------------------------------------------------------------------
@@ -176,12 +174,10 @@ def is_question_word(token: str) -> bool:
     return token in QUESTION_WORDS or bool(_QUESTION_PREFIX.match(token))
 
 
-def specific_terms(question: str, tag: Tagger | None = None, naming: Sequence[str] = ()) -> list[
-        tuple[str, tuple[str, ...]]]:
+def specific_terms(question: str, tag: Tagger | None = None) -> list[tuple[str, tuple[str, ...]]]:
     """Terms that pin the question to one fact, with their alternative spellings: years and other numbers,
     quoted titles, places with an administrative suffix (jieba POS; also counted without the suffix: 上海市 ->
-    上海), and ``naming``: the strings of the question that name some speeches (jianggao.qa.selfquery).
-    Pure apart from ``tag``."""
+    上海). Pure apart from ``tag``."""
     out: dict[str, tuple[str, ...]] = {}
     for m in _YEAR.finditer(question):
         y = m.group().replace(" ", "")
@@ -198,20 +194,17 @@ def specific_terms(question: str, tag: Tagger | None = None, naming: Sequence[st
             stem = _ADMIN_SUFFIX.sub("", w)
             if f in _PLACE_TAGS and stem != w and len(stem) >= 2:
                 out.setdefault(w, (stem,))
-    for g in naming or ():
-        if not any(g in s or s in g for s in out):
-            out.setdefault(g, ())
     return list(out.items())
 
 
 def key_terms(
     question: str, tokens: Iterable[str], df: Callable[[list[str]], dict[str, int]], n_docs: int,
-    tag: Tagger | None = None, naming: Sequence[str] = (),
+    tag: Tagger | None = None,
 ) -> list[KeyTerm]:
     """The question's content terms (``tokens``: its keyword tokens, question words dropped) and its specific
     terms, each with its IDF weight in the library (``df``: terms -> passages containing them). A specific term
     is weighed by its rarest spelling the library holds."""
-    spec = specific_terms(question, tag, naming)
+    spec = specific_terms(question, tag)
     words = [t for t in dict.fromkeys(tokens) if not is_question_word(t) and len(t) >= 1]
     spec_forms = {s for s, _ in spec}
     words = [w for w in words if w not in spec_forms and not any(w in s for s in spec_forms)]

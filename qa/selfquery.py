@@ -57,23 +57,6 @@ def question_grams(question: str, max_gram: int = MAX_GRAM) -> set[str]:
     return out
 
 
-def naming_strings(question: str, identities: Mapping[str, str], max_share: float = MAX_SHARE) -> list[str]:
-    """The distinctive strings of the question found in identity lines, longest first, leaving out any that is
-    part of a longer one found (上海市 keeps 上海 and 海市 out). They pin the question to some speeches."""
-    n = len(identities)
-    if n < 2:
-        return []
-    limit = max(1, int(max_share * n))
-    found = [g for g in question_grams(question)
-             if 0 < sum(1 for ident in identities.values() if g in ident) <= limit]
-    found.sort(key=lambda g: (-len(g), g))
-    out: list[str] = []
-    for g in found:
-        if not any(g in longer for longer in out):
-            out.append(g)
-    return out
-
-
 def named_speeches(question: str, identities: Mapping[str, str], max_share: float = MAX_SHARE) -> dict[str, float]:
     """speech id -> match strength in (0, 1] for the speeches whose identity line holds a distinctive string of
     the question (strength: the longest such string's length over the longest found for any speech, so

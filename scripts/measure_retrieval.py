@@ -30,7 +30,6 @@ VARIANTS: dict[str, dict] = {
     "sent1": {"sentence_weight": 1.0},
     "kw15": {"weights": (1.0, 1.5)},
     "dense15": {"weights": (1.5, 1.0)},
-    "naming": {"NAMING_IS_SPECIFIC": True},
     "noplace": {"PLACE_IN_SPEECH": False},
     "nonear": {"TYPE_NEAR_TERMS": False},
 }
