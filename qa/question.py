@@ -29,7 +29,7 @@ _PLACE_Q = re.compile(
     r"哪(?:一|个|座|些)?(?:省|市|县|区|镇|乡|村|地方|地区|城市|国家|区域|流域|口岸|港口)"
 )
 _ORG_Q = re.compile(
-    r"(?:哪|什么)(?:一|个|家|些)?(?:单位|部门|机构|机关|公司|企业|集团|组织|学校|大学|医院|银行|协会|团体|平台)"
+    r"(?:哪|什么)(?:一|个|家|些|所)?(?:单位|部门|机构|机关|公司|企业|集团|组织|学校|大学|高校|院校|医院|银行|协会|团体|团队|平台)"
 )
 _PERSON_Q = re.compile(r"谁|哪位|哪一位|何人|什么人|哪个人")
 _QUANTITY_Q = re.compile(
@@ -61,10 +61,16 @@ def answer_type(question: str) -> AnswerType:
 
 # -- does a text hold an answer of that type ------------------------------------------------------------------
 _YEAR = re.compile(r"(?:19|20)[0-9]{2}\s*年")
+_DAY_TEXT = re.compile(r"[0-9一二三四五六七八九十]{1,3}\s*月\s*[0-9一二三四五六七八九十]{1,3}\s*[日号]|[0-9]{1,2}\s*[日号]")
+_MONTH_TEXT = re.compile(r"[0-9一二三四五六七八九十]{1,3}\s*月(?:份)?|月[初底末]")
+_YEAR_TEXT = re.compile(r"(?:19|20)[0-9]{2}\s*年|[今去前明]年")
+# A day needs digits or a month before it: 一号 alone is as often a name (一号工程, 一号文件) as a date.
 _DATE_TEXT = re.compile(
-    r"(?:19|20)[0-9]{2}\s*年|[0-9一二三四五六七八九十]{1,3}\s*月(?:份)?|[0-9一二三四五六七八九十]{1,3}\s*[日号]"
-    r"|[今去前明]年|上半年|下半年|年[初底末]|[春夏秋冬]季"
+    "|".join(p.pattern for p in (_DAY_TEXT, _MONTH_TEXT, _YEAR_TEXT)) + r"|上半年|下半年|年[初底末]|[春夏秋冬]季"
 )
+# How fine a date the question asks for: 哪一天 is not answered by a year, 哪个月 not by a season.
+_DAY_Q = re.compile(r"哪一?天|何日|哪日|几号|几月几日|哪一日")
+_MONTH_Q = re.compile(r"哪个月|几月|哪一月|何月")
 # A figure: digits (with decimals, percentages, 万/亿 scales) or a Chinese numeral followed by a unit or
 # classifier. A lone 一 before a classifier is usually an article (一个, 一次), so it does not count.
 _FIGURE = re.compile(
@@ -79,6 +85,8 @@ _ORG_TEXT = re.compile(
 _PLACE_TEXT = re.compile(r"[\u4e00-\u9fff]{2,}(省|市|县|区|镇|乡|村|州|旗|盟|自治区|新区|开发区|园区|港|口岸)")
 _PERSON_TEXT = re.compile(r"[\u4e00-\u9fff]{2,3}(同志|书记|主席|总理|省长|市长|县长|区长|主任|部长|局长|院长|校长|代表)")
 _LIST_TEXT = re.compile(r"[一二三四五六七八九十]是|第[一二三四五六七八九十]|首先|其次|[、；;]")
+# 全市, 我省, 本县, 各区: a determiner before the suffix points at a place without naming it.
+_DEICTIC = frozenset("全本我该各每此外")
 _PLACE_TAGS = frozenset({"ns"})
 _PERSON_TAGS = frozenset({"nr", "nrfg", "nrt"})
 _ORG_TAGS = frozenset({"nt"})
@@ -88,7 +96,7 @@ _ORG_TAGS = frozenset({"nt"})
 # answer's figure carries (几所 -> 12所, 多少吨 -> 3.5万吨).
 CLASSIFIERS = (
     "个 名 人 户 所 条 辆 件 家 项 天 年 元 次 位 台 套 种 类 批 座 张 期 倍 吨 亩 篇 届 场 支 份 岁 周 层 栋 间 艘 架 "
-    "头 只 本 部 首 封 句 点 处 片 股 笔 台 颗 棵 株 公里 千米 米 平方米 平方公里 立方米 千瓦 瓦 度 小时 分钟 秒 公斤 千克 克 斤 "
+    "头 只 本 部 首 封 句 点 处 片 股 笔 台 颗 棵 株 枚 列 盏 根 块 对 双 把 匹 粒 趟 轮 公里 千米 米 平方米 平方公里 立方米 千瓦 瓦 度 小时 分钟 秒 公斤 千克 克 斤 "
     "万元 亿元 万人 亿人 万户 万吨 亿吨 万亩 家次 人次 个百分点 百分点"
 ).split()
 _UNIT_AFTER = re.compile(
@@ -124,8 +132,9 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
             return 1.0 if any(f not in given and f != "一" for f in found) else 0.0
         return 1.0 if any(f not in given for f in figures(text)) else 0.0
     if atype == "date":
-        given = {m.group() for m in _DATE_TEXT.finditer(question)}
-        return 1.0 if any(m.group() not in given for m in _DATE_TEXT.finditer(text)) else 0.0
+        pattern = _DAY_TEXT if _DAY_Q.search(question) else _MONTH_TEXT if _MONTH_Q.search(question) else _DATE_TEXT
+        given = {m.group() for m in pattern.finditer(question)}
+        return 1.0 if any(m.group() not in given for m in pattern.finditer(text)) else 0.0
     if atype == "list":
         return 1.0 if len(_LIST_TEXT.findall(text)) >= 2 else 0.0
     pattern, tags = {
@@ -136,7 +145,8 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
     # A suffix match starts wherever the run of Chinese starts (论坛在青岛市): it is the question's own name when
     # some tail of it, suffix plus two characters or more, is in the question.
     new = [m for m in pattern.finditer(text)
-           if not any(m.group()[-n:] in question for n in range(len(m.group(1)) + 2, len(m.group()) + 1))]
+           if not any(m.group()[-n:] in question for n in range(len(m.group(1)) + 2, len(m.group()) + 1))
+           and not (atype == "place" and m.group()[-len(m.group(1)) - 1] in _DEICTIC)]
     if new:
         return 1.0
     if tag is not None and any(f in tags and len(w) >= 2 and w not in question for w, f in tag(text)):

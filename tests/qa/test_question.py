@@ -99,3 +99,35 @@ def test_a_figure_question_with_a_unit_wants_a_figure_in_that_unit():
     assert type_match("全年完成投资12亿元", "quantity", "建成多少座桥梁") == 0.0  # a figure, but not of bridges
     assert type_match("粮食产量1.2万吨", "quantity", "粮食产量多少吨") == 1.0
     assert type_match("建成一座桥", "quantity", "建成多少座桥梁") == 0.0  # 一座 is an article here
+
+
+def test_a_date_question_wants_a_date_as_fine_as_it_asks():
+    assert type_match("大桥于2027年5月20日通车", "date", "大桥在哪一天通车") == 1.0
+    assert type_match("大桥于2027年通车", "date", "大桥在哪一天通车") == 0.0  # a year does not give the day
+    assert type_match("大桥于2027年通车", "date", "大桥在2027年的哪一天通车") == 0.0
+    assert type_match("大桥计划9月通车", "date", "大桥计划几月通车") == 1.0
+    assert type_match("大桥计划今年通车", "date", "大桥计划几月通车") == 0.0
+    assert type_match("大桥于2027年通车", "date", "大桥哪一年通车") == 1.0
+
+
+def test_a_number_name_is_not_a_date():
+    # 一号工程 / 一号文件 are names; a day needs digits or a month before it.
+    assert type_match("全力推进港口“一号工程”", "date", "港口工程何时完工") == 0.0
+    assert type_match("定于8号开工", "date", "工程何时开工") == 1.0
+
+
+def test_a_determiner_before_the_suffix_is_no_place_name():
+    # 全市 / 我省 point at a place without naming it: they do not answer "in which district".
+    assert type_match("推动全市网络深度覆盖", "place", "集群建在哪个区") == 0.0
+    assert type_match("全力服务我省", "place", "园区建在哪里") == 0.0
+    assert type_match("集群落户东湖新区", "place", "集群建在哪个区") == 1.0
+
+
+def test_more_classifiers_and_organisation_words():
+    from jianggao.qa.question import asked_unit
+
+    assert asked_unit("共获得多少枚奖牌") == "枚"
+    assert type_match("获得奖牌一百余项", "quantity", "共获得多少枚奖牌") == 0.0  # a figure, not in 枚
+    assert type_match("获得奖牌32枚", "quantity", "共获得多少枚奖牌") == 1.0
+    assert answer_type("成果由哪所高校完成") == "organisation"
+    assert answer_type("是哪个团队研制的") == "organisation"
