@@ -13,7 +13,8 @@ Pipeline (``ask_batch``; ``ask(q)`` is ``ask_batch([q])[0]``):
 4. Keep the best sentence and those nearly as good from elsewhere; a short sentence grows to its neighbours.
 5. Decide (``decide``): "answered" only when the best excerpt holds an answer of the type asked
    (``jianggao.qa.question.answer_type``: figure, date, place, person, organisation, list) and every specific
-   term of the question (year, number, quoted title, name) is in the excerpt or names its speech, and the
+   term of the question (year, number, quoted title, name) is in the excerpt or names its speech, no rare
+   qualifier of a term the excerpt holds is missing from its paragraph (``unmatched_modifiers``), and the
    evidence score reaches ``ANSWER_THRESHOLD``; "partial" when the library treats the subject (most of the
    question's weighted terms are there) but not the detail asked: the answer then says 资料提到了…，但没有给出…
    and shows the closest excerpts; "refused" otherwise. ``covered_terms``/``missing_terms`` tell the user why.
@@ -38,7 +39,7 @@ from jianggao.qa.excerpts import (
     excerpt_range, layout_of, paragraph_of, select_excerpts, with_marker,
 )
 from jianggao.qa.question import (
-    Coverage, KeyTerm, answer_type, coverage, key_terms, term_in, type_match, weighted_share,
+    Coverage, KeyTerm, answer_type, coverage, key_terms, term_in, type_match, unmatched_modifiers, weighted_share,
 )
 from jianggao.qa.retrieval import Filters, Hit, Mode, validate_query
 from jianggao.qa.postag import pos_tag
@@ -134,7 +135,7 @@ class Answer:
     missing_terms: list[str] = field(default_factory=list)  # ... and those it lacks
     answer_type: str = "other"  # what the question asks for (jianggao.qa.question.answer_type)
     type_found: bool = False  # the best excerpt holds an answer of that type
-    missing_specific: list[str] = field(default_factory=list)  # specific terms (year, name ...) it lacks
+    missing_specific: list[str] = field(default_factory=list)  # specific terms (year, name ...) and rare qualifiers it lacks
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -493,6 +494,12 @@ def _extractive(retriever: "Retriever", question: str, ev: _Evidence) -> Answer:
         sp_norm = store.speech_by_id(bc.speech_id).norm
         evidence += " " + " ".join(t.term for t in ev.terms if t.specific and t.alternatives and term_in(sp_norm, t))
     cov = coverage(evidence, ev.terms)
+    # A qualifier of the question that the excerpt's paragraph lacks (入境 of 入境游客 where the excerpt counts
+    # all 游客) is a detail the library does not give: it joins the missing specific terms.
+    par_norm = store.speech_by_id(bc.speech_id).norm[bc.paragraph_start:bc.paragraph_end]
+    modifiers = unmatched_modifiers(ev.qnorm, ev.terms, evidence, evidence + "\n" + par_norm, tag=_pos_tag)
+    if modifiers:
+        cov = cov._replace(missing_specific=[*cov.missing_specific, *modifiers])
     tag = _pos_tag if ev.atype in ("place", "person", "organisation") else None
     type_ok = type_match(excerpt_norm, ev.atype, ev.qnorm, tag=tag) >= 1.0
     conf = ev.ranked[0][1]

@@ -131,3 +131,51 @@ def test_more_classifiers_and_organisation_words():
     assert type_match("获得奖牌32枚", "quantity", "共获得多少枚奖牌") == 1.0
     assert answer_type("成果由哪所高校完成") == "organisation"
     assert answer_type("是哪个团队研制的") == "organisation"
+
+
+def test_a_rare_qualifier_of_a_covered_term_must_be_in_the_excerpt():
+    from jianggao.qa.question import unmatched_modifiers
+
+    terms = [KeyTerm("港口", 4.0, False), KeyTerm("冷链", 5.0, False), KeyTerm("货物", 4.0, False),
+             KeyTerm("吞吐量", 4.0, False)]
+    q = "港口冷链货物吞吐量是多少"
+    # The excerpt counts all 货物: 冷链 qualifies 货物 and is missing, so the figure is not the one asked for.
+    assert unmatched_modifiers(q, terms, "港口货物吞吐量达到3亿吨", "港口货物吞吐量达到3亿吨") == ["冷链"]
+    assert unmatched_modifiers(q, terms, "港口冷链货物吞吐量达到80万吨", "港口冷链货物吞吐量达到80万吨") == []
+    # In the paragraph around the excerpt is enough: the excerpt may be one sentence of a passage about it.
+    assert unmatched_modifiers(q, terms, "港口货物吞吐量达到3亿吨", "冷链物流加快发展。港口货物吞吐量达到3亿吨") == []
+
+
+def test_what_does_not_count_as_a_missing_qualifier():
+    from jianggao.qa.question import unmatched_modifiers
+
+    text = "港口货物吞吐量达到3亿吨"
+    q = "港口冷链货物吞吐量是多少"
+    base = [KeyTerm("港口", 4.0, False), KeyTerm("货物", 4.0, False), KeyTerm("吞吐量", 4.0, False)]
+    # a common word (low IDF) is as often only the question's framing
+    assert unmatched_modifiers(q, [*base, KeyTerm("冷链", 1.0, False)], text, text) == []
+    # a word the library never uses is a paraphrase's own wording, no evidence of a missing detail
+    assert unmatched_modifiers(q, [*base, KeyTerm("冷链", 9.0, False, (), False)], text, text) == []
+    # specific terms have their own check
+    assert unmatched_modifiers(q, [*base, KeyTerm("冷链", 5.0, True)], text, text) == []
+    # a missing word that qualifies nothing the text holds is not a qualifier of the answer
+    assert unmatched_modifiers("港口货物吞吐量发展到多少", [*base, KeyTerm("发展", 5.0, False)], text, text) == []
+    # time words are read by the date logic
+    tags = lambda s: [("去年", "t")] if "去年" in s else []  # noqa: E731
+    assert unmatched_modifiers("去年港口货物吞吐量是多少", [*base, KeyTerm("去年", 5.0, False)], text, text,
+                               tag=tags) == []
+
+
+def test_a_word_before_a_lone_admin_suffix_is_a_place_name():
+    tags = lambda q: [("石门", "v"), ("县", "zg"), ("修建", "v"), ("了", "ul")]  # noqa: E731
+    assert dict(specific_terms("石门县修建了", tag=tags))["石门县"] == ("石门",)
+    pron = lambda q: [("这个", "r"), ("县", "zg"), ("修建", "v")]  # noqa: E731
+    assert specific_terms("这个县修建了", tag=pron) == []
+    whole = lambda q: [("全县", "n"), ("修建", "v")]  # noqa: E731
+    assert specific_terms("全县修建了", tag=whole) == []
+
+
+def test_key_terms_mark_words_the_library_lacks():
+    terms = key_terms("港口冷链建设", ["港口", "冷链", "建设"], lambda ts: {t: {"港口": 3}.get(t, 0) for t in ts}, 100)
+    by = {t.term: t for t in terms}
+    assert by["港口"].known and not by["冷链"].known
