@@ -104,6 +104,11 @@ _UNIT_AFTER = re.compile(
 )
 
 
+_COUNTED = re.compile(
+    r"(?:多少|几)(?:万|亿|千|百)?(?:" + "|".join(sorted(map(re.escape, set(CLASSIFIERS)), key=len, reverse=True)) + ")"
+)
+
+
 def asked_unit(question: str) -> str:
     """The unit a figure question asks for (多少辆 -> 辆, 几个百分点 -> 个百分点), "" when none is said."""
     m = _UNIT_AFTER.search(question)
@@ -282,15 +287,26 @@ def unmatched_modifiers(question: str, terms: Sequence[KeyTerm], text: str, scop
                         tag: Tagger | None = None, min_weight: float = MODIFIER_IDF) -> list[str]:
     """Key terms of ``question`` that qualify a term ``text`` holds but are missing from ``scope`` (``text`` and
     what surrounds it, e.g. its paragraph): in Chinese a modifier comes right before its head, so in 入境游客 the
-    term 入境 qualifies 游客; a text that speaks of 游客 only does not give what is asked of 入境游客. Counted only
+    term 入境 qualifies 游客; a text that speaks of 游客 only does not give what is asked of 入境游客. So does the
+    thing a figure question counts (育儿补贴 in 发放多少元育儿补贴), whatever the text holds. Counted only
     for terms the library knows (a paraphrase's own words are no evidence of anything), of at least
     ``min_weight``, that are not specific terms (checked on their own) nor time words (the date logic reads
     those). Pure apart from ``tag``."""
-    heads = [t for t in terms if term_in(text, t)]
-    times = {w for w, f in tag(question) if f in _TIME_TAGS} if tag is not None else set()
+    tagged = list(tag(question)) if tag is not None else []
+    times = {w for w, f in tagged if f in _TIME_TAGS}
+    # A verb is no head: in 新生儿发放 the noun is the verb's object, not its qualifier.
+    verbs = {w for w, f in tagged if f == "v"}
+    heads = [t for t in terms if term_in(text, t) and t.term not in verbs]
     out = []
+    # The thing a figure question counts comes right after 多少/几 and its classifier (多少元育儿补贴): it qualifies
+    # the figure asked for, and a figure of something else does not answer. Without a classifier the noun after
+    # 多少 may be the measure itself (多少钱), so it is not taken.
+    counted = {m.end() for m in _COUNTED.finditer(question)}
     for t in terms:
         if t.specific or not t.known or t.weight < min_weight or t.term in times or term_in(scope, t):
+            continue
+        if any(question.startswith(t.term, e) for e in counted):
+            out.append(t.term)
             continue
         i = question.find(t.term)
         while i >= 0:

@@ -179,3 +179,28 @@ def test_key_terms_mark_words_the_library_lacks():
     terms = key_terms("港口冷链建设", ["港口", "冷链", "建设"], lambda ts: {t: {"港口": 3}.get(t, 0) for t in ts}, 100)
     by = {t.term: t for t in terms}
     assert by["港口"].known and not by["冷链"].known
+
+
+def test_the_thing_a_figure_question_counts_must_be_there():
+    from jianggao.qa.question import unmatched_modifiers
+
+    terms = [KeyTerm("发放", 4.0, False), KeyTerm("养老", 5.0, False), KeyTerm("补贴", 4.0, False),
+             KeyTerm("元", 1.5, False)]
+    q = "每月发放多少元养老补贴"
+    # 养老补贴 is what is counted in 元; a figure in 元 of another thing does not answer
+    assert unmatched_modifiers(q, terms, "每月发放交通补贴300元", "每月发放交通补贴300元") == ["养老"]
+    assert unmatched_modifiers(q, terms, "每月发放养老补贴300元", "每月发放养老补贴300元") == []
+    # without a classifier the noun after 多少 may be the measure itself (多少钱)
+    money = [KeyTerm("拿出", 4.0, False), KeyTerm("钱", 4.0, False)]
+    assert unmatched_modifiers("每年拿出多少钱", money, "每年拿出1000万元", "每年拿出1000万元") == []
+
+
+def test_a_verb_is_no_head_of_a_qualifier():
+    from jianggao.qa.question import unmatched_modifiers
+
+    # 老人 is the object of 发放, not a qualifier of it
+    terms = [KeyTerm("老人", 5.0, False), KeyTerm("发放", 4.0, False), KeyTerm("补贴", 4.0, False)]
+    tags = lambda q: [("对", "p"), ("老人", "n"), ("发放", "v"), ("补贴", "n")]  # noqa: E731
+    text = "发放补贴300元"
+    assert unmatched_modifiers("对老人发放补贴多少", terms, text, text, tag=tags) == []
+    assert unmatched_modifiers("对老人发放补贴多少", terms, text, text) == ["老人"]  # untagged: any head counts
