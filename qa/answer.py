@@ -229,7 +229,9 @@ def decide(confidence: float, cov: Coverage, type_ok: bool, threshold: float | N
 
 
 def partial_message(cov: Coverage, atype: str, type_ok: bool) -> str:
-    covered = "、".join(cov.covered[:4]) or "相关内容"
+    # Terms inside a longer covered term add nothing to the sentence (内河港, not 内河、河港、内河港).
+    named = [t for t in cov.covered if not any(t != o and t in o for o in cov.covered)]
+    covered = "、".join(named[:4]) or "相关内容"
     if cov.missing_specific:
         missing = "关于" + "、".join(cov.missing_specific[:3]) + "的内容"
     elif not type_ok:
@@ -494,8 +496,8 @@ def _extractive(retriever: "Retriever", question: str, ev: _Evidence) -> Answer:
         sp_norm = store.speech_by_id(bc.speech_id).norm
         evidence += " " + " ".join(t.term for t in ev.terms if t.specific and t.alternatives and term_in(sp_norm, t))
     cov = coverage(evidence, ev.terms)
-    # A qualifier of the question that the excerpt's paragraph lacks (入境 of 入境游客 where the excerpt counts
-    # all 游客) is a detail the library does not give: it joins the missing specific terms.
+    # A qualifier of the question that the excerpt's paragraph lacks (冷链 of 冷链货物 where the excerpt counts
+    # all 货物) is a detail the library does not give: it joins the missing specific terms.
     par_norm = store.speech_by_id(bc.speech_id).norm[bc.paragraph_start:bc.paragraph_end]
     modifiers = unmatched_modifiers(ev.qnorm, ev.terms, evidence, evidence + "\n" + par_norm, tag=_pos_tag)
     if modifiers:

@@ -64,7 +64,7 @@ _YEAR = re.compile(r"(?:19|20)[0-9]{2}\s*年")
 _DAY_TEXT = re.compile(r"[0-9一二三四五六七八九十]{1,3}\s*月\s*[0-9一二三四五六七八九十]{1,3}\s*[日号]|[0-9]{1,2}\s*[日号]")
 _MONTH_TEXT = re.compile(r"[0-9一二三四五六七八九十]{1,3}\s*月(?:份)?|月[初底末]")
 _YEAR_TEXT = re.compile(r"(?:19|20)[0-9]{2}\s*年|[今去前明]年")
-# A day needs digits or a month before it: 一号 alone is as often a name (一号工程, 一号文件) as a date.
+# A day needs digits or a month before it: 一号 alone is as often a name (一号文件, 一号线) as a date.
 _DATE_TEXT = re.compile(
     "|".join(p.pattern for p in (_DAY_TEXT, _MONTH_TEXT, _YEAR_TEXT)) + r"|上半年|下半年|年[初底末]|[春夏秋冬]季"
 )
@@ -275,9 +275,9 @@ def weighted_share(text: str, weights: dict[str, float]) -> float:
     return sum(w for t, w in weights.items() if t in text) / total
 
 
-# A modifier of the question counts when it is about as rare as a named programme or a qualifier such as 入境 / 低空
-# (idf >= 3.5: in fewer than ~3% of the library's passages); commoner words (目标, 国家级, 规模) are as often only
-# the question's framing. Tuned on provinces.jsonl (3.0-3.5 refuse the same near-misses there; 3.5 keeps one
+# A modifier of the question counts when it is about as rare as a named programme or a narrowing qualifier such as
+# 冷链 in 冷链货物 (idf >= 3.5: in fewer than ~3% of the library's passages); commoner words (目标, 总体, 主要) are as
+# often only the question's framing. Tuned on provinces.jsonl (3.0-3.5 refuse the same near-misses there; 3.5 keeps one
 # paraphrase that 3.0 loses; 4.0 lets one more near-miss through), checked on dev.jsonl; not a broad plateau.
 MODIFIER_IDF = 3.5
 _TIME_TAGS = frozenset({"t", "tg"})
@@ -286,19 +286,20 @@ _TIME_TAGS = frozenset({"t", "tg"})
 def unmatched_modifiers(question: str, terms: Sequence[KeyTerm], text: str, scope: str,
                         tag: Tagger | None = None, min_weight: float = MODIFIER_IDF) -> list[str]:
     """Key terms of ``question`` that qualify a term ``text`` holds but are missing from ``scope`` (``text`` and
-    what surrounds it, e.g. its paragraph): in Chinese a modifier comes right before its head, so in 入境游客 the
-    term 入境 qualifies 游客; a text that speaks of 游客 only does not give what is asked of 入境游客. So does the
-    thing a figure question counts (育儿补贴 in 发放多少元育儿补贴), whatever the text holds. Counted only
+    what surrounds it, e.g. its paragraph): in Chinese a modifier comes right before its head, so in 冷链货物 the
+    term 冷链 qualifies 货物; a text that speaks of 货物 only does not give what is asked of 冷链货物 (returned as
+    that phrase). So does the thing a figure question counts (养老 in 每月发放多少元养老补贴), whatever the text
+    holds (returned as the term). Counted only
     for terms the library knows (a paraphrase's own words are no evidence of anything), of at least
     ``min_weight``, that are not specific terms (checked on their own) nor time words (the date logic reads
     those). Pure apart from ``tag``."""
     tagged = list(tag(question)) if tag is not None else []
     times = {w for w, f in tagged if f in _TIME_TAGS}
-    # A verb is no head: in 新生儿发放 the noun is the verb's object, not its qualifier.
+    # A verb is no head: in 对老人发放 the noun is the verb's object, not its qualifier.
     verbs = {w for w, f in tagged if f == "v"}
     heads = [t for t in terms if term_in(text, t) and t.term not in verbs]
     out = []
-    # The thing a figure question counts comes right after 多少/几 and its classifier (多少元育儿补贴): it qualifies
+    # The thing a figure question counts comes right after 多少/几 and its classifier (多少元养老补贴): it qualifies
     # the figure asked for, and a figure of something else does not answer. Without a classifier the noun after
     # 多少 may be the measure itself (多少钱), so it is not taken.
     counted = {m.end() for m in _COUNTED.finditer(question)}
@@ -311,8 +312,9 @@ def unmatched_modifiers(question: str, terms: Sequence[KeyTerm], text: str, scop
         i = question.find(t.term)
         while i >= 0:
             end = i + len(t.term)
-            if any(question.startswith(x, end) for h in heads for x in (h.term, *h.alternatives)):
-                out.append(t.term)
+            head = next((x for h in heads for x in (h.term, *h.alternatives) if question.startswith(x, end)), None)
+            if head is not None:
+                out.append(t.term + head)  # the qualified phrase (冷链货物) says what is missing
                 break
             i = question.find(t.term, i + 1)
     return out

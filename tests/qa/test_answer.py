@@ -111,6 +111,12 @@ def test_partial_message_says_what_is_there_and_what_is_not():
     assert "具体数字" in A.partial_message(Coverage(0.9, ["港口"], [], []), "quantity", False)
 
 
+def test_partial_message_names_a_term_once_and_the_missing_qualified_phrase():
+    cov = Coverage(0.8, ["内河", "河港", "内河港", "游客"], ["夜间"], ["夜间游客"])
+    msg = A.partial_message(cov, "quantity", True)
+    assert msg.startswith("资料提到了内河港、游客，但没有给出关于夜间游客的内容")
+
+
 def test_relative_years_are_read_against_the_speech_year():
     assert "2020年" in with_relative_years("去年完成了任务", "2021年某市政府工作报告")
     assert "2021年" in with_relative_years("今年要完成任务", "2021年某市政府工作报告")
