@@ -290,6 +290,9 @@ _NOT_NAME_START = re.compile(r"[的在是和与及对就都已再又将要还也
 _NAME_WORD_TAGS = frozenset({"ns", "nr", "nrt", "nz"})
 
 
+_ADDRESS_NEXT = re.compile(rf"[{_CJK}]{{2,4}}(?:镇|乡|村|街道|社区)")
+
+
 def _recurring_names(norm: str, toks: list[tuple[str, int]], level: str) -> list[tuple[str, int]]:
     """Place names the dictionary does not know ("古鲁板蒿镇"): the segmenter cuts an unknown name into single
     characters, so a run of 2-4 such characters (or name words) right before the level character, which the text
@@ -364,7 +367,9 @@ def find_place(norm: str, toks: list[tuple[str, int]], title: str = "", meeting:
                     if w.endswith(level) and not _INSIDE_OURS.search(norm, max(0, at - 2), at)]
         if not of_level:
             continue
-        early = sorted((at, w) for w, at in of_level if at < opening)
+        # "荥阳市汜水镇有3所学校…": a place followed by one of its towns is an address of something, not the speaker.
+        early = sorted((at, w) for w, at in of_level
+                       if at < opening and not _ADDRESS_NEXT.match(norm, at + len(w)))
         if early:
             return Found(early[0][1], early[0][0], early[0][0] + len(early[0][1]))
         if n * 2 < top_level and not (scope and scope.group(1) == level):

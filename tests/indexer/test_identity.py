@@ -283,3 +283,11 @@ def test_a_place_of_a_level_the_speech_seldom_speaks_for_is_not_its_own():
             + "全县各乡镇、我县各部门要落实。全县要抓紧。我县要压实责任。全州都在看。\n"
             + "最近,省委针对甘孜州多县贫困人口识别不准等问题,给予甘孜州扶贫移民局通报批评。\n")
     assert identify(text).place is None
+
+
+def test_a_place_in_an_address_is_not_the_speaker():
+    # Seed 004 (an education speech of a city with districts and counties): the town's address is where schools
+    # were damaged.
+    text = ("各位领导,同志们:\n受疫情、灾情双重影响,今年我们正面临前所未有的考验。全市有1470所学校因特大暴雨不同程度受损,"
+            "荥阳市汜水镇有3所学校今年秋季已不具备开学条件。\n" + SEED_FILLER + "我市要抓落实,全市各学校要做好准备。\n")
+    assert identify(text).place is None
