@@ -290,6 +290,9 @@ _NOT_NAME_START = re.compile(r"[的在是和与及对就都已再又将要还也
 _NAME_WORD_TAGS = frozenset({"ns", "nr", "nrt", "nz"})
 
 
+# The dictionary knows the provinces and cities; the names it lacks are of counties, banners, towns and townships.
+# (Above them, a run of single characters before 省/市 is an abbreviation: "延包整省试点".)
+_UNLISTED_LEVELS = "县旗镇乡"
 _ADDRESS_NEXT = re.compile(rf"[{_CJK}]{{2,4}}(?:镇|乡|村|街道|社区)")
 
 
@@ -299,6 +302,8 @@ def _recurring_names(norm: str, toks: list[tuple[str, int]], level: str) -> list
     writes at least twice. Ordinary words (重点镇, 贫困地区, 全县) are dictionary words and never form such a run."""
     tags = _tags()
     out: list[tuple[str, int]] = []
+    if level not in _UNLISTED_LEVELS:
+        return out
     for i, (w, at) in enumerate(toks):
         if w != level:
             continue

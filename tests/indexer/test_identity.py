@@ -291,3 +291,10 @@ def test_a_place_in_an_address_is_not_the_speaker():
     text = ("各位领导,同志们:\n受疫情、灾情双重影响,今年我们正面临前所未有的考验。全市有1470所学校因特大暴雨不同程度受损,"
             "荥阳市汜水镇有3所学校今年秋季已不具备开学条件。\n" + SEED_FILLER + "我市要抓落实,全市各学校要做好准备。\n")
     assert identify(text).place is None
+
+
+def test_an_abbreviation_before_a_province_is_no_place():
+    # A provincial report without its title: "延包整省试点" (a pilot run province-wide) is not a province's name.
+    text = ("我省稳妥推进第二轮土地承包到期后再延长30年试点,开展延包整省试点。\n" + SEED_FILLER
+            + "延包整省试点要稳步推进,全省上下要压实责任,我省要抓好落实。\n")
+    assert identify(text).place is None
