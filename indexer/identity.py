@@ -636,7 +636,8 @@ def speech_label(speech: Speech) -> str:
              getattr(m, "date", None), getattr(m, "speaker", None)]
     parts = [p for p in parts if p]
     if len(parts) < 2 and speech.title:
-        parts = ([where] if where else []) + [speech.title]
+        # A generated title opens with the place already ("古鲁板蒿镇关于…的讲话"): it is not said twice.
+        parts = ([where] if where and where not in speech.title else []) + [speech.title]
     return " · ".join(parts[:3]) if parts else speech.title
 
 
