@@ -372,7 +372,7 @@ def find_place(norm: str, toks: list[tuple[str, int]], title: str = "", meeting:
                     if w.endswith(level) and not _INSIDE_OURS.search(norm, max(0, at - 2), at)]
         if not of_level:
             continue
-        # "荥阳市汜水镇有3所学校…": a place followed by one of its towns is an address of something, not the speaker.
+        # "<city><town>有3所学校受损": a place followed by one of its towns is an address of something, not the speaker.
         early = sorted((at, w) for w, at in of_level
                        if at < opening and not _ADDRESS_NEXT.match(norm, at + len(w)))
         if early:
