@@ -74,7 +74,9 @@ _GENERIC_MEETING = re.compile(r"^(?:一次|这次|本次|此次|今天|今年|�
 
 SOURCE_RE = re.compile(r"来源\s*[:：]\s*(?P<v>[^\s\n]{2,30})")
 # The organisation a speaker speaks for: "我代表上海市人民政府", "代表省人民政府".
-BODY_RE = re.compile(rf"我代表(?P<v>[{_CJK}]{{0,16}}?(?:人民政府|政府|委员会|常委会|党委|党组|公司|集团))")
+BODY_RE = re.compile(
+    rf"我(?:谨)?代表(?P<v>[{_CJK}]{{0,16}}?(?:人民政府|政府|委员会|常委会|联合会|协会|学会|党委|党组|公司|集团|局|厅))"
+)
 # A name that is a place: ends in an administrative level.
 _LEVELS = "省市县区旗州盟镇乡"
 _PLACE_TAIL = re.compile(rf"(?:自治区|自治州|自治县|特别行政区|[{_LEVELS}])$")
@@ -86,6 +88,11 @@ _PROVINCE_NAMES = re.compile(
 _GENERIC_PLACE = re.compile(r"^(?:全|我|本|各|该|外|广大|城乡|贫困|地|市区|城区|社区|园区|景区|小区|山区|辖区|片区|新区$)")
 _INSIDE_OURS = re.compile(r"(?:我|本|全|外)(?:国|省|市|州|区)$")
 SELF_REF_RE = re.compile(r"(?:我|本|全)(省|市|县|区|旗|州|镇|乡)")
+# A bare level (市政府, 县委): says which level speaks, not which place; the level fallback reads those.
+_BARE_LEVEL = re.compile(rf"^[{_LEVELS}]?(?:人民政府|政府|委|党委|常委会)$")
+# The speaker calling their own organ by its kind, as words of their own ("局里将派出人员", "我厅", "本局"; not
+# the 本局 inside 基本局面): the organ of that kind the text names ("教育局") is the body.
+_ORGAN_KINDS = ("局", "厅", "院", "办")
 
 # Parts of speech (jieba dictionary tags) that can name a topic; r (pronouns), p, c, u, d, m, q, f, t, ns, nr
 # (places and people are fields of their own) never do.
@@ -278,6 +285,46 @@ def _place_names(toks: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return out
 
 
+# Characters that do not begin a place name but stand before one (verbs, prepositions, function words).
+_NOT_NAME_START = re.compile(r"[的在是和与及对就都已再又将要还也了着为把被从向等作之其该本我你他们到于给让驻赴派各全举占走开入]")
+_NAME_WORD_TAGS = frozenset({"ns", "nr", "nrt", "nz"})
+
+
+# The dictionary knows the provinces and cities; the names it lacks are of counties, banners, towns and townships.
+# (Above them, a run of single characters before 省/市 is an abbreviation: "延包整省试点".)
+_UNLISTED_LEVELS = "县旗镇乡"
+_ADDRESS_NEXT = re.compile(rf"[{_CJK}]{{2,4}}(?:镇|乡|村|街道|社区)")
+
+
+def _recurring_names(norm: str, toks: list[tuple[str, int]], level: str) -> list[tuple[str, int]]:
+    """Place names the dictionary does not know ("古鲁板蒿镇"): the segmenter cuts an unknown name into single
+    characters, so a run of 2-4 such characters (or name words) right before the level character, which the text
+    writes at least twice. Ordinary words (重点镇, 贫困地区, 全县) are dictionary words and never form such a run."""
+    tags = _tags()
+    out: list[tuple[str, int]] = []
+    if level not in _UNLISTED_LEVELS:
+        return out
+    for i, (w, at) in enumerate(toks):
+        if w != level:
+            continue
+        j, size = i, 0
+        while j > 0:
+            prev = toks[j - 1][0]
+            ok = (len(prev) == 1 and not _NOT_NAME_START.match(prev) and prev not in _LEVELS and prev not in "省市县区"
+                  and re.fullmatch(rf"[{_CJK}]", prev)) or (len(prev) >= 2 and tags.get(prev) in _NAME_WORD_TAGS)
+            if not ok or size + len(prev) > 4:
+                break
+            size += len(prev)
+            j -= 1
+        if size < 2:
+            continue
+        start = toks[j][1]
+        name = norm[start : at + 1]
+        if norm.count(name) >= 2 and not _GENERIC_PLACE.search(name):
+            out.append((name, start))
+    return out
+
+
 def _province_of(name: str) -> str | None:
     return name if _PROVINCE_NAMES.match(name) else None
 
@@ -316,14 +363,24 @@ def find_place(norm: str, toks: list[tuple[str, int]], title: str = "", meeting:
     levels = Counter(m.group(1) for m in SELF_REF_RE.finditer(norm))
     names = _place_names(toks)
     opening = header_end(norm) + OPENING_CHARS // 2
-    for level, _n in levels.most_common():
+    top_level = levels.most_common(1)[0][1] if levels else 0
+    # The meeting's own scope (全市…会议) is the level the speech speaks for, however often it says 全省.
+    scope = re.search(rf"全([{_LEVELS}])", meeting.value) if meeting is not None else None
+    for level, n in levels.most_common():
         # "我省日照市报告多例病例": a place inside the area the speaker calls ours is one of its parts, not the speaker's.
-        of_level = [(w, at) for w, at in names if w.endswith(level) and not _INSIDE_OURS.search(norm, max(0, at - 2), at)]
+        of_level = [(w, at) for w, at in names + _recurring_names(norm, toks, level)
+                    if w.endswith(level) and not _INSIDE_OURS.search(norm, max(0, at - 2), at)]
         if not of_level:
             continue
-        early = [(w, at) for w, at in of_level if at < opening]
+        # "<city><town>有3所学校受损": a place followed by one of its towns is an address of something, not the speaker.
+        early = sorted((at, w) for w, at in of_level
+                       if at < opening and not _ADDRESS_NEXT.match(norm, at + len(w)))
         if early:
-            return Found(early[0][0], early[0][1], early[0][1] + len(early[0][0]))
+            return Found(early[0][1], early[0][0], early[0][0] + len(early[0][1]))
+        if n * 2 < top_level and not (scope and scope.group(1) == level):
+            # A county speech says 全州/全省 now and then for the area above it; a place of that level it names later
+            # is rarely its own (a prefecture named in a reprimand): only levels it speaks for often are counted.
+            continue
         count = Counter(w for w, _ in of_level).most_common(2)
         if count[0][1] >= 2 and (len(count) == 1 or count[0][1] > count[1][1]):
             best = count[0][0]
@@ -339,16 +396,49 @@ _ORG_TAIL = re.compile(r"(?:联|协会|学会|公司|集团|委员会|银行|大
 _SUPERIOR_BODY = re.compile(r"^(?:党中央|中共中央|国务院|全国人大|全国政协|中央)")
 
 
-def find_body(norm: str, toks: list[tuple[str, int]], org: str = "", place: Found | None = None) -> Found | None:
+def _organ_of_meeting(meeting: Found) -> Found | None:
+    """The organisation whose meeting it is, when the meeting's name opens with one ("民政厅…专题会", "中国残联
+    改革工作部署会"); a bare level (省委…会议) names who convened it, not the speaker's body."""
+    if meeting.start < 0:
+        return None
+    first = _segmenter().lcut(normalize(meeting.value), HMM=False)[0]
+    if len(first) >= 3 and (_tags().get(first) == "nt" or _ORG_TAIL.search(first)) and not _BARE_LEVEL.match(first) \
+            and not _SUPERIOR_BODY.match(first):
+        return Found(first, meeting.start, meeting.start + len(first))
+    return None
+
+
+def _organ_self_reference(toks: list[tuple[str, int]]) -> Found | None:
+    """"局里" / "我局" / "本厅" as words + the one organ of that kind the text names ("教育局")."""
+    kinds = Counter()
+    for i, (w, _) in enumerate(toks):
+        if w[:1] in _ORGAN_KINDS and w[1:] == "里":
+            kinds[w[0]] += 1
+        elif w in ("我", "本") and i + 1 < len(toks) and toks[i + 1][0] in _ORGAN_KINDS:
+            kinds[toks[i + 1][0]] += 1
+    for kind, _n in kinds.most_common():
+        named = Counter(w for w, _ in toks if len(w) >= 3 and w.endswith(kind) and _tags().get(w) in ("n", "nt")
+                        and not _SUPERIOR_BODY.match(w))
+        top = named.most_common(2)
+        if top and (len(top) == 1 or top[0][1] > top[1][1]):
+            at = next(at for w, at in toks if w == top[0][0])
+            return Found(top[0][0], at, at + len(top[0][0]))
+    return None
+
+
+def find_body(norm: str, toks: list[tuple[str, int]], org: str = "", place: Found | None = None,
+              meeting: Found | None = None) -> Found | None:
     """The organisation: "我代表上海市人民政府" (a bare "省人民政府" takes the place's name), else the organisation
-    before the speaker's role in the header."""
-    m = BODY_RE.search(norm, 0, min(len(norm), header_end(norm) + OPENING_CHARS))
+    before the speaker's role in the header, the organisation whose meeting it is, the organ the speaker calls
+    their own (局里 + 教育局), the organisation the speech keeps naming, the level it speaks for."""
+    # "我代表教育局向…表示感谢" is first person wherever it stands (thanks often come at the end).
+    m = BODY_RE.search(norm, 0, min(len(norm), TOKEN_SCOPE))
     if m:
         v = m.group("v")
         if place is not None and re.match(rf"^[{_LEVELS}]?(?:人民)?政府$", v):
             # "我代表省人民政府" in 云南省's report: 云南省人民政府 (a value composed from two read fields)
             return Found(place.value + v.lstrip(_LEVELS), m.start("v"), m.end("v"))
-        if len(v) > 3 or re.fullmatch(r"(?:集团|公司)", v):
+        if len(v) >= 3 and not _BARE_LEVEL.match(v):
             return Found(v, m.start("v"), m.end("v"))
     if org and len(org) >= 4:
         at = norm.find(org)
@@ -359,6 +449,10 @@ def find_body(norm: str, toks: list[tuple[str, int]], org: str = "", place: Foun
     m = SELF_INTRO_RE.search(norm, 0, min(len(norm), header_end(norm) + OPENING_CHARS))
     if m:
         return Found(m.group("v"), m.start("v"), m.end("v"))
+    if meeting is not None and (f := _organ_of_meeting(meeting)):
+        return f
+    if f := _organ_self_reference(toks):
+        return f
     orgs = Counter(w for w, _ in toks if (tags.get(w) == "nt" or w.endswith(("公司", "集团"))) and len(w) >= 3
                    and _ORG_TAIL.search(w) and not _SUPERIOR_BODY.match(w))
     if orgs:
@@ -502,7 +596,7 @@ def identify(text: str, norm: str | None = None, title_line: str = "", page_titl
     who = find_speaker(norm)
     meeting = find_meeting(norm, title)
     place = find_place(norm, toks, title, meeting)
-    body = find_body(norm, toks, who[2] if who else "", place)
+    body = find_body(norm, toks, who[2] if who else "", place, meeting)
     origin = SOURCE_RE.search(norm, 0, min(len(norm), header_end(norm) + 200))
     topics = topic_words(toks, norm)
     if topics:
@@ -542,7 +636,8 @@ def speech_label(speech: Speech) -> str:
              getattr(m, "date", None), getattr(m, "speaker", None)]
     parts = [p for p in parts if p]
     if len(parts) < 2 and speech.title:
-        parts = ([where] if where else []) + [speech.title]
+        # A generated title opens with the place already ("古鲁板蒿镇关于…的讲话"): it is not said twice.
+        parts = ([where] if where and where not in speech.title else []) + [speech.title]
     return " · ".join(parts[:3]) if parts else speech.title
 
 

@@ -1,4 +1,5 @@
-"""The one pipeline driver: load -> clean -> split -> identify -> dedup -> chunk (then build embeds and stores).
+"""The one pipeline driver: load -> clean -> boilerplate -> split -> identify -> dedup -> chunk (then build embeds and
+stores).
 
 ``process`` is the only place that strings the pure steps together; ``jianggao speeches``
 (``jianggao.indexer.corpus.build_corpus``) and ``jianggao index`` (``jianggao.indexer.build.build_index``) both
@@ -15,6 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from jianggao.indexer.boilerplate import Repeated, repeated_lines, strip_boilerplate
 from jianggao.indexer.chunking import chunk_speech
 from jianggao.indexer.cleaning import clean_text
 from jianggao.indexer.dedup import find_duplicate_groups
@@ -27,7 +29,8 @@ log = logging.getLogger(__name__)
 
 # 1: round one (cleaning inside splitting, seed-shaped boundaries).
 # 2: clean before split; one-speech documents stay whole; identity fields and spans; unique titles.
-PIPELINE_VERSION = 2
+# 3: lines repeated across the run's documents (site chrome) removed before split; more place/body signals.
+PIPELINE_VERSION = 3
 
 
 @dataclass
@@ -49,9 +52,22 @@ def speech_id(source: str, norm: str, taken: set[str]) -> str:
     return sid
 
 
-def speeches_of(doc: RawDocument, taken: set[str]) -> list[Speech]:
-    """clean -> split -> identify, for one loaded file."""
-    cleaned = clean_text(doc.text)
+def prepared_text(doc: RawDocument, repeated: Repeated | None = None, cleaned: str | None = None) -> str:
+    """clean -> boilerplate: the text a file's speeches are cut from (offsets of speeches point into it)."""
+    cleaned = clean_text(doc.text) if cleaned is None else cleaned
+    return strip_boilerplate(cleaned, repeated)[0] if repeated is not None else cleaned
+
+
+def run_repetition(cleaned_texts: Sequence[str]) -> Repeated:
+    """What the documents of one run repeat (see ``jianggao.indexer.boilerplate``)."""
+    return repeated_lines(cleaned_texts)
+
+
+def speeches_of(doc: RawDocument, taken: set[str], repeated: Repeated | None = None,
+                cleaned: str | None = None) -> list[Speech]:
+    """clean -> boilerplate -> split -> identify, for one loaded file (``repeated``: the run's repeated lines;
+    without it nothing is removed as boilerplate)."""
+    cleaned = prepared_text(doc, repeated, cleaned)
     parts = split_document(cleaned, doc.encoding)
     out = []
     for part in parts:
@@ -93,19 +109,24 @@ def process(
     kept: Mapping[str, list[Speech]] | None = None,
     kept_chunks: Mapping[str, list[Chunk]] | None = None,
 ) -> PipelineResult:
-    """load (done: ``documents``) -> clean -> split -> identify -> dedup -> chunk.
+    """load (done: ``documents``) -> clean -> boilerplate -> split -> identify -> dedup -> chunk.
 
     ``kept`` maps a document's source to the speeches an earlier run made of it (unchanged file, same pipeline
     version): they are reused as they are, and ``kept_chunks`` (by speech id) likewise. Duplicate links and
-    titles are library-wide, so they are recomputed over all speeches every time.
+    titles are library-wide, so they are recomputed over all speeches every time. Boilerplate is counted over
+    every document of the run, kept ones included; a kept file is not redone when the others change what repeats
+    (its chrome was judged when it was processed).
     """
     kept = kept or {}
     kept_chunks = kept_chunks or {}
     taken = {s.id for group in kept.values() for s in group}
     speeches: list[Speech] = []
     no_speech: list[RawDocument] = []
+    cleaned = {doc.source: clean_text(doc.text) for doc in documents}  # clean
+    repeated = run_repetition(list(cleaned.values()))
     for doc in documents:
-        found = kept.get(doc.source) or speeches_of(doc, taken)  # clean -> split -> identify
+        # boilerplate -> split -> identify
+        found = kept.get(doc.source) or speeches_of(doc, taken, repeated, cleaned[doc.source])
         if not found:
             no_speech.append(doc)
         speeches.extend(found)

@@ -3,7 +3,8 @@
     .venv/bin/python scripts/eval_identity.py             # prints, writes bench-results/identity.json
 
 * default corpus (data/speeches): share of distinct speeches with a place or body (and with a *named* place or
-  body, i.e. not only the level "县委、县政府" a self-reference gives), distinct speeches sharing a title;
+  body, i.e. not only the level "县委、县政府" a self-reference gives), distinct speeches sharing a title; and
+  whether the place/body is right, against a hand-made reference (tests/data/seed_identity.json);
 * provinces ($JIANGGAO_SHARED/corpora/provinces-2025): how many of the 31 reports carry their province (the
   province in the file name is the check, the pipeline never sees it), speaker, full date, and a title
   "<year><province> …report" as the file names have it;
@@ -45,10 +46,55 @@ def bad_topics(speeches) -> list[str]:
     return bad
 
 
+LEVEL_ONLY = re.compile(r"^[省市县区旗州镇乡]委(?:、[省市县区旗州镇乡]政府)?$|^[省市县区旗州镇乡]政府$")
+REFERENCE = ROOT / "tests" / "data" / "seed_identity.json"
+
+
+def against_reference(distinct) -> dict:
+    """Place/body checked against the hand-made reference (tests/data/seed_identity.json, read by a person from
+    each whole speech): right when a value read names the speech (or, where the text gives only its level, the
+    level-only body of that level); wrong when a named value is not the speech's; unknown is right where the
+    text states nothing."""
+    ref = json.loads(REFERENCE.read_text(encoding="utf-8"))["speeches"]
+    by_key = {(r["source"], r["anchor"]): r for r in ref}
+    out = Counter()
+    rows = []
+    for s in distinct:
+        key = (Path(s.source).name, normalize(s.text).strip()[:24].replace("\n", " "))
+        r = by_key.get(key)
+        if r is None:
+            out["not_in_reference"] += 1
+            continue
+        values = [normalize(v) for v in (s.meta.place, s.meta.body) if v]
+        named = [v for v in values if not LEVEL_ONLY.match(v)]
+        level = [v[0] for v in values if LEVEL_ONLY.match(v)]
+        fits = lambda names: any(n and (n in v or v in n) for v in named for n in map(normalize, names))  # noqa: E731
+        states = bool(r["named"] or r["level"])
+        out["states_one"] += states
+        if fits(r["named"]):
+            verdict = "named_right"
+        elif fits(r["broader"]):
+            verdict = "broader"
+        elif named:
+            verdict = "wrong"
+        elif r["level"] and r["level"] in level:
+            verdict = "level_right"
+        elif level:
+            verdict = "wrong_level" if states else "wrong"
+        else:
+            verdict = "missing" if states else "unknown_right"
+        out[verdict] += 1
+        if verdict in ("wrong", "wrong_level", "missing", "broader"):
+            rows.append({"anchor": r["anchor"], "verdict": verdict, "place": s.meta.place, "body": s.meta.body,
+                         "reference": r["named"] or r["level"]})
+    return {**{k: out[k] for k in ("states_one", "named_right", "level_right", "broader", "wrong", "wrong_level",
+                                   "missing", "unknown_right", "not_in_reference")}, "misses": rows}
+
+
 def default_corpus() -> dict:
     corpus = build_corpus([ROOT / "data" / "speeches"])
     distinct = [s for s in corpus.speeches if s.canonical_id is None]
-    level_only = re.compile(r"^[省市县区旗州镇乡]委(?:、[省市县区旗州镇乡]政府)?$|^[省市县区旗州镇乡]政府$")
+    level_only = LEVEL_ONLY
     with_any = [s for s in distinct if s.meta.place or s.meta.body]
     named = [s for s in distinct if s.meta.place or (s.meta.body and not level_only.match(normalize(s.meta.body)))]
     titles = Counter(normalize(s.title) for s in distinct)
@@ -61,7 +107,7 @@ def default_corpus() -> dict:
         "place": sum(1 for s in distinct if s.meta.place), "speaker": sum(1 for s in distinct if s.meta.speaker),
         "date": sum(1 for s in distinct if s.meta.date), "meeting": sum(1 for s in distinct if s.meta.meeting),
         "titles_shared": shared, "distinct_labels": len(labels),
-        "bad_topics": bad_topics(distinct),
+        "bad_topics": bad_topics(distinct), "reference": against_reference(distinct),
     }
 
 
@@ -91,6 +137,14 @@ def main() -> int:
     print(f"  place or body: {d['place_or_body']}/{d['distinct']} ({d['place_or_body_rate']:.1%}); named (not only the"
           f" level 县委/市政府): {d['named_place_or_body']}/{d['distinct']} ({d['named_rate']:.1%})")
     print(f"  place {d['place']}, speaker {d['speaker']}, date {d['date']}, meeting {d['meeting']}")
+    r = d["reference"]
+    print(f"  against the hand-made reference ({REFERENCE.relative_to(ROOT)}): {r['states_one']}/{d['distinct']} texts"
+          f" state a place/body or level; right {r['named_right'] + r['level_right']} (named {r['named_right']},"
+          f" level {r['level_right']}), broader area {r['broader']}, wrong {r['wrong']}, wrong level"
+          f" {r['wrong_level']}, missing {r['missing']}; unknown and right {r['unknown_right']}/"
+          f"{d['distinct'] - r['states_one']}; not in reference {r['not_in_reference']}")
+    for m in r["misses"]:
+        print(f"    {m['verdict']:11s} {m['anchor'][:14]} place={m['place']} body={m['body']} reference={m['reference']}")
     print(f"  titles shared by distinct speeches: {len(d['titles_shared'])} {d['titles_shared'] or ''}")
     print(f"  distinct labels: {d['distinct_labels']}/{d['distinct']}")
     print(f"  generic/function-word topics: {len(d['bad_topics'])} {d['bad_topics'][:10]}")

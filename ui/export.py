@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from jianggao.ui.labels import meta_value, place_of, position_text
+from jianggao.ui.labels import meta_value, position_text
 
-SPEECH_COLUMNS = ["讲话", "标题", "日期", "地点", "讲话人", "会议", "来源文件", "相关程度", "摘录"]
+SPEECH_COLUMNS = ["讲话", "标题", "日期", "地点", "机构", "讲话人", "会议", "来源文件", "相关程度", "摘录"]
 STATUS_LABELS = {"answered": "已回答", "partial": "部分相关", "refused": "证据不足"}
 
 
@@ -27,7 +27,9 @@ class Excerpt:
     marker: str = ""  # e.g. "[1]" for a citation
 
     def source_line(self) -> str:
-        return f"{self.label}，{self.file}，{self.position}"
+        # A label made distinct by its file name already names the file.
+        parts = [self.label] + ([self.file] if self.file and self.file not in self.label else []) + [self.position]
+        return "，".join(parts)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class SpeechExport:
     file: str
     score: float
     excerpts: tuple[Excerpt, ...]
+    body: str = ""  # the organisation that speaks (县委、县政府, 中国残联), apart from the place
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,9 @@ def comparison_export(comparison: Any, speeches: Mapping[str, Any], labels: Mapp
             _excerpt(speeches, labels, p.speech_id or ev.speech_id, p.start, p.end, p.text) for p in ev.passages
         )
         out.append(SpeechExport(
-            labels.get(ev.speech_id, ev.title), ev.title, meta_value(sp, "date"), place_of(sp),
+            labels.get(ev.speech_id, ev.title), ev.title, meta_value(sp, "date"), meta_value(sp, "place"),
             meta_value(sp, "speaker"), meta_value(sp, "meeting"), ev.source, float(ev.score), excerpts,
+            body=meta_value(sp, "body"),
         ))
     shared = tuple(
         (p.text.strip(), tuple(labels.get(s, s) for s in p.speeches)) for p in comparison.shared_points
@@ -124,8 +128,8 @@ def _md_excerpt(e: Excerpt) -> str:
 
 
 def _speech_facts(s: SpeechExport) -> list[tuple[str, str]]:
-    facts = [("标题", s.title), ("日期", s.date), ("地点", s.place), ("讲话人", s.speaker), ("会议", s.meeting),
-             ("来源文件", s.file)]
+    facts = [("标题", s.title), ("日期", s.date), ("地点", s.place), ("机构", s.body), ("讲话人", s.speaker),
+             ("会议", s.meeting), ("来源文件", s.file)]
     return [(k, v) for k, v in facts if v]
 
 
@@ -225,7 +229,8 @@ def comparison_rows(record: ComparisonExport) -> list[list[Any]]:
     rows: list[list[Any]] = [list(SPEECH_COLUMNS)]
     for s in record.speeches:
         excerpts = "\n\n".join(f"（{e.position}）{e.text}" for e in s.excerpts)
-        rows.append([s.label, s.title, s.date, s.place, s.speaker, s.meeting, s.file, round(s.score, 4), excerpts])
+        rows.append([s.label, s.title, s.date, s.place, s.body, s.speaker, s.meeting, s.file, round(s.score, 4),
+                     excerpts])
     return rows
 
 
@@ -247,7 +252,7 @@ def comparison_xlsx(record: ComparisonExport) -> bytes:
         ws.append(row)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    widths = [28, 28, 12, 12, 12, 22, 24, 10, 90]
+    widths = [28, 28, 12, 12, 16, 12, 22, 24, 10, 90]
     for col, width in zip(ws.columns, widths):
         ws.column_dimensions[col[0].column_letter].width = width
         for cell in col[1:]:

@@ -212,3 +212,89 @@ def test_cli_rejects_a_bad_year(capsys):
     assert main(["search", "--year", "25", "扶贫"]) != 0
     err = capsys.readouterr().err
     assert "four digits" in err and "Traceback" not in err
+
+
+# -- place / body signals added for speeches that name themselves only indirectly (seed lines) ------------------
+SEED_FILLER = "要坚持问题导向，压实工作责任，确保各项任务落到实处，让群众满意。" * 8
+
+
+def test_body_from_representing_a_federation():
+    text = ("亲爱的全体同志:\n你们好!\n欣闻你们在南美洲巡演取得了圆满成功,我非常高兴!在此,我代表中国残疾人联合会"
+            "并以我个人的名义向你们表示热烈的祝贺!\n" + SEED_FILLER)
+    meta = identify(text)
+    assert meta.body == "中国残疾人联合会"
+    s, e = meta.spans["body"]
+    assert text[s:e] == "中国残疾人联合会"
+
+
+def test_body_from_representing_is_read_beyond_the_opening():
+    text = SEED_FILLER * 3 + "在此,我代表教育局向在座的各位并通过你们向全县教职工表示感谢。\n"
+    assert identify(text).body == "教育局"
+
+
+def test_bare_level_represented_is_not_a_named_body():
+    text = "这次会议很重要。" + SEED_FILLER + "我代表市政府向大家表示衷心感谢!全市上下要努力。我市要抓落实。市委要求。\n"
+    assert identify(text).body in (None, "市委、市政府")
+
+
+def test_body_from_calling_the_organ_its_own():
+    text = ("今年春季学期于2月9日正式上课,关于开学的有关准备工作,教育局已经下发了专门的文件,请大家按照文件要求抓好落实。\n"
+            + SEED_FILLER + "局里将派出人员进行专项督查,以督促学校工作迅速进入状态。\n")
+    meta = identify(text)
+    assert meta.body == "教育局"
+    s, e = meta.spans["body"]
+    assert text[s:e] == "教育局"
+
+
+def test_ben_ju_inside_a_word_is_no_self_reference():
+    text = "形成了基本局面,教育局已经下发了专门的文件。" + SEED_FILLER
+    assert identify(text).body is None
+
+
+def test_body_from_the_organisation_whose_meeting_it_is():
+    text = ("同志们,今天我们召开民政厅脱贫攻坚工作专题会。刚才,四个驻村工作队作了交流发言,下面由我作简要总结。\n"
+            + SEED_FILLER)
+    assert identify(text).body == "民政厅"
+
+
+def test_a_level_convening_the_meeting_is_not_the_body():
+    text = "刚才召开的省委第三次专题会议,x书记、x省长就疫情防控现在的形势说得非常清楚。\n" + SEED_FILLER
+    assert identify(text).body is None
+
+
+def test_place_name_the_dictionary_does_not_know_recurs_with_its_level():
+    text = ("受单位委派,我成为市派驻敖汉旗脱贫攻坚推进组成员,派驻古鲁板蒿镇任党委副书记、脱贫攻坚工作队长。\n"
+            + SEED_FILLER + "在与古鲁板蒿镇奋战在脱贫攻坚一线同志们的相处中,全镇干部群众给了我很大帮助。\n"
+            + "对古鲁板蒿镇脱贫攻坚工作开展情况做了梳理。\n")
+    meta = identify(text)
+    assert meta.place == "古鲁板蒿镇"
+    s, e = meta.spans["place"]
+    assert text[s:e] == "古鲁板蒿镇"
+
+
+def test_ordinary_words_before_a_level_are_no_place():
+    text = ("全县上下要举全县之力,我县贫困地区和重点镇要走在全县前列。" + SEED_FILLER
+            + "举全县之力抓好贫困地区和重点镇,我县示范县创建要走在全县前列。\n")
+    assert identify(text).place is None
+
+
+def test_a_place_of_a_level_the_speech_seldom_speaks_for_is_not_its_own():
+    text = ("同志们:\n这次会议是春节后召开的第三次全县性脱贫攻坚专题会议,全县上下要高度重视。\n" + SEED_FILLER
+            + "全县各乡镇、我县各部门要落实。全县要抓紧。我县要压实责任。全州都在看。\n"
+            + "最近,省委针对甘孜州多县贫困人口识别不准等问题,给予甘孜州扶贫移民局通报批评。\n")
+    assert identify(text).place is None
+
+
+def test_a_place_in_an_address_is_not_the_speaker():
+    # Seed 004 (an education speech of a city with districts and counties): the town's address is where schools
+    # were damaged.
+    text = ("各位领导,同志们:\n受疫情、灾情双重影响,今年我们正面临前所未有的考验。全市有1470所学校因特大暴雨不同程度受损,"
+            "荥阳市汜水镇有3所学校今年秋季已不具备开学条件。\n" + SEED_FILLER + "我市要抓落实,全市各学校要做好准备。\n")
+    assert identify(text).place is None
+
+
+def test_an_abbreviation_before_a_province_is_no_place():
+    # A provincial report without its title: "延包整省试点" (a pilot run province-wide) is not a province's name.
+    text = ("我省稳妥推进第二轮土地承包到期后再延长30年试点,开展延包整省试点。\n" + SEED_FILLER
+            + "延包整省试点要稳步推进,全省上下要压实责任,我省要抓好落实。\n")
+    assert identify(text).place is None

@@ -21,7 +21,7 @@ from uihelpers import (
 from jianggao.indexer.identity import speech_label
 from jianggao.qa.engine import MAX_UPLOAD_FILES, UPLOAD_DIR, UploadError, safe_name
 from jianggao.qa.retrieval import MODES, QueryError, validate_query
-from jianggao.ui import render
+from jianggao.ui import export, render
 from jianggao.ui.app import EXAMPLE_QUESTIONS, MODE_LABELS, build_app
 from jianggao.ui.checks import upload_problems
 from jianggao.ui.handlers import Handlers
@@ -451,7 +451,8 @@ def test_compare_groups_by_speech_under_distinct_labels_and_exports_them(fresh_e
     assert [r[0] for r in rows[1:]] == [s.label for s in record.speeches]
     ws = load_workbook(xlsx_file["value"]).active
     assert [c.value for c in ws["A"]][1:] == [s.label for s in record.speeches]
-    assert all(e.text in (ws.cell(row=i + 2, column=9).value or "")
+    excerpt_column = export.SPEECH_COLUMNS.index("摘录") + 1
+    assert all(e.text in (ws.cell(row=i + 2, column=excerpt_column).value or "")
                for i, s in enumerate(record.speeches) for e in s.excerpts)
     assert h.compare_downloads(None)[-1]["visible"] is False
 

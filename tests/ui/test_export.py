@@ -155,3 +155,45 @@ def test_position_counts_paragraphs_and_characters_from_one():
 def test_file_names_are_safe():
     assert export.file_name("专题对比", "安全/责任 ..", ".docx") == "专题对比-安全_责任.docx"
     assert export.file_name("问答", "///", ".docx") == "问答-导出.docx"
+
+
+def test_the_body_has_its_own_column_and_is_not_called_a_place():
+    sp = speech("c", TEXT_B, "canlian.txt", body="中国残联", meeting="改革工作部署会")
+    evidence = [SimpleNamespace(speech_id="c", title=sp.title, source="canlian.txt", score=1.0,
+                                passages=[passage("b", "全区脱贫攻坚进入关键阶段。")])]
+    rec = export.comparison_export(SimpleNamespace(topic="改革", speeches=evidence, shared_points=[]),
+                                   {"c": sp}, {"c": "中国残联 · 改革工作部署会"})
+    rows = export.comparison_rows(rec)
+    row = dict(zip(rows[0], rows[1]))
+    assert (row["地点"], row["机构"], row["会议"]) == ("", "中国残联", "改革工作部署会")
+    md = export.comparison_markdown(rec)
+    assert "机构：中国残联" in md and "地点：" not in md
+
+
+def test_a_label_that_names_its_file_does_not_repeat_it():
+    e = export.Excerpt("正文", "县委、县政府 · 观摩推进会 · page.txt · 第 13 篇", "page.txt", "第 2 段，第 1–2 字")
+    assert e.source_line() == "县委、县政府 · 观摩推进会 · page.txt · 第 13 篇，第 2 段，第 1–2 字"
+
+
+def test_exports_carry_the_identity_read_from_the_speeches():
+    # Two county speeches titled alike (as in the default corpus): the export tells them apart by place and meeting.
+    from jianggao.indexer.identity import identify
+    from jianggao.ui.labels import distinct_labels
+
+    body = "全县上下要坚持一票否决，压实各级责任，确保脱贫攻坚任务落到实处。" * 6
+    texts = {"z": f"同志们:\n今天召开全县脱贫攻坚工作会议。我县是紫阳县，紫阳县要打赢脱贫攻坚战。\n{body}",
+             "s": f"同志们:\n今天召开全区脱贫攻坚推进会议。我区是商州区，商州区要打赢脱贫攻坚战。\n{body}"}
+    speeches = {k: SimpleNamespace(id=k, text=t, title="脱贫攻坚工作会议讲话稿", source=f"{k}.txt", order=0,
+                                   canonical_id=None, meta=identify(t)) for k, t in texts.items()}
+    labels = distinct_labels(speeches.values())
+    start = texts["z"].index("全县上下")
+    evidence = [SimpleNamespace(speech_id=k, title=s.title, source=s.source, score=1.0,
+                                passages=[SimpleNamespace(text="", start=start, end=start + 20, chunk_id=f"{k}:0",
+                                                          speech_id=k, score=1.0)]) for k, s in speeches.items()]
+    rec = export.comparison_export(SimpleNamespace(topic="一票否决", speeches=evidence, shared_points=[]),
+                                   speeches, labels)
+    rows = export.comparison_rows(rec)
+    assert [r[0] for r in rows[1:]] == ["紫阳县 · 全县脱贫攻坚工作会议", "商州区 · 全区脱贫攻坚推进会议"]
+    assert [r[3] for r in rows[1:]] == ["紫阳县", "商州区"]
+    md = export.comparison_markdown(rec)
+    assert "## 1. 紫阳县 · 全县脱贫攻坚工作会议" in md and "— 商州区 · 全区脱贫攻坚推进会议，s.txt，" in md

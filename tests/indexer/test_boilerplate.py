@@ -1,0 +1,117 @@
+"""Boilerplate by repetition across one run's documents: site chrome goes, speech content that repeats stays.
+The pages here are written for the test (an imaginary site's chrome around speech paragraphs of several topics)."""
+from __future__ import annotations
+
+from jianggao.indexer.boilerplate import BoilerplateRule, line_key, repeated_lines, strip_boilerplate
+from jianggao.indexer.pipeline import process
+from jianggao.indexer.types import RawDocument
+
+TOPICS = ["农村公路建设", "中小学校舍安全", "河道综合治理", "社区养老服务", "森林防火工作", "粮食生产安全",
+          "食品安全监管", "招商引资项目", "城市管网改造", "职业技能培训"]
+NAV = "首页 > 范文中心 > 领导讲话 > 正文"
+SITE = "某某写作网 www.example-site.cn"
+FOOT = "Copyright © 2019-2024 某某写作网 版权所有 第{n}页"
+SOURCE = "本文由网友投稿，仅供学习交流，如有侵权请联系删除。"
+SLOGAN = "绿水青山就是金山银山，保护生态环境就是保护生产力。"
+
+
+def body(topic: str, middle: list[str] = ()) -> list[str]:
+    return ["各位领导、同志们：",
+            f"今天召开{topic}专题会议，主要任务是总结前段工作，安排部署下一步任务。",
+            "一、统一思想，提高认识",
+            f"{topic}事关群众切身利益，各级各部门要高度重视，压实责任，确保各项措施落到实处。",
+            *middle,
+            f"要加强督促检查，对{topic}中发现的问题限期整改，对工作不力的严肃问责。",
+            "谢谢大家！"]
+
+
+def page(k: int, topic: str, middle: list[str] = ()) -> str:
+    return "\n".join([NAV, SITE, *body(topic, middle), SOURCE, FOOT.format(n=k + 1)])
+
+
+def test_line_key_ignores_numbers_spaces_and_separators():
+    assert line_key(FOOT.format(n=3)) == line_key(FOOT.format(n=12))
+    assert line_key("首页>范文中心>领导讲话>正文") == line_key(NAV)
+
+
+def test_chrome_at_the_edges_of_pages_goes_and_the_speech_stays():
+    pages = [page(k, t) for k, t in enumerate(TOPICS[:4])]
+    rep = repeated_lines(pages)
+    for k, (p, t) in enumerate(zip(pages, TOPICS)):
+        out, removed = strip_boilerplate(p, rep)
+        assert out.split("\n") == body(t)
+        assert removed == [NAV, SITE, SOURCE, FOOT.format(n=k + 1)]
+
+
+def test_a_line_in_too_few_documents_stays():
+    pages = [page(k, t) for k, t in enumerate(TOPICS[:2])]
+    rep = repeated_lines(pages)
+    assert all(strip_boilerplate(p, rep)[1] == [] for p in pages)
+
+
+def test_a_slogan_quoted_inside_several_speeches_stays():
+    # Quoted in the middle of three speeches of ten: repeated, but neither at an edge nor on most pages.
+    pages = [page(k, t, [SLOGAN] if k < 3 else []) for k, t in enumerate(TOPICS)]
+    rep = repeated_lines(pages)
+    for p in pages[:3]:
+        out, removed = strip_boilerplate(p, rep)
+        assert SLOGAN in out.split("\n")
+        assert SLOGAN not in removed
+
+
+def test_a_watermark_on_most_pages_goes_wherever_it_stands():
+    mark = "更多精彩范文请关注本站微信公众号"
+    pages = [page(k, t, [mark]) for k, t in enumerate(TOPICS[:6])]
+    rep = repeated_lines(pages)
+    for p in pages:
+        out, removed = strip_boilerplate(p, rep)
+        assert mark in removed and mark not in out
+
+
+def test_formulae_and_headings_of_speeches_are_never_chrome():
+    # Every page has the same salutation, heading and closing: speeches of one kind repeat their structure.
+    pages = [page(k, t) for k, t in enumerate(TOPICS)]
+    rep = repeated_lines(pages)
+    out, removed = strip_boilerplate(pages[0], rep)
+    for line in ("各位领导、同志们：", "一、统一思想，提高认识", "谢谢大家！"):
+        assert line in out.split("\n") and line not in removed
+
+
+def test_a_speech_title_shared_by_pages_is_kept():
+    title = "在全市安全生产工作会议上的讲话"
+    pages = [title + "\n" + "\n".join(body(t)) for t in TOPICS[:5]]
+    rep = repeated_lines(pages)
+    assert all(strip_boilerplate(p, rep)[1] == [] for p in pages)
+
+
+def test_stacked_chrome_goes_whole():
+    extra = ["当前位置：网站首页", "热门推荐：工作总结 心得体会 述职报告"]
+    pages = ["\n".join(extra + [p]) for p in (page(k, t) for k, t in enumerate(TOPICS[:3]))]
+    rep = repeated_lines(pages)
+    out, removed = strip_boilerplate(pages[0], rep)
+    assert out.split("\n") == body(TOPICS[0])
+
+
+def test_a_line_that_names_a_speech_is_kept_even_in_chrome():
+    # Known limit: a navigation line ending like a title (…讲话稿) is protected as a title.
+    extra = ["热门推荐：工作总结 心得体会 讲话稿"]
+    pages = ["\n".join(extra + [p]) for p in (page(k, t) for k, t in enumerate(TOPICS[:3]))]
+    rep = repeated_lines(pages)
+    assert extra[0] in strip_boilerplate(pages[0], rep)[0]
+
+
+def test_rule_thresholds_are_parameters():
+    pages = [page(k, t) for k, t in enumerate(TOPICS[:4])]
+    strict = BoilerplateRule(min_docs=5)
+    rep = repeated_lines(pages, strict)
+    assert strip_boilerplate(pages[0], rep, strict)[1] == []
+
+
+def test_pipeline_removes_the_runs_chrome_before_splitting():
+    docs = [RawDocument(source=f"p{k}.txt", text=page(k, t), encoding="utf-8", sha1=str(k))
+            for k, t in enumerate(TOPICS[:4])]
+    result = process(docs)
+    assert len(result.speeches) == 4
+    for s in result.speeches:
+        assert "写作网" not in s.text and "侵权" not in s.text and "首页" not in s.text
+        assert "统一思想" in s.text
