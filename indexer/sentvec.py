@@ -81,7 +81,7 @@ def longest_first(positions: Sequence[int], texts: Sequence[str]) -> list[int]:
     """``positions`` ordered by the length of their text, longest first (ties keep their order). Pure.
 
     The encoder sorts by token count only inside one call; grouping passages of like length into the calls as
-    well keeps the padding of each batch small (on the default corpus: 1.3% padded tokens instead of 24% for
+    well keeps the padding of each batch small (on the default corpus: 1.8% padded tokens instead of 24% for
     calls in corpus order). Characters stand in for tokens: a Chinese character is about one token."""
     return sorted(positions, key=lambda i: -len(texts[i]))
 
