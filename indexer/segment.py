@@ -69,9 +69,20 @@ def tokenizer() -> Any:
 
 
 def _make_keyword_extractor() -> Any:
-    import jieba.analyse
+    import copy
 
-    ex = jieba.analyse.TFIDF()
+    import jieba.analyse
+    from jieba.analyse.tfidf import DEFAULT_IDF, IDFLoader
+
+    # Importing jieba.analyse already read jieba's IDF table into its module-level extractor; a new TFIDF() would
+    # read the same file again (about half a second). Take the table from it while it still holds that file.
+    shared = jieba.analyse.default_tfidf
+    if shared.idf_loader.path == DEFAULT_IDF:
+        ex = copy.copy(shared)
+        ex.idf_loader = IDFLoader()  # our own loader object (same read-only table): set_idf_path stays private
+        ex.idf_loader.path, ex.idf_loader.idf_freq, ex.idf_loader.median_idf = DEFAULT_IDF, *shared.idf_loader.get_idf()
+    else:
+        ex = jieba.analyse.TFIDF()
     ex.tokenizer = tokenizer()
     ex.stop_words = set(ex.stop_words) | set(stopwords())
     return ex
@@ -85,7 +96,16 @@ def keyword_extractor() -> Any:
 def _make_pos_tagger() -> Any:
     import jieba.posseg
 
-    return jieba.posseg.POSTokenizer(tokenizer())
+    own = tokenizer()
+    shared = jieba.posseg.dt  # built at import of jieba.posseg: jieba's tag table, read from its dictionary
+    if shared.tokenizer.dictionary == own.dictionary:
+        # Same dictionary file: take a copy of that table instead of reading the file again (POSTokenizer(own)
+        # would; about half a second). The copy, because posseg adds user-word tags to its own table.
+        tagger = object.__new__(jieba.posseg.POSTokenizer)
+        tagger.tokenizer = own
+        tagger.word_tag_tab = dict(shared.word_tag_tab)
+        return tagger
+    return jieba.posseg.POSTokenizer(own)
 
 
 def pos_tagger() -> Any:

@@ -9,6 +9,9 @@ Prints, and writes to bench-results/index.json:
   ``SentenceTransformer.encode(batch_size=32)`` fp32 + a flat FAISS index. Runs are interleaved, repeated
   ``--repeat`` times; medians and the ratios plain / path are reported, with the tokens each pipeline embeds;
 * the one-time preparation of each ONNX path (export + quantisation; cached per model afterwards);
+* each path's build split into stages (checkpoints of the build): before embedding (load, clean, split,
+  identity, dedup, chunk, the texts to embed), embedding (passage and sentence vectors), after (keyword index,
+  FAISS, duplicate links, writing the version);
 * the no-change re-index time, search latency p50/p95 per mode (automatic path), peak resident memory.
 
 The bf16 path is only timed where the CPU has native bf16 (emulated bf16 is ~7x slower than fp32 and is
@@ -67,6 +70,17 @@ def recursive_split(text: str, size: int = 300, overlap: int = 50, seps: tuple[s
     return [c.strip() for c in out if c.strip()]
 
 
+STAGES = ("before embedding", "embedding", "after embedding")
+
+
+def stage_split(start: float, marks: dict[str, float], end: float) -> dict[str, float]:
+    """Seconds of a build's three stages, from the times its ``embedding`` and ``embedded`` checkpoints were
+    passed (jianggao.indexer.checkpoints); a build that passed neither is all "before embedding"."""
+    a = marks.get("embedding", end)
+    b = marks.get("embedded", a)
+    return dict(zip(STAGES, (a - start, b - a, end - b)))
+
+
 def cpu_description() -> dict:
     from jianggao.indexer.embedding import cpu_flags
 
@@ -113,6 +127,7 @@ def main() -> None:
     from sentence_transformers import SentenceTransformer
 
     from jianggao.indexer.build import build_index, embedding_text
+    from jianggao.indexer.checkpoints import on_checkpoint
     from jianggao.indexer.corpus import DEFAULT_CORPUS
     from jianggao.indexer.embedding import Encoder, cpu_has_native_bf16, onnx_available
     from jianggao.indexer.store import Store
@@ -149,7 +164,10 @@ def main() -> None:
     plain.encode(["预热一下模型"])
 
     times: dict[str, list[float]] = {p: [] for p in ["plain", *paths]}
+    stage_times: dict[str, dict[str, list[float]]] = {p: {s: [] for s in STAGES} for p in paths}
     info: dict[str, dict] = {}
+    marks: dict[str, float] = {}
+    on_checkpoint(lambda stage: marks.__setitem__(stage, time.perf_counter()))
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.repeat):
             for p in ["plain", *paths]:  # interleaved, so that load from other processes hits every path alike
@@ -158,9 +176,12 @@ def main() -> None:
                     info[p] = {"chunks": n, "tokens": tokens}
                 else:
                     index_dir = Path(tmp) / f"{p}-{r}"
+                    marks.clear()
                     t = time.perf_counter()
                     report = build_index([corpus], index_dir, encoder=encoders[p])
                     s = time.perf_counter() - t
+                    for name, seconds in stage_split(t, marks, t + s).items():
+                        stage_times[p][name].append(seconds)
                     info[p] = {"chunks": report.chunks, "embedded": report.embedded, "backend": encoders[p].backend}
                 times[p].append(s)
                 print(f"  run {r + 1}/{args.repeat} {p:10s} {s:7.1f} s", flush=True)
@@ -174,6 +195,8 @@ def main() -> None:
         median = {p: statistics.median(v) for p, v in times.items()}
         out["index_s"] = {p: {"median": round(median[p], 2), "runs": [round(x, 2) for x in v], **info[p]}
                           for p, v in times.items()}
+        out["stages_s"] = {p: {name: round(statistics.median(v), 2) for name, v in st.items()}
+                           for p, st in stage_times.items()}
         out["ratio_vs_plain"] = {p: round(median["plain"] / median[p], 2) for p in paths}
 
         t = time.perf_counter()
@@ -210,6 +233,8 @@ def main() -> None:
         note = " [forced; the path of a CPU without bf16]" if p == "onnx-int8" and cpu_has_native_bf16() else ""
         print(f"  {label:24s} {i['median']:7.1f} s  ratio {out['ratio_vs_plain'][p]:.2f}x  "
               f"{i['chunks']} chunks, {i['tokens']} tokens{note}")
+    for p in paths:
+        print(f"  stages of {p:14s} " + ", ".join(f"{k} {v:.1f} s" for k, v in out["stages_s"][p].items()))
     print(f"one-time preparation (load; ONNX export/quantisation, cached per model): {prepare_s}")
     for p, why in out["skipped"].items():
         print(f"  not timed: {p} ({why})")

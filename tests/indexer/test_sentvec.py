@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jianggao.indexer.sentvec import pool_spans, sentence_spans
-from jianggao.indexer.types import Chunk
+from stand_ins import HashEncoder
+
+from jianggao.indexer.sentvec import encode_chunks, longest_first, pool_spans, sentence_spans
+from jianggao.indexer.types import Chunk, Speech
 
 
 def test_sentence_spans_are_clipped_to_the_chunk():
@@ -34,3 +36,42 @@ def test_encode_with_tokens_gives_encode_and_token_spans(encoder):
         assert (tv.offsets[:, 0] < tv.offsets[:, 1]).all() and tv.offsets.max() <= len(text)
     with pytest.raises(TypeError):
         encoder.encode_with_tokens("一个字符串")
+
+
+def test_longest_first_orders_by_length_and_keeps_ties_in_order():
+    texts = ["aa", "a", "aaaa", "bb", "", "cccc"]
+    assert longest_first([0, 1, 2, 3, 4, 5], texts) == [2, 5, 0, 3, 1, 4]
+    assert longest_first([1, 3], texts) == [3, 1]  # only the positions given
+    assert longest_first([], texts) == []
+
+
+class _Recording(HashEncoder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[list[str]] = []
+
+    def encode_with_tokens(self, texts):
+        self.calls.append(list(texts))
+        return super().encode_with_tokens(texts)
+
+
+def test_encode_chunks_embeds_longest_first_but_returns_vectors_in_chunk_order(tmp_path):
+    # Passages of varied length, in an order that is not by length: the encoder sees them longest first, and
+    # every passage and sentence vector still lands on its own chunk.
+    bodies = ["短句。", "这是一个比较长的句子。第二句在这里。", "中等长度的话。", "最长的一段文字，有好几个分句。还有一句。再来一句。"]
+    speeches, chunks = [], []
+    for n, body in enumerate(bodies):
+        sid = f"s{n}"
+        speeches.append(Speech(sid, f"f{n}.txt", 0, 0, len(body), f"标题{n}", "", body, body))
+        chunks.append(Chunk(f"{sid}:0", sid, 0, 0, len(body), body, body))
+    texts = [f"标题{n}\n{c.norm}" for n, c in enumerate(chunks)]
+    enc = _Recording()
+    out = encode_chunks(enc, speeches, chunks, texts, tmp_path / "cache")
+    seen = [t for call in enc.calls for t in call]
+    assert sorted(seen) == sorted(texts) and [len(t) for t in seen] == sorted(map(len, texts), reverse=True)
+    assert np.allclose(out.passages, HashEncoder().encode(texts))
+    assert out.n_encoded == len(texts)
+    # Each sentence row points at its own chunk, and its vector is that chunk's (one "token" vector per text).
+    for (chunk, a, b), v in zip(out.sentences.spans, out.sentences.vectors):
+        assert 0 <= a < b <= len(chunks[chunk].norm)
+        assert np.allclose(v, out.passages[chunk], atol=1e-6)
