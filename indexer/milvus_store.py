@@ -394,7 +394,8 @@ class MilvusBackend:
                     ))
                     c.flush(f"{name}{SENTS}")
                 # The count says the sentence rows were all written (a load checks it).
-                docs.append({"kind": "sentences", "key": "count", "piece": 0, "body": json.dumps({"rows": len(sv.spans)})})
+                docs.append({"kind": "sentences", "key": "count", "piece": 0,
+                             "body": json.dumps({"rows": len(sv.spans)})})
             for i, d in enumerate(docs):
                 d.update(pk=i, vec=[0.0, 0.0])
             self._insert(f"{name}{DOCS}", docs)
@@ -431,8 +432,12 @@ class MilvusBackend:
         return name
 
     def _drop(self, name: str) -> None:
-        existing = set(self.client.list_collections())
-        for n in (name, f"{name}{DOCS}", f"{name}{SENTS}"):
+        names = (name, f"{name}{DOCS}", f"{name}{SENTS}")
+        try:
+            existing = set(self.client.list_collections())
+        except Exception:  # best effort, as the drops: try them all
+            existing = set(names)
+        for n in names:
             if n not in existing:  # an unfinished save or a version without sentence vectors
                 continue
             try:

@@ -159,3 +159,32 @@ def test_missing_sentence_rows_make_the_version_unloadable_not_silently_weaker(b
     backend.client.delete(f"{name}_sents", filter="row >= 3")
     with pytest.raises(StoreError, match="sentence vectors"):
         backend.load()
+
+
+def test_search_and_ask_on_milvus_match_faiss_with_the_real_model(tmp_path, encoder):
+    """Both stores built from one small library with the real model: the same hybrid hits and the same answers
+    (status, text, citations), because the Milvus store reads back the sentence vectors that ask scores with."""
+    from pathlib import Path
+
+    from jianggao.indexer.build import build_index
+    from jianggao.qa.answer import ask_batch
+    from jianggao.qa.retrieval import Retriever
+
+    library = Path(__file__).resolve().parents[1] / "ui" / "data"
+    index_dir = tmp_path / "index"
+    backend = open_backend(f"milvus:{tmp_path / 'lite.db'}", index_dir)
+    try:
+        build_index([library], index_dir, encoder=encoder)  # FAISS; Milvus reuses its embedding cache
+        build_index([library], index_dir, encoder=encoder, backend=backend)
+        faiss_r = Retriever(Store.load(index_dir), encoder)
+        milvus_r = Retriever(backend.load(), encoder)
+        assert len(milvus_r.store.sentences.spans) == len(faiss_r.store.sentences.spans) > 0
+        questions = ["校车安全管理要落实哪些责任？", "怎样帮助残疾人脱贫？", "疫情防控期间学校要做好哪些工作？",
+                     "火星上的学校怎么招生？"]
+        for q in questions:
+            a, b = faiss_r.search(q, k=5), milvus_r.search(q, k=5)
+            assert [h.chunk_id for h in a] == [h.chunk_id for h in b]
+        key = lambda x: (x.status, x.answer, [(c.speech_id, c.start, c.end) for c in x.citations])  # noqa: E731
+        assert [key(x) for x in ask_batch(milvus_r, questions)] == [key(x) for x in ask_batch(faiss_r, questions)]
+    finally:
+        backend.close()
