@@ -164,8 +164,8 @@ def main(argv=None) -> int:
         qtexts = [base_texts[i] for i in qi]
         n_rows = 0 if args.no_sentences else len(first_of(sents, args.n).spans)
         report = {"n_passages": args.n, "n_sentence_rows": n_rows,
-                  "synthesised": f"seed chunks repeated, passage and sentence vectors + N(0, {SIGMA}^2) noise; "
-                                 "keyword terms tokenised once per distinct text",
+                  "synthesised": f"seed chunks repeated, {'passage' if args.no_sentences else 'passage and sentence'} "
+                                 f"vectors + N(0, {SIGMA}^2) noise; keyword terms tokenised once per distinct text",
                   "tokenise_chars_per_s": round(rate), "stores": {}}
         print(f"{args.n} passages, {report['n_sentence_rows']} sentence rows (synthesised in "
               f"{time.perf_counter() - t_all:.0f}s); tokenising {rate:,.0f} chars/s", flush=True)
