@@ -1,18 +1,28 @@
 """The Milvus store: passages, their vectors and a BM25 full-text index in Milvus (Lite or a server).
 
-Layout. One index version is two collections, named after the version:
+Layout. One index version is three collections, named after the version:
 
     <prefix>_v<time>_<hex>        one row per chunk: pos (primary key = position in the chunk list), chunk_id,
                                   speech_id, row (JSON: the chunk and its duplicate links), vec (FLOAT_VECTOR, IP),
                                   terms (VARCHAR, BM25 function input) -> sparse (SPARSE_FLOAT_VECTOR, BM25)
-    <prefix>_v<time>_<hex>_docs   speeches and the manifest as JSON text in pieces (Milvus caps a VARCHAR at
-                                  65,535 bytes); a 2-d placeholder vector because every collection needs one
+    <prefix>_v<time>_<hex>_docs   speeches, the sentence-row count and the manifest as JSON text in pieces (Milvus
+                                  caps a VARCHAR at 65,535 bytes); a 2-d placeholder vector because every
+                                  collection needs one
+    <prefix>_v<time>_<hex>_sents  the sentence vectors of jianggao.indexer.sentvec, one row per (passage, sentence):
+                                  row (primary key = row in chunk order), pos (the passage), start, end (the
+                                  sentence clipped to the passage, offsets into the speech text), vec (FLOAT_VECTOR)
 
-and the alias ``<prefix>`` names the live chunk collection. A save fills a new pair, writes the manifest last,
+and the alias ``<prefix>`` names the live chunk collection. A save fills a new set, writes the manifest last,
 flushes, and only then moves the alias (one call, atomic on the server): Milvus has no transaction across
 collections, so the alias is the commit point. A killed save leaves the alias on the previous version and an
-unfinished pair that the next save drops; the previous version is kept so that a reader that resolved the alias
+unfinished set that the next save drops; the previous version is kept so that a reader that resolved the alias
 just before a switch can finish. Readers resolve the alias once and then query that version by its own name.
+
+Sentence vectors. A load reads them into memory as the FAISS store does (``MilvusStore.sentences``, the same
+SentenceVectors), so the qa layer scores answer sentences and ranks passages by their best sentence the same way
+on both stores. Their collection has a FLAT index only because Milvus loads no collection without one: nothing
+searches it in Milvus. A version without the sentence-row count (written before sentence vectors were kept)
+loads without them, and answering then scores sentences by their passage vector.
 
 Keyword search. The text is tokenised by jianggao.indexer.lexical (the domain dictionary, normalisation,
 stop words, character bigrams) exactly as for the FAISS store, and Milvus gets the terms joined by spaces: the
@@ -31,7 +41,8 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from itertools import islice
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -52,7 +63,9 @@ from jianggao.indexer.store import (
     Manifest,
     StoreError,
     check_parts,
+    checked_sentences,
     ivf_lists,
+    sentence_problem,
 )
 from jianggao.indexer.types import Chunk, Speech
 
@@ -65,6 +78,8 @@ INSERT_BATCH = 1000
 PIECE_CHARS = 16_000  # a Chinese character is 3 bytes in UTF-8: 48 kB < the 65,535-byte VARCHAR cap
 MAX_TERMS_BYTES = 65_000
 ID_CHARS = 512
+SENTS = "_sents"  # suffix of a version's sentence-vector collection
+DOCS = "_docs"
 _NON_WORD = re.compile(r"\W")
 
 
@@ -160,10 +175,9 @@ class MilvusBackend:
         return sorted(n for n in self.client.list_collections() if pattern.fullmatch(n))
 
     # -- reading ---------------------------------------------------------------------------------------------------
-    def _iterate(self, collection: str, pk: str, output_fields: list[str], expr: str = "") -> list[dict[str, Any]]:
+    def _batches(self, collection: str, pk: str, output_fields: list[str], expr: str = "") -> Iterator[list[Any]]:
         """Every row matching ``expr``, read in primary-key ranges (the keys are 0, 1, 2, ... in every
         collection written here; Milvus Lite lacks the RPC that pymilvus's query iterator needs)."""
-        rows: list[dict[str, Any]] = []
         start = 0
         while True:
             cond = f"{pk} >= {start} and {pk} < {start + INSERT_BATCH}"
@@ -171,17 +185,64 @@ class MilvusBackend:
                                       output_fields=[pk, *output_fields], limit=INSERT_BATCH)
             if not batch and not self.client.query(collection, filter=f"{pk} >= {start}", output_fields=[pk],
                                                    limit=1):
-                return rows
-            rows.extend(dict(r) for r in batch)
+                return
+            yield batch
             start += INSERT_BATCH
 
+    def _iterate(self, collection: str, pk: str, output_fields: list[str], expr: str = "") -> list[dict[str, Any]]:
+        return [dict(r) for batch in self._batches(collection, pk, output_fields, expr) for r in batch]
+
+    def _read_vector_rows(self, collection: str, pk: str, n: int, dim: int,
+                          fields: list[str]) -> tuple[np.ndarray, list[dict[str, Any]], int | None]:
+        """Rows keyed 0..n-1 of a collection written here: their ``vec`` as one float32 (n, dim) array (filled
+        batch by batch: a list of Python floats per row would take ~8x the memory) and the other ``fields`` of
+        each row in key order; the third value is None when exactly the keys 0..n-1 were found, else how many
+        rows were found."""
+        vectors = np.zeros((n, dim), np.float32)
+        rest: list[dict[str, Any] | None] = [None] * n
+        found, good = 0, True
+        for batch in self._batches(collection, pk, [*fields, "vec"]):
+            for r in batch:
+                k = int(r[pk])
+                found += 1
+                if 0 <= k < n and rest[k] is None:
+                    vectors[k] = r["vec"]
+                    rest[k] = {f: r[f] for f in fields}
+                else:  # out of range or seen twice
+                    good = False
+        return vectors, rest, None if good and found == n else found
+
     def _read_docs(self, collection: str, kind: str) -> dict[str, str]:
-        rows = self._iterate(f"{collection}_docs", "pk", ["key", "piece", "body"], f'kind == "{kind}"')
+        rows = self._iterate(f"{collection}{DOCS}", "pk", ["key", "piece", "body"], f'kind == "{kind}"')
         rows.sort(key=lambda r: (r["key"], r["piece"]))
         out: dict[str, str] = {}
         for r in rows:
             out[r["key"]] = out.get(r["key"], "") + r["body"]
         return out
+
+    def _read_sentences(self, name: str, manifest: Manifest) -> Any:
+        """The version's sentence vectors (SentenceVectors, rows in chunk order), or None for a version written
+        without them; StoreError when the rows are not all there or do not fit the passages."""
+        from jianggao.indexer.sentvec import SentenceVectors
+
+        raw = self._read_docs(name, "sentences").get("count")
+        if raw is None:
+            return None
+        expected = int(json.loads(raw)["rows"])
+        if expected == 0:
+            return SentenceVectors.empty(manifest.dim)
+        self.client.load_collection(f"{name}{SENTS}")
+        vectors, rows, found = self._read_vector_rows(f"{name}{SENTS}", "row", expected, manifest.dim,
+                                                      ["pos", "start", "end"])
+        if found is not None:
+            raise StoreError(f"the index version {name} holds {found} sentence vectors, {expected} were written; "
+                             f"{REBUILD_HINT}")
+        sentences = SentenceVectors(
+            vectors, np.asarray([(r["pos"], r["start"], r["end"]) for r in rows], dtype=np.int32).reshape(-1, 3))
+        problem = sentence_problem(sentences, manifest.dim, manifest.n_chunks)
+        if problem:
+            raise StoreError(f"the index version {name} is inconsistent ({problem}); {REBUILD_HINT}")
+        return sentences
 
     def load(self, expect_model: str | None = None, expect_dim: int | None = None) -> "MilvusStore":
         from pymilvus.exceptions import MilvusException
@@ -192,7 +253,7 @@ class MilvusBackend:
         try:
             # Loaded state does not survive a restart of Milvus Lite; on a server this is a no-op when loaded.
             self.client.load_collection(name)
-            self.client.load_collection(f"{name}_docs")
+            self.client.load_collection(f"{name}{DOCS}")
             raw = self._read_docs(name, "manifest").get("manifest")
             if raw is None:
                 raise StoreError(f"the live version {name} in {self.describe()} has no manifest; {REBUILD_HINT}")
@@ -203,17 +264,17 @@ class MilvusBackend:
             manifest = Manifest.from_json(json.loads(raw))
             speech_rows = self._read_docs(name, "speech")
             speeches = sorted((json.loads(v) for v in speech_rows.values()), key=lambda d: d.pop("_pos"))
-            rows = sorted(self._iterate(name, "pos", ["row", "vec"]), key=lambda r: r["pos"])
+            vectors, rows, found = self._read_vector_rows(name, "pos", manifest.n_chunks, manifest.dim, ["row"])
+            sentences = self._read_sentences(name, manifest)
         except MilvusException as e:
             raise StoreError(f"cannot read the index version {name} in {self.describe()} ({e.message}); "
                              f"{REBUILD_HINT}") from None
-        if [r["pos"] for r in rows] != list(range(len(rows))) or len(rows) != manifest.n_chunks:
-            raise StoreError(f"the index version {name} holds {len(rows)} chunks, manifest says {manifest.n_chunks}; "
+        if found is not None:
+            raise StoreError(f"the index version {name} holds {found} chunks, manifest says {manifest.n_chunks}; "
                              f"{REBUILD_HINT}")
         if len(speeches) != manifest.n_speeches:
             raise StoreError(f"the index version {name} holds {len(speeches)} speeches, manifest says "
                              f"{manifest.n_speeches}; {REBUILD_HINT}")
-        vectors = np.asarray([r["vec"] for r in rows], dtype=np.float32).reshape(len(rows), manifest.dim)
         store = MilvusStore(
             [Speech.from_json(d) for d in speeches],
             [Chunk.from_json(r["row"]["chunk"]) for r in rows],
@@ -222,6 +283,7 @@ class MilvusBackend:
             [list(map(int, r["row"]["dups"])) for r in rows],
             backend=self,
             collection=name,
+            sentences=sentences,
         )
         if expect_model is not None or expect_dim is not None:
             store.check_model(expect_model if expect_model is not None else manifest.model, expect_dim)
@@ -232,12 +294,11 @@ class MilvusBackend:
               lexical_texts: Sequence[str], model: str, files: dict[str, str], index_type: str = "auto",
               chunk_duplicates: Sequence[Sequence[int]] | None = None, sentences: Any = None,
               pipeline_version: int = 0) -> "MilvusStore":
-        # Sentence vectors (jianggao.indexer.sentvec) are not stored in Milvus yet: answering on a Milvus store
-        # scores candidate sentences by their passage vector, as on an index built before sentence vectors.
         p = check_parts(speeches, chunks, vectors, lexical_texts, model, files, index_type, chunk_duplicates,
                         pipeline_version=pipeline_version)
         return MilvusStore(p.speeches, p.chunks, p.vectors, p.manifest, p.chunk_duplicates, backend=self,
-                           lexical_texts=list(lexical_texts))
+                           lexical_texts=list(lexical_texts),
+                           sentences=checked_sentences(sentences, p.manifest.dim, len(p.chunks)))
 
     def _analyzer(self) -> dict[str, Any]:
         return {"tokenizer": "standard"} if self.lite else {"tokenizer": "whitespace"}
@@ -279,11 +340,27 @@ class MilvusBackend:
         docs.add_field("vec", DataType.FLOAT_VECTOR, dim=2)  # unused: Milvus wants a vector in every collection
         didx = c.prepare_index_params()
         didx.add_index(field_name="vec", index_type="FLAT", metric_type="IP")
-        c.create_collection(f"{name}_docs", schema=docs, index_params=didx)
+        c.create_collection(f"{name}{DOCS}", schema=docs, index_params=didx)
 
-    def _insert(self, name: str, rows: list[dict[str, Any]]) -> None:
-        for i in range(0, len(rows), INSERT_BATCH):
-            self.client.insert(name, rows[i:i + INSERT_BATCH])
+    def _create_sentences(self, name: str, dim: int) -> None:
+        from pymilvus import DataType, MilvusClient
+
+        c = self.client
+        sents = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        sents.add_field("row", DataType.INT64, is_primary=True)
+        sents.add_field("pos", DataType.INT64)
+        sents.add_field("start", DataType.INT64)
+        sents.add_field("end", DataType.INT64)
+        sents.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
+        sidx = c.prepare_index_params()
+        # Read into memory, not searched in Milvus (module doc): FLAT, which costs nothing to build.
+        sidx.add_index(field_name="vec", index_type="FLAT", metric_type="IP")
+        c.create_collection(f"{name}{SENTS}", schema=sents, index_params=sidx)
+
+    def _insert(self, name: str, rows: Iterable[dict[str, Any]]) -> None:
+        it = iter(rows)
+        while batch := list(islice(it, INSERT_BATCH)):
+            self.client.insert(name, batch)
 
     def save(self, store: "MilvusStore") -> str:
         from pymilvus.exceptions import MilvusException
@@ -296,29 +373,40 @@ class MilvusBackend:
         m = store.manifest
         try:
             self._create(name, m)
-            rows = [
+            self._insert(name, (  # made batch by batch: a list of Python floats per row is ~8x the array
                 {"pos": i, "chunk_id": ch.id, "speech_id": ch.speech_id,
                  "row": {"chunk": ch.to_json(), "dups": list(store.chunk_duplicates[i])},
                  "terms": _terms_field(store.lexical_texts[i]), "vec": store.vectors[i].tolist()}
                 for i, ch in enumerate(store.chunks)
-            ]
-            self._insert(name, rows)
+            ))
             checkpoint("writing")  # chunks in, no manifest yet
             docs: list[dict[str, Any]] = []
             for pos, s in enumerate(store.speeches):
                 body = json.dumps({**s.to_json(), "_pos": pos}, ensure_ascii=False)
                 docs += [{"kind": "speech", "key": s.id, "piece": j, "body": b} for j, b in enumerate(_pieces(body))]
+            sv = store.sentences
+            if sv is not None:
+                if len(sv.spans):
+                    self._create_sentences(name, m.dim)
+                    self._insert(f"{name}{SENTS}", (
+                        {"row": r, "pos": int(p), "start": int(a), "end": int(b), "vec": sv.vectors[r].tolist()}
+                        for r, (p, a, b) in enumerate(sv.spans.tolist())
+                    ))
+                    c.flush(f"{name}{SENTS}")
+                # The count says the sentence rows were all written (a load checks it).
+                docs.append({"kind": "sentences", "key": "count", "piece": 0,
+                             "body": json.dumps({"rows": len(sv.spans)})})
             for i, d in enumerate(docs):
                 d.update(pk=i, vec=[0.0, 0.0])
-            self._insert(f"{name}_docs", docs)
+            self._insert(f"{name}{DOCS}", docs)
             c.flush(name)
             # The manifest goes last: a version without one was never finished.
             body = json.dumps(m.to_json(), ensure_ascii=False)
-            self._insert(f"{name}_docs", [{"pk": len(docs) + j, "kind": "manifest", "key": "manifest", "piece": j,
+            self._insert(f"{name}{DOCS}", [{"pk": len(docs) + j, "kind": "manifest", "key": "manifest", "piece": j,
                                            "body": b, "vec": [0.0, 0.0]} for j, b in enumerate(_pieces(body))])
-            c.flush(f"{name}_docs")
+            c.flush(f"{name}{DOCS}")
             c.load_collection(name)
-            c.load_collection(f"{name}_docs")
+            c.load_collection(f"{name}{DOCS}")
             checkpoint("written")  # complete, not live yet
         except BaseException:
             self._drop(name)
@@ -344,7 +432,14 @@ class MilvusBackend:
         return name
 
     def _drop(self, name: str) -> None:
-        for n in (name, f"{name}_docs"):
+        names = (name, f"{name}{DOCS}", f"{name}{SENTS}")
+        try:
+            existing = set(self.client.list_collections())
+        except Exception:  # best effort, as the drops: try them all
+            existing = set(names)
+        for n in names:
+            if n not in existing:  # an unfinished save or a version without sentence vectors
+                continue
             try:
                 self.client.drop_collection(n)
             except Exception as e:  # best effort: the next save tries again
@@ -393,8 +488,9 @@ class MilvusStore(LoadedIndex):
 
     def __init__(self, speeches: list[Speech], chunks: list[Chunk], vectors: np.ndarray, manifest: Manifest,
                  chunk_duplicates: list[list[int]], backend: MilvusBackend, collection: str | None = None,
-                 lexical_texts: list[str] | None = None) -> None:
+                 lexical_texts: list[str] | None = None, sentences: Any = None) -> None:
         super().__init__(speeches, chunks, vectors, manifest, chunk_duplicates)
+        self.sentences = sentences  # jianggao.indexer.sentvec.SentenceVectors, or None (as the FAISS Store)
         self.backend = backend
         self.collection = collection  # None until saved
         self.lexical_texts = lexical_texts  # kept until saved

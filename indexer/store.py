@@ -244,6 +244,19 @@ def sentence_problem(sentences: Any, dim: int, n_chunks: int) -> str | None:
     return None
 
 
+def checked_sentences(sentences: Any, dim: int, n_chunks: int) -> Any:
+    """Sentence vectors given to a store's build, as contiguous float32 vectors and int32 spans; StoreError when
+    they do not fit the passages (``sentence_problem``). None (no sentence vectors) stays None."""
+    if sentences is None:
+        return None
+    sentences = type(sentences)(np.ascontiguousarray(sentences.vectors, np.float32),
+                                np.asarray(sentences.spans, np.int32))
+    problem = sentence_problem(sentences, dim, n_chunks)
+    if problem:
+        raise StoreError(f"{problem}: they do not fit the passages")
+    return sentences
+
+
 # -- the store -----------------------------------------------------------------------------------------------
 class LoadedIndex:
     """The speeches, chunks, vectors and duplicate links of one index version, in memory, with the lookups the
@@ -385,12 +398,7 @@ class Store(LoadedIndex):
         parts = check_parts(speeches, chunks, vectors, lexical_texts, model, files, index_type, chunk_duplicates,
                             pipeline_version=pipeline_version)
         lexical = LexicalIndex.build(list(lexical_texts))
-        if sentences is not None:
-            sentences = type(sentences)(np.ascontiguousarray(sentences.vectors, np.float32),
-                                        np.asarray(sentences.spans, np.int32))
-            problem = sentence_problem(sentences, parts.manifest.dim, len(parts.chunks))
-            if problem:
-                raise StoreError(f"{problem}: they do not fit the passages")
+        sentences = checked_sentences(sentences, parts.manifest.dim, len(parts.chunks))
         return cls(parts.speeches, parts.chunks, parts.vectors, lexical, parts.manifest,
                    chunk_duplicates=parts.chunk_duplicates, sentences=sentences)
 

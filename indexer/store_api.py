@@ -7,7 +7,7 @@ Two implementations:
   ``$JIANGGAO_MILVUS_TOKEN`` and ``$JIANGGAO_MILVUS_DB`` when set): jianggao.indexer.milvus_store, an optional
   extra (``pip install -e .[milvus]``).
 
-Both hold the speeches, chunks and passage vectors of the live version in memory once loaded (the qa layer
+Both hold the speeches, chunks, passage and sentence vectors of the live version in memory once loaded (the qa layer
 reads them to render, group and rerank); they differ in where the dense and keyword indexes live and run.
 Hybrid fusion is not a store's job: it stays in jianggao.qa.fusion and works on either store's hit lists.
 The index folder stays in use with every store: it holds the writer's lock and the embedding cache.
@@ -43,7 +43,11 @@ class KeywordSearch(Protocol):
 
 @runtime_checkable
 class SearchStore(Protocol):
-    """What the qa layer reads from a loaded index version. Positions (``doc``) index ``chunks``."""
+    """What the qa layer reads from a loaded index version. Positions (``doc``) index ``chunks``.
+
+    Also read, where a store has it: ``sentences``, the sentence vectors of jianggao.indexer.sentvec (or None), in
+    memory as in the FAISS Store and the MilvusStore; the qa layer reads it with getattr because the segmented
+    library (jianggao.indexer.segmented) keeps none, and then scores sentences by their passage vector."""
 
     speeches: list[Speech]
     chunks: list[Chunk]

@@ -2,7 +2,9 @@
 """Do the FAISS and the Milvus (Lite) stores give the same results? Builds both on each dev corpus with one
 encoder (the vectors are computed once and shared through the embedding cache), runs the dev questions through
 the same Retriever in each mode, and prints how often the top-5 passages agree and both stores' hit@5/MRR@10
-(scored by $JIANGGAO_SHARED/eval/score.py). Writes bench-results/stores.json.
+(scored by $JIANGGAO_SHARED/eval/score.py). Then every dev question through ``ask`` on each store: how often the
+answers are identical (answerable or not, the same citations) and both stores' cited / answered / refused shares
+(score.py's cited_evidence, answered and refused, pooled over the questions). Writes bench-results/stores.json.
 
     .venv/bin/python scripts/compare_stores.py [--sets seeds,provinces] [--out bench-results/stores.json] [--work DIR]
 """
@@ -34,9 +36,28 @@ def scorer():
     return mod
 
 
+def ask_shares(gold: dict, answers: dict, score_mod) -> dict:
+    """cited / answered / refused over the questions score.py scores for ask, pooled (not averaged by type)."""
+    table = score_mod.score(gold, {}, answers, {})
+    n_by_type: dict[str, int] = {}
+    for gid in answers:
+        n_by_type[gold[gid]["type"]] = n_by_type.get(gold[gid]["type"], 0) + 1
+    out = {}
+    for metric in ("cited_evidence", "answered", "refused"):
+        pairs = [(v[metric], n_by_type[t]) for t, v in table.items() if t != "overall" and metric in v]
+        n = sum(k for _, k in pairs)
+        out[metric] = round(sum(v * k for v, k in pairs) / n, 3) if n else None
+    return out
+
+
+def answer_key(a) -> tuple:
+    return a.answerable, a.status, tuple((c.speech_id, c.start, c.end) for c in a.citations)
+
+
 def run_set(name: str, corpus: Path, gold_path: Path, encoder, work: Path, score_mod) -> dict:
     from jianggao.indexer.build import build_index
     from jianggao.indexer.store_api import open_backend
+    from jianggao.qa.answer import ask_batch
     from jianggao.qa.retrieval import Retriever
 
     gold: dict[str, dict] = {}
@@ -64,6 +85,13 @@ def run_set(name: str, corpus: Path, gold_path: Path, encoder, work: Path, score
             # query_vectors given so that both stores see bit-identical query vectors
             ranked = retriever.ranked_batch(queries, mode=mode, n=30, query_vectors=vecs)
             results[store_name][mode] = [retriever.hits_from_ranked(r, 10) for r in ranked]
+        questions = [g["query"] for g in gold.values()]
+        results[store_name]["ask"] = ask_batch(retriever, questions)
+        out[f"{store_name}_sentence_rows"] = len(retriever.store.sentences.spans) if retriever.store.sentences else 0
+        if store_name == "milvus":
+            # What the Milvus store answered before it kept sentence vectors: the same version without them.
+            retriever.store.sentences = None
+            results["milvus_without_sentences"] = {"ask": ask_batch(Retriever(retriever.store, encoder), questions)}
         if hasattr(backend, "close"):
             backend.close()
     for mode in ("hybrid", "dense", "keyword"):
@@ -75,6 +103,14 @@ def run_set(name: str, corpus: Path, gold_path: Path, encoder, work: Path, score
             overall = score_mod.score(gold, search, {}, {})["overall"]
             row[store_name] = {"hit@5": overall.get("hit@5"), "mrr@10": overall.get("mrr@10")}
         out["modes"][mode] = row
+    f, m = results["faiss"]["ask"], results["milvus"]["ask"]
+    same = sum(1 for a, b in zip(f, m) if answer_key(a) == answer_key(b))
+    out["ask"] = {"questions": len(f), "same_answers": same, "same_answers_rate": round(same / max(1, len(f)), 4),
+                  "same_answers_without_sentences": sum(1 for a, b in zip(f, results["milvus_without_sentences"]["ask"])
+                                                        if answer_key(a) == answer_key(b))}
+    for store_name, answers in (("faiss", f), ("milvus", m),
+                                ("milvus_without_sentences", results["milvus_without_sentences"]["ask"])):
+        out["ask"][store_name] = ask_shares(gold, {gid: a.to_json() for gid, a in zip(gold, answers)}, score_mod)
     return out
 
 
@@ -101,6 +137,13 @@ def main(argv=None) -> int:
                 print(f"  {mode:8s} same top-5 {row['same_top5']}/{r['queries']} ({row['same_top5_rate']:.1%})  "
                       f"faiss hit@5 {row['faiss']['hit@5']} mrr@10 {row['faiss']['mrr@10']}  "
                       f"milvus hit@5 {row['milvus']['hit@5']} mrr@10 {row['milvus']['mrr@10']}")
+            a = r["ask"]
+            print(f"  ask      same answers {a['same_answers']}/{a['questions']} ({a['same_answers_rate']:.1%}; "
+                  f"{a['same_answers_without_sentences']}/{a['questions']} without Milvus's sentence vectors)  "
+                  + "  ".join(f"{s} cited/answered/refused "
+                              f"{a[s]['cited_evidence']}/{a[s]['answered']}/{a[s]['refused']}"
+                              for s in ("faiss", "milvus", "milvus_without_sentences"))
+                  + f"  (sentence rows: faiss {r['faiss_sentence_rows']}, milvus {r['milvus_sentence_rows']})")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"wrote {args.out}")

@@ -20,11 +20,25 @@ def backend(tmp_path):
     b.close()
 
 
-def both(backend, seed=0, n_speeches=6, per_speech=4, dups=None, index_type="auto"):
+def sentence_vectors(chunks, seed=0):
+    """Two sentence rows per chunk (its halves), unit vectors, rows in chunk order as sentvec writes them."""
+    from jianggao.indexer.sentvec import SentenceVectors
+
+    rng = np.random.default_rng(seed + 100)
+    spans = []
+    for i, c in enumerate(chunks):
+        mid = (c.start + c.end) // 2
+        spans += [(i, c.start, mid), (i, mid, c.end)]
+    v = rng.standard_normal((len(spans), 16)).astype(np.float32)
+    return SentenceVectors(v / np.linalg.norm(v, axis=1, keepdims=True), np.asarray(spans, np.int32))
+
+
+def both(backend, seed=0, n_speeches=6, per_speech=4, dups=None, index_type="auto", sentences=True):
     speeches, chunks, vectors, texts = make_parts(n_speeches, per_speech, seed)
     files = {s.source: f"sha-{seed}-{s.source}" for s in speeches}
     args = (speeches, chunks, vectors, texts)
-    kw = dict(model="test/model", files=files, chunk_duplicates=dups, index_type=index_type)
+    kw = dict(model="test/model", files=files, chunk_duplicates=dups, index_type=index_type,
+              sentences=sentence_vectors(chunks, seed) if sentences else None)
     faiss_store = Store.build(*args, **kw)
     milvus_store = backend.build(*args, **kw)
     backend.save(milvus_store)
@@ -63,6 +77,10 @@ def test_milvus_store_matches_faiss_and_survives_a_reload(backend):
             cut = b[-1].score if b else 0
             assert [h.doc for h in a if h.score > cut + 1e-6] == [h.doc for h in b if h.score > cut + 1e-6]
         assert s.chunk_position == fs.chunk_position
+        # The sentence vectors the qa layer reads, row for row as the FAISS store keeps them.
+        np.testing.assert_array_equal(s.sentences.spans, fs.sentences.spans)
+        np.testing.assert_allclose(s.sentences.vectors, fs.sentences.vectors, atol=1e-6)
+        assert s.sentences.vectors.dtype == np.float32 and s.sentences.spans.dtype == np.int32
     with pytest.raises(IndexMismatchError):
         backend.load(expect_model="other/model")
 
@@ -93,8 +111,11 @@ def test_no_index_and_interrupted_save(backend, monkeypatch):
     monkeypatch.setattr(milvus_store, "checkpoint", boom)
     with pytest.raises(KeyboardInterrupt):
         both(backend, seed=1)
-    assert backend.load().speeches[0].id == "sp-0-0"  # the alias still names the first version
+    loaded = backend.load()
+    assert loaded.speeches[0].id == "sp-0-0"  # the alias still names the first version
+    np.testing.assert_allclose(loaded.sentences.vectors, sentence_vectors(loaded.chunks, 0).vectors, atol=1e-6)
     assert len(backend._versions()) == 1  # the unfinished version was dropped
+    assert len(backend.client.list_collections()) == 3  # with its docs and sentence collections
 
 
 def test_cli_refuses_a_malformed_store_in_one_line(capsys):
@@ -112,3 +133,58 @@ def test_an_unreachable_server_is_a_store_error_with_the_next_step(tmp_path, mon
     backend = open_backend("milvus://127.0.0.1:9", tmp_path)  # port 9 (discard): nothing listens
     with pytest.raises(StoreError, match="check that the server is running"):
         backend.load()
+
+
+def test_a_version_without_sentence_vectors_loads_without_them(backend):
+    both(backend, sentences=False)
+    assert backend.load().sentences is None
+    assert len(backend.client.list_collections()) == 2  # no empty sentence collection is made
+
+
+def test_sentence_vectors_that_do_not_fit_are_refused_before_anything_is_written(backend):
+    from jianggao.indexer.sentvec import SentenceVectors
+
+    speeches, chunks, vectors, texts = make_parts(3, 2, 0)
+    bad = sentence_vectors(chunks)
+    bad = SentenceVectors(bad.vectors, bad.spans.copy())
+    bad.spans[-1, 0] = len(chunks)  # a row of a chunk that does not exist
+    with pytest.raises(StoreError, match="chunks that do not exist"):
+        backend.build(speeches, chunks, vectors, texts, model="test/model", files={}, sentences=bad)
+    assert not backend.exists()
+
+
+def test_missing_sentence_rows_make_the_version_unloadable_not_silently_weaker(backend):
+    both(backend)
+    name = backend.live_collection()
+    backend.client.delete(f"{name}_sents", filter="row >= 3")
+    with pytest.raises(StoreError, match="sentence vectors"):
+        backend.load()
+
+
+def test_search_and_ask_on_milvus_match_faiss_with_the_real_model(tmp_path, encoder):
+    """Both stores built from one small library with the real model: the same hybrid hits and the same answers
+    (status, text, citations), because the Milvus store reads back the sentence vectors that ask scores with."""
+    from pathlib import Path
+
+    from jianggao.indexer.build import build_index
+    from jianggao.qa.answer import ask_batch
+    from jianggao.qa.retrieval import Retriever
+
+    library = Path(__file__).resolve().parents[1] / "ui" / "data"
+    index_dir = tmp_path / "index"
+    backend = open_backend(f"milvus:{tmp_path / 'lite.db'}", index_dir)
+    try:
+        build_index([library], index_dir, encoder=encoder)  # FAISS; Milvus reuses its embedding cache
+        build_index([library], index_dir, encoder=encoder, backend=backend)
+        faiss_r = Retriever(Store.load(index_dir), encoder)
+        milvus_r = Retriever(backend.load(), encoder)
+        assert len(milvus_r.store.sentences.spans) == len(faiss_r.store.sentences.spans) > 0
+        questions = ["校车安全管理要落实哪些责任？", "怎样帮助残疾人脱贫？", "疫情防控期间学校要做好哪些工作？",
+                     "火星上的学校怎么招生？"]
+        for q in questions:
+            a, b = faiss_r.search(q, k=5), milvus_r.search(q, k=5)
+            assert [h.chunk_id for h in a] == [h.chunk_id for h in b]
+        key = lambda x: (x.status, x.answer, [(c.speech_id, c.start, c.end) for c in x.citations])  # noqa: E731
+        assert [key(x) for x in ask_batch(milvus_r, questions)] == [key(x) for x in ask_batch(faiss_r, questions)]
+    finally:
+        backend.close()

@@ -57,17 +57,26 @@ class Snapshot:
     chunks: list[dict[str, Any]]
     duplicates: list[list[int]]
     vectors: np.ndarray
+    sentence_spans: np.ndarray
+    sentence_vectors: np.ndarray
 
 
-def snapshot(index_dir: Path) -> Snapshot:
-    store = Store.load(index_dir)
+def snapshot_of(store) -> Snapshot:
+    """Any store's snapshot (the FAISS Store, the MilvusStore); both keep sentence vectors."""
+    assert store.sentences is not None
     return Snapshot(
         files=dict(store.manifest.files),
         speeches=[s.to_json() for s in store.speeches],
         chunks=[c.to_json() for c in store.chunks],
         duplicates=[list(d) for d in store.chunk_duplicates],
         vectors=np.array(store.vectors),
+        sentence_spans=np.array(store.sentences.spans),
+        sentence_vectors=np.array(store.sentences.vectors),
     )
+
+
+def snapshot(index_dir: Path) -> Snapshot:
+    return snapshot_of(Store.load(index_dir))
 
 
 def assert_same(found: Snapshot, expected: Snapshot) -> None:
@@ -81,6 +90,9 @@ def assert_same(found: Snapshot, expected: Snapshot) -> None:
     assert found.duplicates == expected.duplicates
     assert found.vectors.shape == expected.vectors.shape
     assert float(np.abs(found.vectors - expected.vectors).max()) <= 1e-6
+    np.testing.assert_array_equal(found.sentence_spans, expected.sentence_spans)
+    assert found.sentence_vectors.shape == expected.sentence_vectors.shape
+    assert float(np.abs(found.sentence_vectors - expected.sentence_vectors).max()) <= 1e-6
 
 
 @dataclass
@@ -290,10 +302,7 @@ def milvus_snapshot(db: Path, index: Path) -> Snapshot:
 
     backend = open_backend(f"milvus:{db}", index)
     try:
-        store = backend.load()
-        return Snapshot(files=dict(store.manifest.files), speeches=[s.to_json() for s in store.speeches],
-                        chunks=[c.to_json() for c in store.chunks], duplicates=[list(d) for d in store.chunk_duplicates],
-                        vectors=np.array(store.vectors))
+        return snapshot_of(backend.load())
     finally:
         backend.close()
 
