@@ -20,7 +20,7 @@ from jianggao.qa.fusion import K as RRF_K
 from jianggao.qa.fusion import rrf
 
 if TYPE_CHECKING:
-    from jianggao.qa.selfquery import Identity
+    from jianggao.qa.selfquery import NameIndex
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ class Retriever:
         self.encoder = encoder
         self.config = config or RetrievalConfig(weights=weights)
         self.weights = self.config.weights
-        self._identities: dict[str, Identity] | None = None
+        self._identities: NameIndex | None = None
         self._sentence_bounds: np.ndarray | None = None
         # Scale path (jianggao.indexer.segmented): the store offers a sparse duplicate map and a lazy id -> speech
         # mapping, so that a 1M-passage library is not walked (nor its speeches' texts loaded) per retriever.
@@ -278,10 +278,10 @@ class Retriever:
         from jianggao.indexer.normalize import normalize
         from jianggao.qa.postag import pos_tag
         from jianggao.qa.query import normalize_query
-        from jianggao.qa.selfquery import identity_of, named_speeches
+        from jianggao.qa.selfquery import NameIndex, identity_of, named_speeches
 
         if self._identities is None:
-            self._identities = {s.id: identity_of(s, pos_tag, normalize) for s in self.store.speeches}
+            self._identities = NameIndex({s.id: identity_of(s, pos_tag, normalize) for s in self.store.speeches})
         return [named_speeches(normalize_query(q), self._identities) for q in queries]
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:

@@ -86,17 +86,38 @@ def names(gram: str, identity: Identity) -> bool:
     return len(gram) >= MEETING_MIN_CHARS and any(gram in v for v in identity.meetings)
 
 
-def named_speeches(question: str, identities: Mapping[str, Identity], max_share: float = MAX_SHARE) -> dict[str, float]:
+class NameIndex:
+    """Every run that names some speech (``names``, for runs of up to ``MAX_GRAM`` characters, the longest a
+    question run can be) -> the ids of the speeches it names. Built once per library, so that reading a question
+    costs one look-up per run of the question, whatever the number of speeches."""
+
+    def __init__(self, identities: Mapping[str, Identity], max_gram: int = MAX_GRAM):
+        runs: dict[str, set[str]] = {}
+        for sid, ident in identities.items():
+            for v in ident.heads:
+                for n in range(2, min(max_gram, len(v)) + 1):
+                    runs.setdefault(v[:n], set()).add(sid)
+            for v in ident.meetings:
+                for n in range(MEETING_MIN_CHARS, min(max_gram, len(v)) + 1):
+                    for a in range(len(v) - n + 1):
+                        runs.setdefault(v[a:a + n], set()).add(sid)
+        self.runs = {g: frozenset(ids) for g, ids in runs.items()}
+        self.size = len(identities)
+
+    def named_by(self, gram: str) -> frozenset[str]:
+        return self.runs.get(gram, frozenset())
+
+
+def named_speeches(question: str, index: NameIndex, max_share: float = MAX_SHARE) -> dict[str, float]:
     """speech id -> match strength in (0, 1] for the speeches that a distinctive run of the question names
     (strength: the longest such run's length over the longest found for any speech, so "上海市" beats "上海").
     Empty when the question names no speech."""
-    n = len(identities)
-    if n < 2:
+    if index.size < 2:
         return {}
-    limit = max(1, int(max_share * n))
+    limit = max(1, int(max_share * index.size))
     best: dict[str, int] = {}
     for g in question_grams(question):
-        holders = [sid for sid, ident in identities.items() if names(g, ident)]
+        holders = index.named_by(g)
         if not holders or len(holders) > limit:
             continue
         for sid in holders:

@@ -5,7 +5,7 @@ import numpy as np
 
 from jianggao.indexer.types import Chunk, Speech, SpeechMeta
 from jianggao.qa.retrieval import RetrievalConfig, Retriever
-from jianggao.qa.selfquery import Identity, identity_of, named_speeches, names
+from jianggao.qa.selfquery import Identity, NameIndex, identity_of, named_speeches, names, question_grams
 
 
 def speech(sid, title="讲话", **meta):
@@ -37,11 +37,22 @@ def test_named_speeches_keeps_distinctive_runs_and_prefers_the_longer_one():
         "bj": Identity(("北京市", "2025-01-14")),
         "tj": Identity(("天津市", "2024-01-10")),
     }
-    got = named_speeches("上海市2025年的目标是多少", ids)
+    index = NameIndex(ids)
+    got = named_speeches("上海市2025年的目标是多少", index)
     assert set(got) == {"sh"} and got["sh"] == 1.0  # 2025 names 3 of 4 speeches: not distinctive
-    assert named_speeches("2024年做了什么", ids) == {"tj": 1.0}
-    assert named_speeches("明年的目标是多少", ids) == {}
-    assert named_speeches("上海市的目标", {"sh": Identity(("上海市",))}) == {}  # one speech: nothing to tell apart
+    assert named_speeches("2024年做了什么", index) == {"tj": 1.0}
+    assert named_speeches("明年的目标是多少", index) == {}
+    one = NameIndex({"sh": Identity(("上海市",))})
+    assert named_speeches("上海市的目标", one) == {}  # one speech: nothing to tell apart
+
+
+def test_the_index_agrees_with_names_on_every_run_of_a_question():
+    ids = {"a": Identity(("紫阳县", "2014-06-01", "青山县教育局"), ("紫阳县第十八届人民代表大会第五次会议",)),
+           "b": Identity(("青山县", "2015"), ("全县森林防火工作会议",))}
+    index = NameIndex(ids)
+    question = "2014年紫阳县第十八届人民代表大会上青山县教育局说全县森林防火工作会议要做什么"
+    for g in question_grams(question):
+        assert index.named_by(g) == {sid for sid, ident in ids.items() if names(g, ident)}, g
 
 
 def test_identity_of_reads_fields_title_years_and_title_places():
