@@ -334,9 +334,12 @@ class Retriever:
                     # Keyword, not fused: every passage of a speech carries the same identity context, so once
                     # the question's place or year has picked the speech, what tells its passages apart is the
                     # question's other words said literally (the passage vector of a long, many-topic passage
-                    # ranks its one relevant sentence poorly).
+                    # ranks its one relevant sentence poorly). The named speeches' passages that only the dense
+                    # list found follow, in fused order, so that a question in other words still finds its speech.
                     boost = named[qi]
                     own = [i for i, _ in kw if self.store.chunks[i].speech_id in boost]
+                    seen = set(own)
+                    own += [f.doc for f in fused if f.doc not in seen and self.store.chunks[f.doc].speech_id in boost]
                     extra = {doc: cfg.self_query_weight * boost[self.store.chunks[doc].speech_id] / (RRF_K + r)
                              for r, doc in enumerate(own, 1)}
                     fused = sorted(fused, key=lambda f: -(f.score + extra.get(f.doc, 0.0)))

@@ -103,3 +103,11 @@ def test_the_named_speechs_passage_with_the_asked_words_comes_first():
     # without self-query, the other speech's passage leads
     off = Retriever(store, encoder=None, config=RetrievalConfig(self_query_weight=0.0))
     assert [d for d, _ in off.ranked_batch(["甲市的空气质量目标是多少"], query_vectors=vec)[0]][0] == 2
+
+
+def test_a_named_speech_found_only_by_meaning_is_still_boosted():
+    store = _Store()
+    store.lexical = _Lexical([(2, 9.0)])  # no passage of the named speech says the question's words
+    vec = np.zeros((1, 4), np.float32)
+    ranked = Retriever(store, encoder=None).ranked_batch(["甲市那次讲的那件事"], query_vectors=vec)[0]
+    assert [d for d, _ in ranked][0] == 0  # the named speech's passage nearest in meaning leads
