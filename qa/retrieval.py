@@ -11,13 +11,16 @@ import logging
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Sequence, get_args
+from typing import TYPE_CHECKING, Any, Literal, Sequence, get_args
 
 import numpy as np
 
 from jianggao.indexer.options import check_option
 from jianggao.qa.fusion import K as RRF_K
 from jianggao.qa.fusion import rrf
+
+if TYPE_CHECKING:
+    from jianggao.qa.selfquery import NameIndex
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +34,14 @@ CANDIDATES = 60
 DEFAULT_WEIGHTS = (1.0, 1.0)
 # Hybrid mode adds two lists when the index has what they need (weights measured on both dev sets, see
 # RetrievalConfig): passages ranked by their best sentence's cosine (a paraphrase of one sentence is
-# diluted in a passage vector), and the fused list restricted to the speeches the question names (self-query).
-# Sentence max-sim lost on both sets at weights 0.5 and 1 (README): off. Self-query at 0.25 equals no boost on
-# both sets (their questions rarely tell speeches apart by year or place beyond what the passages' identity
-# context already does) and costs nothing; at 1.0 and 2.0 it lowered the seed set's MRR.
+# diluted in a passage vector), and the keyword list restricted to the speeches the question names (self-query,
+# jianggao.qa.selfquery). Sentence max-sim lost on both sets at weights 0.5 and 1 (README): off. Self-query
+# weight, in-process hybrid MRR@10 dev | provinces (scripts/measure_retrieval.py --sweep self_query_weight=...):
+# 0: 0.882 | 0.756, 0.25: 0.882 | 0.774, 1: 0.882 | 0.791, 2: 0.899 | 0.815, 3, 4 and 6: 0.899 | 0.833 (hit@5
+# and ask unchanged). 4 sits inside the plateau 3-6 on both sets: a named speech's passages then lead unless
+# another speech's passage matches the question clearly better on both dense and keyword.
 SENTENCE_WEIGHT = 0.0
-SELF_QUERY_WEIGHT = 0.25
+SELF_QUERY_WEIGHT = 4.0
 # Keyword queries lose their question words (多少, 哪些 ...): they are never in the answer.
 STRIP_QUESTION_WORDS = True
 
@@ -221,7 +226,7 @@ class Retriever:
         self.encoder = encoder
         self.config = config or RetrievalConfig(weights=weights)
         self.weights = self.config.weights
-        self._identities: dict[str, str] | None = None
+        self._identities: NameIndex | None = None
         self._sentence_bounds: np.ndarray | None = None
         # Scale path (jianggao.indexer.segmented): the store offers a sparse duplicate map and a lazy id -> speech
         # mapping, so that a 1M-passage library is not walked (nor its speeches' texts loaded) per retriever.
@@ -273,10 +278,10 @@ class Retriever:
         from jianggao.indexer.normalize import normalize
         from jianggao.qa.postag import pos_tag
         from jianggao.qa.query import normalize_query
-        from jianggao.qa.selfquery import identity_line, named_speeches
+        from jianggao.qa.selfquery import NameIndex, identity_of, named_speeches
 
         if self._identities is None:
-            self._identities = {s.id: normalize(identity_line(s, pos_tag)) for s in self.store.speeches}
+            self._identities = NameIndex({s.id: identity_of(s, pos_tag, normalize) for s in self.store.speeches})
         return [named_speeches(normalize_query(q), self._identities) for q in queries]
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
@@ -325,9 +330,16 @@ class Retriever:
                     weights.append(cfg.sentence_weight)
                 fused = rrf(lists, weights=weights)
                 if named and named[qi]:
-                    # Self-query: the fused list restricted to the named speeches, as one more ranked list.
+                    # Self-query: the keyword list restricted to the named speeches, as one more ranked list.
+                    # Keyword, not fused: every passage of a speech carries the same identity context, so once
+                    # the question's place or year has picked the speech, what tells its passages apart is the
+                    # question's other words said literally (the passage vector of a long, many-topic passage
+                    # ranks its one relevant sentence poorly). The named speeches' passages that only the dense
+                    # list found follow, in fused order, so that a question in other words still finds its speech.
                     boost = named[qi]
-                    own = [f.doc for f in fused if self.store.chunks[f.doc].speech_id in boost]
+                    own = [i for i, _ in kw if self.store.chunks[i].speech_id in boost]
+                    seen = set(own)
+                    own += [f.doc for f in fused if f.doc not in seen and self.store.chunks[f.doc].speech_id in boost]
                     extra = {doc: cfg.self_query_weight * boost[self.store.chunks[doc].speech_id] / (RRF_K + r)
                              for r, doc in enumerate(own, 1)}
                     fused = sorted(fused, key=lambda f: -(f.score + extra.get(f.doc, 0.0)))
