@@ -42,18 +42,22 @@ _OPENS = re.compile(r"[:：]$")
 _PARAGRAPH = re.compile(r"^.{31,}$|[。;；]$")
 
 
+def _key(norm: str) -> str:
+    return _DIGITS.sub("0", _NOISE.sub("", norm))
+
+
 def line_key(line: str) -> str:
     """A line's identity for counting: normalised (script, width), spaces and separators dropped, numbers as 0 (a
     footer with a page number or a date is the same footer)."""
-    return _DIGITS.sub("0", _NOISE.sub("", normalize(line).strip()))
+    return _key(normalize(line).strip())
 
 
 def _candidate(line: str, rule: BoilerplateRule) -> str | None:
     stripped = line.strip()
-    key = line_key(stripped)
+    norm = normalize(stripped)
+    key = _key(norm)
     if not rule.min_chars <= len(key) <= rule.max_chars or _OPENS.search(stripped):
         return None
-    norm = normalize(stripped)
     # The structure of speeches repeats across a corpus of one kind: outline headings (一、…工作回顾) and lines that
     # name a speech (…会议上的讲话, a page's 篇 labels, which splitting needs) are content, not chrome.
     if _OUTLINE_START.match(norm) or is_title(norm):

@@ -288,6 +288,7 @@ def _place_names(toks: list[tuple[str, int]]) -> list[tuple[str, int]]:
 # Characters that do not begin a place name but stand before one (verbs, prepositions, function words).
 _NOT_NAME_START = re.compile(r"[的在是和与及对就都已再又将要还也了着为把被从向等作之其该本我你他们到于给让驻赴派各全举占走开入]")
 _NAME_WORD_TAGS = frozenset({"ns", "nr", "nrt", "nz"})
+_ONE_CJK = re.compile(rf"[{_CJK}]")
 
 
 # The dictionary knows the provinces and cities; the names it lacks are of counties, banners, towns and townships.
@@ -310,8 +311,8 @@ def _recurring_names(norm: str, toks: list[tuple[str, int]], level: str) -> list
         j, size = i, 0
         while j > 0:
             prev = toks[j - 1][0]
-            ok = (len(prev) == 1 and not _NOT_NAME_START.match(prev) and prev not in _LEVELS and prev not in "省市县区"
-                  and re.fullmatch(rf"[{_CJK}]", prev)) or (len(prev) >= 2 and tags.get(prev) in _NAME_WORD_TAGS)
+            ok = (len(prev) == 1 and not _NOT_NAME_START.match(prev) and prev not in _LEVELS
+                  and _ONE_CJK.fullmatch(prev)) or (len(prev) >= 2 and tags.get(prev) in _NAME_WORD_TAGS)
             if not ok or size + len(prev) > 4:
                 break
             size += len(prev)

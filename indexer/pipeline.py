@@ -58,11 +58,6 @@ def prepared_text(doc: RawDocument, repeated: Repeated | None = None, cleaned: s
     return strip_boilerplate(cleaned, repeated)[0] if repeated is not None else cleaned
 
 
-def run_repetition(cleaned_texts: Sequence[str]) -> Repeated:
-    """What the documents of one run repeat (see ``jianggao.indexer.boilerplate``)."""
-    return repeated_lines(cleaned_texts)
-
-
 def speeches_of(doc: RawDocument, taken: set[str], repeated: Repeated | None = None,
                 cleaned: str | None = None) -> list[Speech]:
     """clean -> boilerplate -> split -> identify, for one loaded file (``repeated``: the run's repeated lines;
@@ -123,7 +118,7 @@ def process(
     speeches: list[Speech] = []
     no_speech: list[RawDocument] = []
     cleaned = {doc.source: clean_text(doc.text) for doc in documents}  # clean
-    repeated = run_repetition(list(cleaned.values()))
+    repeated = repeated_lines(cleaned.values())  # what the run's documents repeat
     for doc in documents:
         # boilerplate -> split -> identify
         found = kept.get(doc.source) or speeches_of(doc, taken, repeated, cleaned[doc.source])

@@ -489,17 +489,17 @@ def _extractive(retriever: "Retriever", question: str, ev: _Evidence) -> Answer:
     # passage does not answer the question.
     best = max(range(len(citations)), key=lambda i: citations[i].score)
     bc = citations[best]
-    excerpt_norm = store.speech_by_id(bc.speech_id).norm[bc.start:bc.end]
+    sp_norm = store.speech_by_id(bc.speech_id).norm
+    excerpt_norm = sp_norm[bc.start:bc.end]
     context = cache.context(bc.speech_id)
     evidence = with_relative_years(excerpt_norm, context) + "\n" + context + " " + time_frame(context)
     if PLACE_IN_SPEECH:
         # A place the speech's text names (not only the excerpt): the speech is about that place too.
-        sp_norm = store.speech_by_id(bc.speech_id).norm
         evidence += " " + " ".join(t.term for t in ev.terms if t.specific and t.alternatives and term_in(sp_norm, t))
     cov = coverage(evidence, ev.terms)
     # A qualifier of the question that the excerpt's paragraph lacks (冷链 of 冷链货物 where the excerpt counts
     # all 货物) is a detail the library does not give: it joins the missing specific terms.
-    par_norm = store.speech_by_id(bc.speech_id).norm[bc.paragraph_start:bc.paragraph_end]
+    par_norm = sp_norm[bc.paragraph_start:bc.paragraph_end]
     modifiers = unmatched_modifiers(ev.qnorm, ev.terms, evidence, evidence + "\n" + par_norm, tag=_pos_tag)
     if modifiers:
         cov = cov._replace(missing_specific=[*cov.missing_specific, *modifiers])

@@ -1,7 +1,9 @@
 """Small helpers shared by the measurement scripts (and the tests that drive them): how to run the
-``jianggao`` command of this interpreter, the environment it runs in, a free loopback port, a quantile."""
+``jianggao`` command of this interpreter, the environment it runs in, a free loopback port, a quantile, and
+writing one result file under bench-results/."""
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
@@ -32,3 +34,13 @@ def pct(values: list[float], q: float) -> float:
     """The ``q`` quantile (0..1) of ``values``, nearest rank; NaN for no values."""
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+
+
+def write_results(name: str, results: dict) -> Path:
+    """Write ``results`` as UTF-8 JSON to bench-results/``name`` at the repository's root; print and return it."""
+    root = Path(__file__).resolve().parent.parent
+    out = root / "bench-results" / name
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"wrote {out.relative_to(root)}")
+    return out

@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from benchutil import write_results  # noqa: E402
 from eval_boundaries import GOLD, clean_corpus, shared_dir  # noqa: E402
 from jianggao.indexer.boilerplate import line_key, repeated_lines, strip_boilerplate  # noqa: E402
 from jianggao.indexer.cleaning import clean_text  # noqa: E402
@@ -89,10 +90,7 @@ def main() -> int:
     r = results["injected"]
     print(f"injected   {r['documents']} pages: chrome lines removed {r['injected_removed']}/{r['injected_lines']}; "
           f"the speeches' own characters removed {r['own_chars_removed']} of {r['own_chars']}")
-    out = ROOT / "bench-results" / "boilerplate.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"wrote {out.relative_to(ROOT)}")
+    write_results("boilerplate.json", results)
     return 0
 
 

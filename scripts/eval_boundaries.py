@@ -24,10 +24,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+sys.path.insert(0, str(ROOT / "scripts"))
+from benchutil import write_results  # noqa: E402
 from jianggao.indexer.cleaning import clean_text  # noqa: E402
 from jianggao.indexer.loaders import load_corpus  # noqa: E402
 from jianggao.indexer.normalize import normalize  # noqa: E402
-from jianggao.indexer.pipeline import prepared_text, run_repetition, speeches_of  # noqa: E402
+from jianggao.indexer.boilerplate import repeated_lines  # noqa: E402
+from jianggao.indexer.pipeline import prepared_text, speeches_of  # noqa: E402
 from jianggao.indexer.splitting import is_own_title, label_text  # noqa: E402
 
 GOLD = ROOT / "tests" / "data" / "seed_boundaries.json"
@@ -81,7 +84,7 @@ def eval_pages(docs, gold_by_source: dict[str, list[dict]] | None) -> dict:
     # As the pipeline does: the run's repeated lines (site chrome) are removed before splitting; a gold start that
     # boilerplate removal took away is reported by gold_lines.
     cleaned_of = {doc.source: clean_text(doc.text) for doc in docs}
-    repeated = run_repetition(list(cleaned_of.values()))
+    repeated = repeated_lines(cleaned_of.values())
     for doc in docs:
         cleaned = prepared_text(doc, repeated, cleaned_of[doc.source])
         lines = cleaned.split("\n")
@@ -146,10 +149,7 @@ def main() -> int:
             broken = [f for f, v in r["per_file"].items() if v["predicted"] != 1]
             if broken:
                 print("  cut or lost:", ", ".join(f"{f} ({r['per_file'][f]['predicted']})" for f in broken))
-    out = ROOT / "bench-results" / "boundaries.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"wrote {out.relative_to(ROOT)}")
+    write_results("boundaries.json", results)
     return 0
 
 
