@@ -13,7 +13,7 @@ run: setup
 
 test: setup
 	bash scripts/setup-browser.sh
-	$(VENV)/bin/python -m pytest -q
+	JIANGGAO_FULL_SETUP=1 $(VENV)/bin/python -m pytest -q
 
 bench: setup
 	$(VENV)/bin/python scripts/bench_index.py
