@@ -233,6 +233,9 @@ def test_compare_shows_distinct_labels_and_its_exports_download_and_open(page, s
 
     import docx
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    from jianggao.ui.export import SPEECH_COLUMNS
 
     county_labels = with_counties(page, served)
     open_tab(page, "专题对比")
@@ -255,7 +258,8 @@ def test_compare_shows_distinct_labels_and_its_exports_download_and_open(page, s
     assert [r[0] for r in rows[1:]] == titles
     ws = load_workbook(download(page, "#jg-cmp-xlsx", tmp_path)).active
     assert [c.value for c in ws["A"]][1:] == titles
-    cells = "\n".join(str(c.value or "") for c in ws["I"])
+    excerpt_column = get_column_letter(SPEECH_COLUMNS.index("摘录") + 1)
+    cells = "\n".join(str(c.value or "") for c in ws[excerpt_column])
     for text in excerpts:  # what the page shows (line breaks aside) is in the files
         start = text.replace("\n", "")[:20]
         assert start in body.replace("\n", "") and start in cells.replace("\n", ""), start
