@@ -108,11 +108,20 @@ class NameIndex:
         return self.runs.get(gram, frozenset())
 
 
+_SENTENCE_END = re.compile(r"[。！？!?；;]")
+
+
+def is_passage(query: str) -> bool:
+    """Whether ``query`` is a pasted passage (several sentences) rather than a question: the places and bodies a
+    passage names are what it talks about, not a speech it asks about, so it names no speech."""
+    return bool(_SENTENCE_END.search(query.strip().rstrip("。！？!?；; ")))
+
+
 def named_speeches(question: str, index: NameIndex, max_share: float = MAX_SHARE) -> dict[str, float]:
     """speech id -> match strength in (0, 1] for the speeches that a distinctive run of the question names
     (strength: the longest such run's length over the longest found for any speech, so "上海市" beats "上海").
     Empty when the question names no speech."""
-    if index.size < 2:
+    if index.size < 2 or is_passage(question):
         return {}
     limit = max(1, int(max_share * index.size))
     best: dict[str, int] = {}

@@ -111,3 +111,13 @@ def test_a_named_speech_found_only_by_meaning_is_still_boosted():
     vec = np.zeros((1, 4), np.float32)
     ranked = Retriever(store, encoder=None).ranked_batch(["甲市那次讲的那件事"], query_vectors=vec)[0]
     assert [d for d, _ in ranked][0] == 0  # the named speech's passage nearest in meaning leads
+
+
+def test_a_pasted_passage_names_no_speech():
+    from jianggao.qa.selfquery import is_passage
+
+    index = NameIndex({"a": Identity(("紫阳县",)), "b": Identity(("青山县",)), "c": Identity(("白河县",))})
+    assert named_speeches("紫阳县今年的目标是多少?", index) == {"a": 1.0}
+    passage = "紫阳县今年要抓好产业扶贫。各乡镇要落实责任,确保按期完成任务。"
+    assert is_passage(passage) and not is_passage("紫阳县今年的目标是多少?")
+    assert named_speeches(passage, index) == {}
