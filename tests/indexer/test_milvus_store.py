@@ -188,3 +188,20 @@ def test_search_and_ask_on_milvus_match_faiss_with_the_real_model(tmp_path, enco
         assert [key(x) for x in ask_batch(milvus_r, questions)] == [key(x) for x in ask_batch(faiss_r, questions)]
     finally:
         backend.close()
+
+
+def test_varchar_check_is_off_only_while_inserting():
+    """The store turns pymilvus's per-character VARCHAR loop off for its own inserts and puts it back after,
+    also when an insert fails, so other pymilvus users in the process keep the library's behaviour."""
+    from pymilvus.client import entity_helper
+
+    from jianggao.indexer.milvus_store import _unchecked_varchars
+
+    before = entity_helper.CHECK_STR_ARRAY
+    with _unchecked_varchars():
+        assert entity_helper.CHECK_STR_ARRAY is False
+    assert entity_helper.CHECK_STR_ARRAY == before
+    with pytest.raises(RuntimeError):
+        with _unchecked_varchars():
+            raise RuntimeError("insert failed")
+    assert entity_helper.CHECK_STR_ARRAY == before
