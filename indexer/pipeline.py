@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 # 1: round one (cleaning inside splitting, seed-shaped boundaries).
 # 2: clean before split; one-speech documents stay whole; identity fields and spans; unique titles.
 # 3: lines repeated across the run's documents (site chrome) removed before split; more place/body signals.
-PIPELINE_VERSION = 3
+# 4: place/body from a department's report, an unnamed level called ours, cited (quoted) names; no repeated topics.
+PIPELINE_VERSION = 4
 
 
 @dataclass
@@ -88,6 +89,26 @@ def speeches_of(doc: RawDocument, taken: set[str], repeated: Repeated | None = N
     return out
 
 
+def speeches_of_run(documents: Sequence[RawDocument], taken: set[str],
+                    kept: Mapping[str, list[Speech]] | None = None) -> tuple[list[Speech], list[RawDocument]]:
+    """clean -> boilerplate -> split -> identify for the documents of one run (an index build, or one added batch
+    of a segmented library): lines repeated across these documents are their chrome. ``kept``: speeches of
+    unchanged files, reused as they are (they still count for what repeats). Returns (speeches, documents that
+    hold no speech)."""
+    kept = kept or {}
+    speeches: list[Speech] = []
+    no_speech: list[RawDocument] = []
+    cleaned = {doc.source: clean_text(doc.text) for doc in documents}  # clean
+    repeated = repeated_lines(cleaned.values())  # what the run's documents repeat
+    for doc in documents:
+        # boilerplate -> split -> identify
+        found = kept.get(doc.source) or speeches_of(doc, taken, repeated, cleaned[doc.source])
+        if not found:
+            no_speech.append(doc)
+        speeches.extend(found)
+    return speeches, no_speech
+
+
 def link_duplicates(speeches: list[Speech]) -> None:
     """Point every copy at its canonical speech (in place); copies stay in the corpus."""
     for s in speeches:
@@ -115,16 +136,7 @@ def process(
     kept = kept or {}
     kept_chunks = kept_chunks or {}
     taken = {s.id for group in kept.values() for s in group}
-    speeches: list[Speech] = []
-    no_speech: list[RawDocument] = []
-    cleaned = {doc.source: clean_text(doc.text) for doc in documents}  # clean
-    repeated = repeated_lines(cleaned.values())  # what the run's documents repeat
-    for doc in documents:
-        # boilerplate -> split -> identify
-        found = kept.get(doc.source) or speeches_of(doc, taken, repeated, cleaned[doc.source])
-        if not found:
-            no_speech.append(doc)
-        speeches.extend(found)
+    speeches, no_speech = speeches_of_run(documents, taken, kept)  # clean -> boilerplate -> split -> identify
     link_duplicates(speeches)  # dedup
     disambiguate_titles(speeches)  # identity across the library: no two distinct speeches share a title
     chunks = [c for s in speeches for c in (kept_chunks.get(s.id) or chunk_speech(s.id, s.text, s.norm))]

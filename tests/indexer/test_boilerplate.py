@@ -115,3 +115,25 @@ def test_pipeline_removes_the_runs_chrome_before_splitting():
     for s in result.speeches:
         assert "写作网" not in s.text and "侵权" not in s.text and "首页" not in s.text
         assert "统一思想" in s.text
+
+
+def test_a_segmented_library_removes_the_chrome_its_batch_repeats(tmp_path):
+    # jianggao index --segmented: the files added in one batch are a run of their own; a library added at once is
+    # cut into the same speeches as a single-version build makes.
+    from stand_ins import HashEncoder
+
+    from jianggao.indexer.loaders import load_corpus
+    from jianggao.indexer.segbuild import open_store, update_index
+
+    lib = tmp_path / "library"
+    lib.mkdir()
+    for k, t in enumerate(TOPICS[:4]):
+        (lib / f"p{k}.txt").write_text(page(k, t), encoding="utf-8")
+    update_index([lib], tmp_path / "index", encoder=HashEncoder(), index_type="segmented")
+    stored = open_store(tmp_path / "index").speeches
+    texts = sorted(s.text for s in stored)
+    assert len(texts) == 4
+    for text in texts:
+        assert "写作网" not in text and "侵权" not in text and "首页" not in text and "统一思想" in text
+    docs, _ = load_corpus([lib])
+    assert texts == sorted(s.text for s in process(docs).speeches)
