@@ -89,11 +89,24 @@ def speeches_of(doc: RawDocument, taken: set[str], repeated: Repeated | None = N
     return out
 
 
+def holds_chrome(speeches: Sequence[Speech], cleaned: str, repeated: Repeated) -> bool:
+    """Whether speeches made earlier of a file still hold a line that this run judges boilerplate: the site's
+    chrome becomes visible only once enough of its pages are in the library (a line must repeat in three
+    documents), so the first pages indexed kept it. Such a file is processed again; its unchanged speeches keep
+    their ids and the embedding cache (keyed by text) keeps their vectors, so only passages that held chrome are
+    embedded again. (The other way, a line removed while it repeated and no longer repeating since files were
+    removed, is left as it is: the line was the site's furniture either way.)"""
+    removed = {line.strip() for line in strip_boilerplate(cleaned, repeated)[1]}
+    if not removed:
+        return False
+    return any(line.strip() in removed for s in speeches for line in s.text.split("\n"))
+
+
 def speeches_of_run(documents: Sequence[RawDocument], taken: set[str],
                     kept: Mapping[str, list[Speech]] | None = None) -> tuple[list[Speech], list[RawDocument]]:
     """clean -> boilerplate -> split -> identify for the documents of one run (an index build, or one added batch
     of a segmented library): lines repeated across these documents are their chrome. ``kept``: speeches of
-    unchanged files, reused as they are (they still count for what repeats). Returns (speeches, documents that
+    unchanged files, reused unless they hold what is now chrome (they count for what repeats either way). Returns (speeches, documents that
     hold no speech)."""
     kept = kept or {}
     speeches: list[Speech] = []
@@ -101,8 +114,12 @@ def speeches_of_run(documents: Sequence[RawDocument], taken: set[str],
     cleaned = {doc.source: clean_text(doc.text) for doc in documents}  # clean
     repeated = repeated_lines(cleaned.values())  # what the run's documents repeat
     for doc in documents:
+        found = kept.get(doc.source)
+        if found and holds_chrome(found, cleaned[doc.source], repeated):
+            taken.difference_update(s.id for s in found)  # redone: its unchanged speeches keep their ids
+            found = None
         # boilerplate -> split -> identify
-        found = kept.get(doc.source) or speeches_of(doc, taken, repeated, cleaned[doc.source])
+        found = found or speeches_of(doc, taken, repeated, cleaned[doc.source])
         if not found:
             no_speech.append(doc)
         speeches.extend(found)
@@ -130,8 +147,8 @@ def process(
     ``kept`` maps a document's source to the speeches an earlier run made of it (unchanged file, same pipeline
     version): they are reused as they are, and ``kept_chunks`` (by speech id) likewise. Duplicate links and
     titles are library-wide, so they are recomputed over all speeches every time. Boilerplate is counted over
-    every document of the run, kept ones included; a kept file is not redone when the others change what repeats
-    (its chrome was judged when it was processed).
+    every document of the run, kept ones included; a kept file whose speeches hold a line that the run now judges
+    chrome (more pages of its site have come) is processed again (``holds_chrome``).
     """
     kept = kept or {}
     kept_chunks = kept_chunks or {}
