@@ -447,6 +447,19 @@ def _organ_self_reference(toks: list[tuple[str, int]]) -> Found | None:
     return None
 
 
+# Parts of speech that never stand inside an organisation's name: pronouns and demonstratives (这次), time words
+# (今年), particles (的), prepositions, conjunctions, adverbs, numerals, measure words, locatives.
+_NOT_IN_ORG_NAME = frozenset({"r", "t", "u", "p", "c", "d", "m", "q", "f", "y", "e", "o"})
+
+
+def _names_an_organisation(v: str) -> bool:
+    """Whether a phrase ending in an organisation's kind is a name (民政部门, 县教育局), not a phrase that happens to
+    end so (今年的中心 of 中心工作, 这次会议中心), a scope (全县…, 各…) or a bare level or superior body."""
+    if _BARE_LEVEL.match(v) or _SUPERIOR_BODY.match(v) or re.match(r"^[全各本该]", v):
+        return False
+    return not any(_tags().get(w) in _NOT_IN_ORG_NAME for w in _segmenter().lcut(v, HMM=False))
+
+
 _QUOTED_RE = re.compile(r"“[^“”\n]{1,30}”|「[^「」\n]{1,30}」|\"[^\"\n]{1,30}\"")
 
 
@@ -477,8 +490,7 @@ def find_body(norm: str, toks: list[tuple[str, int]], org: str = "", place: Foun
         at = norm.find(org)
         return Found(org, at, at + len(org)) if at >= 0 else Found(org, -1, -1)
     m = REPORTS_FOR_RE.search(norm, 0, min(len(norm), header_end(norm) + OPENING_CHARS))
-    if m and not _BARE_LEVEL.match(m.group("v")) and not _SUPERIOR_BODY.match(m.group("v")) \
-            and not re.match(r"^[全各本该]", m.group("v")):
+    if m and _names_an_organisation(m.group("v")):
         return Found(m.group("v"), m.start("v"), m.end("v"))
     # An organisation the speech keeps naming (中国残联, 集团公司), not a superior body it reports to.
     tags = _tags()

@@ -316,6 +316,8 @@ def test_a_topic_announced_is_not_a_body():
     assert identify(text).body is None
     text = "同志们:\n下面,我就县委关于脱贫攻坚的决定作说明。\n" + SEED_FILLER  # an explanation, not a report
     assert identify(text).body is None
+    for line in ("下面,我就今年的中心工作作个汇报。", "下面,我就这次会议中心工作作简要发言。"):  # 中心工作 is a phrase
+        assert identify("同志们:\n" + line + "\n" + SEED_FILLER).body is None
 
 
 def test_a_level_called_ours_without_its_name_or_organs():
