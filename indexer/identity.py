@@ -384,7 +384,7 @@ def find_place(norm: str, toks: list[tuple[str, int]], title: str = "", meeting:
         if early:
             return Found(early[0][1], early[0][0], early[0][0] + len(early[0][1]))
         # The same holds further on: a place written as the address of one of its towns is not counted as the
-        # speaker's ("荥阳市汜水镇有3所学校…" in a city's report names a county-level city under it).
+        # speaker's (a city's report naming a county-level city under it by one of its towns).
         of_level = [(w, at) for w, at in of_level if not _ADDRESS_NEXT.match(norm, at + len(w))]
         if not of_level:
             continue
@@ -505,7 +505,7 @@ def find_body(norm: str, toks: list[tuple[str, int]], org: str = "", place: Foun
     levels = Counter(m.group(1) for m in SELF_REF_RE.finditer(norm))
     first_person = Counter(m.group(1) for m in FIRST_PERSON_LEVEL_RE.finditer(norm))
     # A name in quotation marks is cited, not spoken for: a speaker presents another organisation by its full
-    # name in quotes (代表“…校车服务公司”向大家介绍), while their own is named plainly, again and again.
+    # name in quotes (代表“…公司”向大家介绍), while their own is named plainly, again and again.
     quoted = _quoted_spans(norm)
     orgs = Counter(w for w, at in toks if (tags.get(w) == "nt" or w.endswith(("公司", "集团"))) and len(w) >= 3
                    and _ORG_TAIL.search(w) and not _SUPERIOR_BODY.match(w) and not _inside(quoted, at))

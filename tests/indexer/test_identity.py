@@ -343,15 +343,16 @@ def test_the_levels_committee_written_with_party():
 
 def test_an_organisation_named_in_quotes_is_cited_not_speaking():
     # A town official presents the bus company to parents: its name in quotes twice, the town called 我镇.
-    text = ("名位家长朋友们:\n今天召开全镇校车整治工作专题会议。中心学校校长也代表“天佑校车服务公司”向大家介绍了"
+    # (The company's name here is made up: the pattern is the seed's, the name is not.)
+    text = ("名位家长朋友们:\n今天召开全镇校车整治工作专题会议。中心学校校长也代表“安顺通达客运公司”向大家介绍了"
             "校车公司化运营模式。\n随着我镇经济社会的快速发展," + SEED_FILLER
-            + "经市政府批准,“天佑校车服务公司”已正式成立。全镇未发生一起学校交通安全事故。\n")
-    assert identify(text).body != "服务公司" and "公司" not in (identify(text).body or "")
+            + "经市政府批准,“安顺通达客运公司”已正式成立。全镇未发生一起学校交通安全事故。\n")
+    assert "公司" not in (identify(text).body or "")
 
 
 def test_a_place_written_as_an_address_is_not_counted_later_either():
-    text = ("各位领导,同志们:\n全市有1470所学校因特大暴雨不同程度受损,荥阳市汜水镇有3所学校今年秋季已不具备开学条件。\n"
-            + SEED_FILLER + "我市共有1470所学校受损,荥阳市有3所学校受灾。全市各学校要做好准备。\n")
+    text = ("各位领导,同志们:\n全市有1470所学校因特大暴雨不同程度受损,新郑市龙湖镇有3所学校今年秋季暂不能如期开学。\n"
+            + SEED_FILLER + "我市共有1470所学校受损,新郑市有3所学校受灾。全市各学校要做好准备。\n")
     assert identify(text).place is None
 
 
