@@ -106,8 +106,8 @@ def speeches_of_run(documents: Sequence[RawDocument], taken: set[str],
                     kept: Mapping[str, list[Speech]] | None = None) -> tuple[list[Speech], list[RawDocument]]:
     """clean -> boilerplate -> split -> identify for the documents of one run (an index build, or one added batch
     of a segmented library): lines repeated across these documents are their chrome. ``kept``: speeches of
-    unchanged files, reused unless they hold what is now chrome (they count for what repeats either way). Returns (speeches, documents that
-    hold no speech)."""
+    unchanged files, reused unless they hold what is now chrome (they count for what repeats either way).
+    Returns (speeches, documents that hold no speech)."""
     kept = kept or {}
     speeches: list[Speech] = []
     no_speech: list[RawDocument] = []
