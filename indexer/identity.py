@@ -88,6 +88,10 @@ _PROVINCE_NAMES = re.compile(
 _GENERIC_PLACE = re.compile(r"^(?:全|我|本|各|该|外|广大|城乡|贫困|地|市区|城区|社区|园区|景区|小区|山区|辖区|片区|新区$)")
 _INSIDE_OURS = re.compile(r"(?:我|本|全|外)(?:国|省|市|州|区)$")
 SELF_REF_RE = re.compile(r"(?:我|本|全)(省|市|县|区|旗|州|镇|乡)")
+# Only 我 is first person: 本县 also means "each county's own" ("根据本县市区情况") and 全县 is a scope.
+FIRST_PERSON_LEVEL_RE = re.compile(r"我(省|市|县|区|旗|州|镇|乡)")
+# The value of a body whose level the text states but whose name it does not (a Chinese UI word: "unnamed").
+UNNAMED = "（未具名）"
 # A bare level (市政府, 县委): says which level speaks, not which place; the level fallback reads those.
 _BARE_LEVEL = re.compile(rf"^[{_LEVELS}]?(?:人民政府|政府|委|党委|常委会)$")
 # The speaker calling their own organ by its kind, as words of their own ("局里将派出人员", "我厅", "本局"; not
@@ -362,6 +366,7 @@ def find_place(norm: str, toks: list[tuple[str, int]], title: str = "", meeting:
     # 3. Self-references (我县, 全市 ...) and the place of that level the text names: named in the opening, or
     # more than once and more often than any other of its level (a place named once in passing is elsewhere).
     levels = Counter(m.group(1) for m in SELF_REF_RE.finditer(norm))
+    first_person = Counter(m.group(1) for m in FIRST_PERSON_LEVEL_RE.finditer(norm))
     names = _place_names(toks)
     opening = header_end(norm) + OPENING_CHARS // 2
     top_level = levels.most_common(1)[0][1] if levels else 0
@@ -378,6 +383,15 @@ def find_place(norm: str, toks: list[tuple[str, int]], title: str = "", meeting:
                        if at < opening and not _ADDRESS_NEXT.match(norm, at + len(w)))
         if early:
             return Found(early[0][1], early[0][0], early[0][0] + len(early[0][1]))
+        # The same holds further on: a place written as the address of one of its towns is not counted as the
+        # speaker's (a city's report naming a county-level city under it by one of its towns).
+        of_level = [(w, at) for w, at in of_level if not _ADDRESS_NEXT.match(norm, at + len(w))]
+        if not of_level:
+            continue
+        if first_person and not first_person[level] and not (scope and scope.group(1) == level):
+            # A city that says 我市 and "全省" ("率先在全省…", "我市代表吉林省…") ranks itself within its province: a
+            # level never called "ours" while another is, is the area above, and its name is not the speaker's.
+            continue
         if n * 2 < top_level and not (scope and scope.group(1) == level):
             # A county speech says 全州/全省 now and then for the area above it; a place of that level it names later
             # is rarely its own (a prefecture named in a reprimand): only levels it speaks for often are counted.
@@ -390,6 +404,12 @@ def find_place(norm: str, toks: list[tuple[str, int]], title: str = "", meeting:
     return None
 
 
+# A department reporting on its own work at a meeting: "我就民政部门如何完成…任务作简要发言", "下面我就教育局
+# 工作作汇报". The organisation is the subject of the report the speaker gives (发言/汇报/表态), the speaker's own.
+REPORTS_FOR_RE = re.compile(
+    rf"我(?:就|把)(?P<v>[{_CJK}]{{1,12}}?(?:部门|局|委员会|办公室|中心|公司|集团|学校|协会|联合会|系统))"
+    rf"[^。!！?？;；\n]{{0,40}}?(?:作|做)了?(?:一个|一下|简要|简短|个)?的?(?:发言|汇报|表态发言|表态)"
+)
 SELF_INTRO_RE = re.compile(
     rf"(?:我是|我们是|作为)(?P<v>[{_CJK}*x]{{0,10}}?(?:派出所|公司|集团|局|厅|办公室|中心|学校|医院|协会|委员会))[,，。]"
 )
@@ -427,6 +447,31 @@ def _organ_self_reference(toks: list[tuple[str, int]]) -> Found | None:
     return None
 
 
+# Parts of speech that never stand inside an organisation's name: pronouns and demonstratives (这次), time words
+# (今年), particles (的), prepositions, conjunctions, adverbs, numerals, measure words, locatives.
+_NOT_IN_ORG_NAME = frozenset({"r", "t", "u", "p", "c", "d", "m", "q", "f", "y", "e", "o"})
+
+
+def _names_an_organisation(v: str) -> bool:
+    """Whether a phrase ending in an organisation's kind is a name (民政部门, 县教育局), not a phrase that happens to
+    end so (今年的中心 of 中心工作, 这次会议中心), a scope (全县…, 各…) or a bare level or superior body."""
+    if _BARE_LEVEL.match(v) or _SUPERIOR_BODY.match(v) or re.match(r"^[全各本该]", v):
+        return False
+    return not any(_tags().get(w) in _NOT_IN_ORG_NAME for w in _segmenter().lcut(v, HMM=False))
+
+
+_QUOTED_RE = re.compile(r"“[^“”\n]{1,30}”|「[^「」\n]{1,30}」|\"[^\"\n]{1,30}\"")
+
+
+def _quoted_spans(norm: str) -> list[tuple[int, int]]:
+    """Short quoted stretches (a name, a slogan): (start, end) offsets."""
+    return [m.span() for m in _QUOTED_RE.finditer(norm)]
+
+
+def _inside(spans: list[tuple[int, int]], at: int) -> bool:
+    return any(s < at < e for s, e in spans)
+
+
 def find_body(norm: str, toks: list[tuple[str, int]], org: str = "", place: Found | None = None,
               meeting: Found | None = None) -> Found | None:
     """The organisation: "我代表上海市人民政府" (a bare "省人民政府" takes the place's name), else the organisation
@@ -444,6 +489,9 @@ def find_body(norm: str, toks: list[tuple[str, int]], org: str = "", place: Foun
     if org and len(org) >= 4:
         at = norm.find(org)
         return Found(org, at, at + len(org)) if at >= 0 else Found(org, -1, -1)
+    m = REPORTS_FOR_RE.search(norm, 0, min(len(norm), header_end(norm) + OPENING_CHARS))
+    if m and _names_an_organisation(m.group("v")):
+        return Found(m.group("v"), m.start("v"), m.end("v"))
     # An organisation the speech keeps naming (中国残联, 集团公司), not a superior body it reports to.
     tags = _tags()
     # The speaker introducing the body they speak for: "我是**派出所", "我们集团公司".
@@ -454,21 +502,32 @@ def find_body(norm: str, toks: list[tuple[str, int]], org: str = "", place: Foun
         return f
     if f := _organ_self_reference(toks):
         return f
-    orgs = Counter(w for w, _ in toks if (tags.get(w) == "nt" or w.endswith(("公司", "集团"))) and len(w) >= 3
-                   and _ORG_TAIL.search(w) and not _SUPERIOR_BODY.match(w))
+    levels = Counter(m.group(1) for m in SELF_REF_RE.finditer(norm))
+    first_person = Counter(m.group(1) for m in FIRST_PERSON_LEVEL_RE.finditer(norm))
+    # A name in quotation marks is cited, not spoken for: a speaker presents another organisation by its full
+    # name in quotes (代表“…公司”向大家介绍), while their own is named plainly, again and again.
+    quoted = _quoted_spans(norm)
+    orgs = Counter(w for w, at in toks if (tags.get(w) == "nt" or w.endswith(("公司", "集团"))) and len(w) >= 3
+                   and _ORG_TAIL.search(w) and not _SUPERIOR_BODY.match(w) and not _inside(quoted, at))
     if orgs:
         w, n = orgs.most_common(1)[0]
         if n >= 2:
             at = norm.find(w)
             return Found(w, at, at + len(w))
     # The level the speech speaks for (我县 / 全县 ...) and its organs as the text names them: "县委、县政府".
-    levels = Counter(m.group(1) for m in SELF_REF_RE.finditer(norm))
     if levels:
         level, n = levels.most_common(1)[0]
-        organs = [o for o in (f"{level}委", f"{level}政府") if o in norm]
+        # The committee as the text writes it: 县委, or 镇党委 ("根据镇党委、政府的意见").
+        committee = next((o for o in (f"{level}委", f"{level}党委") if o in norm), None)
+        organs = [o for o in (committee, f"{level}政府") if o and o in norm]
         if n >= 2 and organs:
             at = norm.find(organs[0])
             return Found("、".join(organs), at, at + len(organs[0]))
+        # No organ of that level is named, but the speaker calls the level theirs more than once ("我区水土流失
+        # 面积…", "抵达我市后"): the body is of that level, its name unstated. Said so, not guessed.
+        if first_person[level] >= 2:
+            at = next(m.start() for m in FIRST_PERSON_LEVEL_RE.finditer(norm) if m.group(1) == level)
+            return Found(f"{level}{UNNAMED}", at, at + 2)
     return None
 
 
@@ -524,6 +583,8 @@ def topic_words(toks: Iterable[tuple[str, int]], norm: str, k: int = 6) -> list[
         used.add(w)
         if joined is None and _tag(w) == "vn":
             continue  # an action alone (深化, 培育) is no topic; inside a compound (疫情防控) it is
+        if (joined or w) in out:
+            continue  # a compound joined from two words (疫情 + 防控) can also be a word of its own
         out.append(joined or w)
         if len(out) >= k:
             break
@@ -662,7 +723,8 @@ def disambiguate_titles(speeches: Sequence[Speech]) -> None:
         columns = [[a(s.meta) for s in group] for a in _SEPARATORS]
         columns = [c for c in columns if len({normalize(v) for v in c if v}) >= 2]
         for i, s in enumerate(group):
-            extra = [c[i] for c in columns if c[i] and normalize(c[i]) not in key][:2]
+            # A value's own brackets ("区（未具名）") are flattened inside the title's bracket: "（区，未具名）".
+            extra = [re.sub(r"（(.*)）$", r"，\1", c[i]) for c in columns if c[i] and normalize(c[i]) not in key][:2]
             s.title = f"{s.title}（{' · '.join(extra)}）" if extra else s.title
         counts = Counter(normalize(s.title) for s in group)
         n = Counter()

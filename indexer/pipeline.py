@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 # 1: round one (cleaning inside splitting, seed-shaped boundaries).
 # 2: clean before split; one-speech documents stay whole; identity fields and spans; unique titles.
 # 3: lines repeated across the run's documents (site chrome) removed before split; more place/body signals.
-PIPELINE_VERSION = 3
+# 4: place/body from a department's report, an unnamed level called ours, cited (quoted) names; no repeated topics.
+PIPELINE_VERSION = 4
 
 
 @dataclass
@@ -88,6 +89,43 @@ def speeches_of(doc: RawDocument, taken: set[str], repeated: Repeated | None = N
     return out
 
 
+def holds_chrome(speeches: Sequence[Speech], cleaned: str, repeated: Repeated) -> bool:
+    """Whether speeches made earlier of a file still hold a line that this run judges boilerplate: the site's
+    chrome becomes visible only once enough of its pages are in the library (a line must repeat in three
+    documents), so the first pages indexed kept it. Such a file is processed again; its unchanged speeches keep
+    their ids and the embedding cache (keyed by text) keeps their vectors, so only passages that held chrome are
+    embedded again. (The other way, a line removed while it repeated and no longer repeating since files were
+    removed, is left as it is: the line was the site's furniture either way.)"""
+    removed = {line.strip() for line in strip_boilerplate(cleaned, repeated)[1]}
+    if not removed:
+        return False
+    return any(line.strip() in removed for s in speeches for line in s.text.split("\n"))
+
+
+def speeches_of_run(documents: Sequence[RawDocument], taken: set[str],
+                    kept: Mapping[str, list[Speech]] | None = None) -> tuple[list[Speech], list[RawDocument]]:
+    """clean -> boilerplate -> split -> identify for the documents of one run (an index build, or one added batch
+    of a segmented library): lines repeated across these documents are their chrome. ``kept``: speeches of
+    unchanged files, reused unless they hold what is now chrome (they count for what repeats either way).
+    Returns (speeches, documents that hold no speech)."""
+    kept = kept or {}
+    speeches: list[Speech] = []
+    no_speech: list[RawDocument] = []
+    cleaned = {doc.source: clean_text(doc.text) for doc in documents}  # clean
+    repeated = repeated_lines(cleaned.values())  # what the run's documents repeat
+    for doc in documents:
+        found = kept.get(doc.source)
+        if found and holds_chrome(found, cleaned[doc.source], repeated):
+            taken.difference_update(s.id for s in found)  # redone: its unchanged speeches keep their ids
+            found = None
+        # boilerplate -> split -> identify
+        found = found or speeches_of(doc, taken, repeated, cleaned[doc.source])
+        if not found:
+            no_speech.append(doc)
+        speeches.extend(found)
+    return speeches, no_speech
+
+
 def link_duplicates(speeches: list[Speech]) -> None:
     """Point every copy at its canonical speech (in place); copies stay in the corpus."""
     for s in speeches:
@@ -109,22 +147,13 @@ def process(
     ``kept`` maps a document's source to the speeches an earlier run made of it (unchanged file, same pipeline
     version): they are reused as they are, and ``kept_chunks`` (by speech id) likewise. Duplicate links and
     titles are library-wide, so they are recomputed over all speeches every time. Boilerplate is counted over
-    every document of the run, kept ones included; a kept file is not redone when the others change what repeats
-    (its chrome was judged when it was processed).
+    every document of the run, kept ones included; a kept file whose speeches hold a line that the run now judges
+    chrome (more pages of its site have come) is processed again (``holds_chrome``).
     """
     kept = kept or {}
     kept_chunks = kept_chunks or {}
     taken = {s.id for group in kept.values() for s in group}
-    speeches: list[Speech] = []
-    no_speech: list[RawDocument] = []
-    cleaned = {doc.source: clean_text(doc.text) for doc in documents}  # clean
-    repeated = repeated_lines(cleaned.values())  # what the run's documents repeat
-    for doc in documents:
-        # boilerplate -> split -> identify
-        found = kept.get(doc.source) or speeches_of(doc, taken, repeated, cleaned[doc.source])
-        if not found:
-            no_speech.append(doc)
-        speeches.extend(found)
+    speeches, no_speech = speeches_of_run(documents, taken, kept)  # clean -> boilerplate -> split -> identify
     link_duplicates(speeches)  # dedup
     disambiguate_titles(speeches)  # identity across the library: no two distinct speeches share a title
     chunks = [c for s in speeches for c in (kept_chunks.get(s.id) or chunk_speech(s.id, s.text, s.norm))]

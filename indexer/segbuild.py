@@ -4,8 +4,9 @@
 JSONL metadata); that is fine at a thousand passages and minutes at a million. Here:
 
 - removed files: a new version marking their passages deleted (nothing rewritten);
-- added or changed files: loaded, split, chunked and embedded alone, written as one new segment (a changed
-  file's old speeches are marked deleted in the same version);
+- added or changed files: loaded, cleaned of the lines the batch repeats (site chrome), split, chunked and
+  embedded alone, written as one new segment (a changed file's old speeches are marked deleted in the same
+  version);
 - more than ``MAX_SEGMENTS`` segments: the smallest adjacent ones are merged (``SegmentedStore.compacted``).
 
 Vectors of unchanged files live in their segments, so no embedding cache is needed (the flat cache of
@@ -34,14 +35,12 @@ def _prepare(documents, taken: set[str], paths: Sequence[Path], report) -> tuple
     """Speeches, chunks and per-chunk duplicate chunk ids of these documents (within the batch)."""
     from jianggao.indexer.build import chunk_duplicates, no_speech_error
     from jianggao.indexer.chunking import chunk_speech
-    from jianggao.indexer.pipeline import link_duplicates, speeches_of
+    from jianggao.indexer.pipeline import link_duplicates, speeches_of_run
 
-    speeches = []
-    for doc in documents:
-        found = speeches_of(doc, taken)
-        if not found:
-            report.no_speech.append(no_speech_error(doc, paths))
-        speeches.extend(found)
+    # Boilerplate is what the batch's documents repeat (a whole library added at once is judged like build_index
+    # judges it; an upload of one or two files repeats nothing, since a line must occur in three documents).
+    speeches, empty = speeches_of_run(documents, taken)
+    report.no_speech.extend(no_speech_error(doc, paths) for doc in empty)
     link_duplicates(speeches)
     chunks = [c for s in speeches for c in chunk_speech(s.id, s.text, s.norm)]
     dups = [[chunks[j].id for j in d] for d in chunk_duplicates(speeches, chunks)]

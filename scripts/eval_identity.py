@@ -46,7 +46,11 @@ def bad_topics(speeches) -> list[str]:
     return bad
 
 
-LEVEL_ONLY = re.compile(r"^[省市县区旗州镇乡]委(?:、[省市县区旗州镇乡]政府)?$|^[省市县区旗州镇乡]政府$")
+# A body that names only a level: its committee / government ("县委、县政府", "镇党委") or the level with its name
+# unstated ("区（未具名）"; normalisation may turn the brackets half-width).
+LEVEL_ONLY = re.compile(r"^[省市县区旗州镇乡](?:党)?委(?:、[省市县区旗州镇乡]?政府)?$|^[省市县区旗州镇乡]政府$"
+                        r"|^[省市县区旗州镇乡][(（]未具名[)）]$")
+UNNAMED = re.compile(r"[(（]未具名[)）]$")
 REFERENCE = ROOT / "tests" / "data" / "seed_identity.json"
 
 
@@ -67,7 +71,7 @@ def against_reference(distinct) -> dict:
             continue
         values = [normalize(v) for v in (s.meta.place, s.meta.body) if v]
         named = [v for v in values if not LEVEL_ONLY.match(v)]
-        level = [v[0] for v in values if LEVEL_ONLY.match(v)]
+        level = [v[0] for v in values if LEVEL_ONLY.match(v)]  # the level is the first character of each form
         fits = lambda names: any(n and (n in v or v in n) for v in named for n in map(normalize, names))  # noqa: E731
         states = bool(r["named"] or r["level"])
         out["states_one"] += states
@@ -97,13 +101,14 @@ def default_corpus() -> dict:
     level_only = LEVEL_ONLY
     with_any = [s for s in distinct if s.meta.place or s.meta.body]
     named = [s for s in distinct if s.meta.place or (s.meta.body and not level_only.match(normalize(s.meta.body)))]
+    unnamed = [s for s in distinct if s.meta.body and UNNAMED.search(normalize(s.meta.body))]
     titles = Counter(normalize(s.title) for s in distinct)
     shared = {t: n for t, n in titles.items() if n > 1}
     labels = Counter(speech_label(s) for s in distinct)
     return {
         "speeches": len(corpus.speeches), "distinct": len(distinct),
         "place_or_body": len(with_any), "place_or_body_rate": round(len(with_any) / len(distinct), 4),
-        "named_place_or_body": len(named), "named_rate": round(len(named) / len(distinct), 4),
+        "named_place_or_body": len(named), "level_unnamed": len(unnamed), "named_rate": round(len(named) / len(distinct), 4),
         "place": sum(1 for s in distinct if s.meta.place), "speaker": sum(1 for s in distinct if s.meta.speaker),
         "date": sum(1 for s in distinct if s.meta.date), "meeting": sum(1 for s in distinct if s.meta.meeting),
         "titles_shared": shared, "distinct_labels": len(labels),
@@ -135,7 +140,8 @@ def main() -> int:
     d, p = default_corpus(), provinces()
     print(f"default corpus: {d['distinct']} distinct speeches ({d['speeches']} with copies)")
     print(f"  place or body: {d['place_or_body']}/{d['distinct']} ({d['place_or_body_rate']:.1%}); named (not only the"
-          f" level 县委/市政府): {d['named_place_or_body']}/{d['distinct']} ({d['named_rate']:.1%})")
+          f" level 县委/市政府): {d['named_place_or_body']}/{d['distinct']} ({d['named_rate']:.1%}); only the level, its"
+          f" name unstated (区（未具名）): {d['level_unnamed']}")
     print(f"  place {d['place']}, speaker {d['speaker']}, date {d['date']}, meeting {d['meeting']}")
     r = d["reference"]
     print(f"  against the hand-made reference ({REFERENCE.relative_to(ROOT)}): {r['states_one']}/{d['distinct']} texts"

@@ -115,3 +115,58 @@ def test_pipeline_removes_the_runs_chrome_before_splitting():
     for s in result.speeches:
         assert "写作网" not in s.text and "侵权" not in s.text and "首页" not in s.text
         assert "统一思想" in s.text
+
+
+def test_a_segmented_library_removes_the_chrome_its_batch_repeats(tmp_path):
+    # jianggao index --segmented: the files added in one batch are a run of their own; a library added at once is
+    # cut into the same speeches as a single-version build makes.
+    from stand_ins import HashEncoder
+
+    from jianggao.indexer.loaders import load_corpus
+    from jianggao.indexer.segbuild import open_store, update_index
+
+    lib = tmp_path / "library"
+    lib.mkdir()
+    for k, t in enumerate(TOPICS[:4]):
+        (lib / f"p{k}.txt").write_text(page(k, t), encoding="utf-8")
+    update_index([lib], tmp_path / "index", encoder=HashEncoder(), index_type="segmented")
+    stored = open_store(tmp_path / "index").speeches
+    texts = sorted(s.text for s in stored)
+    assert len(texts) == 4
+    for text in texts:
+        assert "写作网" not in text and "侵权" not in text and "首页" not in text and "统一思想" in text
+    docs, _ = load_corpus([lib])
+    assert texts == sorted(s.text for s in process(docs).speeches)
+
+
+def test_files_indexed_before_their_site_repeated_lose_its_chrome_later(tmp_path, monkeypatch):
+    # Two pages of a site are indexed (their chrome repeats in two documents only: kept), then two more come: the
+    # first two are processed again and end like a fresh build; a file that held no chrome is not redone.
+    from stand_ins import HashEncoder
+
+    from jianggao.indexer import pipeline
+    from jianggao.indexer.build import build_index
+    from jianggao.indexer.store import Store
+
+    lib, enc = tmp_path / "lib", HashEncoder()
+    lib.mkdir()
+    for k in (0, 1):
+        (lib / f"p{k}.txt").write_text(page(k, TOPICS[k]), encoding="utf-8")
+    (lib / "plain.txt").write_text("\n".join(body(TOPICS[9])), encoding="utf-8")
+    build_index([lib], tmp_path / "idx", encoder=enc)
+    first = Store.load(tmp_path / "idx", expect_model=enc.name).speeches
+    assert all("侵权" in s.text for s in first if s.source != "plain.txt")  # the site's source line
+    plain_id = next(s.id for s in first if s.source == "plain.txt")
+    for k in (2, 3):
+        (lib / f"p{k}.txt").write_text(page(k, TOPICS[k]), encoding="utf-8")
+    redone = []
+    real_of = pipeline.speeches_of
+    monkeypatch.setattr(pipeline, "speeches_of", lambda doc, *a: redone.append(doc.source) or real_of(doc, *a))
+    build_index([lib], tmp_path / "idx", encoder=enc)
+    assert sorted(redone) == ["p0.txt", "p1.txt", "p2.txt", "p3.txt"]  # plain.txt kept
+    after = Store.load(tmp_path / "idx", expect_model=enc.name).speeches
+    assert not any("侵权" in s.text or "写作网" in s.text for s in after)
+    assert plain_id in {s.id for s in after}
+    build_index([lib], tmp_path / "fresh", encoder=enc)
+    fresh = Store.load(tmp_path / "fresh", expect_model=enc.name).speeches
+    assert sorted((s.id, s.text) for s in after) == sorted((s.id, s.text) for s in fresh)

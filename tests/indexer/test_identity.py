@@ -298,3 +298,82 @@ def test_an_abbreviation_before_a_province_is_no_place():
     text = ("我省稳妥推进第二轮土地承包到期后再延长30年试点,开展延包整省试点。\n" + SEED_FILLER
             + "延包整省试点要稳步推进,全省上下要压实责任,我省要抓好落实。\n")
     assert identify(text).place is None
+
+
+# -- who speaks, read from the grammar of the speech (seed lines): a department's report, the level called ours,
+# a cited organisation, an address, the area above ------------------------------------------------------------
+def test_body_of_a_department_reporting_its_own_work():
+    text = ("各位领导、同志们:\n根据会议安排,下面,我就民政部门如何完成脱贫攻坚年度任务作简要发言。\n"
+            + SEED_FILLER + "今年,民政部门将与乡镇一道继续加大对全县低保对象的清理复查力度。\n")
+    meta = identify(text)
+    assert meta.body == "民政部门"
+    s, e = meta.spans["body"]
+    assert text[s:e] == "民政部门"
+
+
+def test_a_topic_announced_is_not_a_body():
+    text = "同志们:\n下面,我就全县教育工作讲几点意见。\n" + SEED_FILLER
+    assert identify(text).body is None
+    text = "同志们:\n下面,我就县委关于脱贫攻坚的决定作说明。\n" + SEED_FILLER  # an explanation, not a report
+    assert identify(text).body is None
+    for line in ("下面,我就今年的中心工作作个汇报。", "下面,我就这次会议中心工作作简要发言。"):  # 中心工作 is a phrase
+        assert identify("同志们:\n" + line + "\n" + SEED_FILLER).body is None
+
+
+def test_a_level_called_ours_without_its_name_or_organs():
+    text = ("同志們:\n剛才,xx在視頻工作會議上對做好水土保持工作作了全面部署,扎實做好我區水土保持工作。\n"
+            "目前我區水土流失面積為xx公頃。" + SEED_FILLER + "全區各鎮街、區直相關單位要認真學習。\n")
+    meta = identify(text)
+    assert meta.place is None and meta.body == "区（未具名）"  # stated as a level, the name left unknown
+    s, e = meta.spans["body"]
+    assert text[s:e] == "我區"
+
+
+def test_a_scope_alone_or_one_self_reference_says_no_body():
+    # "全县" is the scope of the work, not the speaker; one "我县" is not enough to say who speaks.
+    assert identify("各位同志:\n齐心协力开创全县教育事业的新局面。\n" + SEED_FILLER).body is None
+    assert identify("各位同志:\n我县教育事业取得新进展。\n" + SEED_FILLER).body is None
+
+
+def test_the_levels_committee_written_with_party():
+    text = ("今天在这里召开全镇校车整治工作专题会议。下面,我根据镇党委、政府的意见,提几点看法。\n" + SEED_FILLER
+            + "全镇未发生一起学校交通安全事故。\n")
+    assert identify(text).body == "镇党委"
+
+
+def test_an_organisation_named_in_quotes_is_cited_not_speaking():
+    # A town official presents the bus company to parents: its name in quotes twice, the town called 我镇.
+    # (The company's name here is made up: the pattern is the seed's, the name is not.)
+    text = ("名位家长朋友们:\n今天召开全镇校车整治工作专题会议。中心学校校长也代表“安顺通达客运公司”向大家介绍了"
+            "校车公司化运营模式。\n随着我镇经济社会的快速发展," + SEED_FILLER
+            + "经市政府批准,“安顺通达客运公司”已正式成立。全镇未发生一起学校交通安全事故。\n")
+    assert "公司" not in (identify(text).body or "")
+
+
+def test_a_place_written_as_an_address_is_not_counted_later_either():
+    text = ("各位领导,同志们:\n全市有1470所学校因特大暴雨不同程度受损,新郑市龙湖镇有3所学校今年秋季暂不能如期开学。\n"
+            + SEED_FILLER + "我市共有1470所学校受损,新郑市有3所学校受灾。全市各学校要做好准备。\n")
+    assert identify(text).place is None
+
+
+def test_the_area_above_a_city_is_not_its_place():
+    text = ("同志们:\n根据会议安排,下面我对三年医改工作进行简要总结。全市上下紧紧围绕五项重点任务,率先在全省设立了医改办。\n"
+            + SEED_FILLER + "我市代表吉林省迎接卫生部考核,得到了国家的认可并代表吉林省在国家相关会议上作经验介绍。"
+            "我市超额完成全科医生培养任务。全省都在看,全省要学习。\n")
+    assert identify(text).place is None
+
+
+def test_topics_are_not_repeated():
+    # "疫情防控" is a dictionary word and also the join of 疫情 + 防控, which the text writes apart more often.
+    text = ("我省日照市报告多例本土病例,本轮疫情形势严峻,疫情就是命令。疫情发生后要快速处置,对来自疫情地区人员全部排查,"
+            "疫情信息要及时发布,疫情面前人人有责。确保疫情防控到位,抓紧抓实疫情防控。各单位要严格防控,"
+            "防控措施要落实,防控力量要充实。核酸检测要扩面,核酸检测要提速。") * 2
+    topics = [w for w, _ in topic_words(tokens(normalize(text)), normalize(text))]
+    assert "疫情防控" in topics and len(topics) == len(set(topics))
+
+
+def test_an_unnamed_level_is_flattened_inside_a_title():
+    a = _speech("a", "在全区工作会议上的讲话", body="区（未具名）")
+    b = _speech("b", "在全区工作会议上的讲话", body="区委、区政府")
+    disambiguate_titles([a, b])
+    assert a.title == "在全区工作会议上的讲话（区，未具名）" and b.title == "在全区工作会议上的讲话（区委、区政府）"
