@@ -1,22 +1,33 @@
 """The Milvus store: passages, their vectors and a BM25 full-text index in Milvus (Lite or a server).
 
-Layout. One index version is three collections, named after the version:
+Layout (version LAYOUT = 2). One *generation* is three collections, and the alias ``<prefix>`` names its chunk
+collection:
 
-    <prefix>_v<time>_<hex>        one row per chunk: pos (primary key = position in the chunk list), chunk_id,
-                                  speech_id, row (JSON: the chunk and its duplicate links), vec (FLOAT_VECTOR, IP),
-                                  terms (VARCHAR, BM25 function input) -> sparse (SPARSE_FLOAT_VECTOR, BM25)
-    <prefix>_v<time>_<hex>_docs   speeches, the sentence-row count and the manifest as JSON text in pieces (Milvus
-                                  caps a VARCHAR at 65,535 bytes); a 2-d placeholder vector because every
-                                  collection needs one
+    <prefix>_v<time>_<hex>        one row per passage: pk, chunk_id, speech_id, row (JSON: the chunk), vec
+                                  (FLOAT_VECTOR, IP), terms (VARCHAR, BM25 function input) -> sparse
+                                  (SPARSE_FLOAT_VECTOR, BM25), sig (what the row holds, hashed)
+    <prefix>_v<time>_<hex>_docs   speeches (JSON in pieces: Milvus caps a VARCHAR at 65,535 bytes), and per epoch its
+                                  manifest, its layout (the passages' keys in position order, the speech order, the
+                                  duplicate links), the sentence-row count and the commit row; a 2-d placeholder
+                                  vector because every collection needs one
     <prefix>_v<time>_<hex>_sents  the sentence vectors of jianggao.indexer.sentvec, one row per (passage, sentence):
-                                  row (primary key = row in chunk order), pos (the passage), start, end (the
-                                  sentence clipped to the passage, offsets into the speech text), vec (FLOAT_VECTOR)
+                                  row (pk), cpk (the passage's pk), start, end (offsets into the speech text), vec
 
-and the alias ``<prefix>`` names the live chunk collection. A save fills a new set, writes the manifest last,
-flushes, and only then moves the alias (one call, atomic on the server): Milvus has no transaction across
-collections, so the alias is the commit point. A killed save leaves the alias on the previous version and an
-unfinished set that the next save drops; the previous version is kept so that a reader that resolved the alias
-just before a switch can finish. Readers resolve the alias once and then query that version by its own name.
+Epochs. Every row carries ``born`` (the epoch that wrote it) and ``dead`` (the first epoch without it; ALIVE while
+it is live). A save is the next epoch E+1 of the live generation: it deletes what a killed save left (rows born
+after E; dead marks after E undone), keeps every row whose signature a new passage or speech has, inserts the new
+and changed ones with born = E+1, marks the gone ones dead = E+1 (a partial upsert: the vectors are not resent),
+writes the epoch's layout and manifest, flushes, and only then writes and flushes the commit row of E+1: the
+commit point (Milvus has no transaction across rows or collections). Then rows dead before E are deleted, so a
+reader that loaded E still finds all of its rows and one that loaded E-1 must reload. Adding one file writes
+that file's rows, not the library's. A new generation (every row written, then the alias moved, as layout 1 did on
+every save) is started when there is none, when the live one is of another layout (refused at load with a
+rebuild hint), or when the vector size or index type changes.
+
+Readers. A load reads the last commit, then only rows alive at its epoch (``born <= E and dead > E``), orders the
+passages by the epoch's layout and maps each Milvus key to its position in ``chunks`` (the qa layer addresses
+passages by position); every search carries the same filter and maps its hits back to positions. A reader thus
+keeps seeing the one epoch it loaded while later epochs are written.
 
 Sentence vectors. A load reads them into memory as the FAISS store does (``MilvusStore.sentences``, the same
 SentenceVectors), so the qa layer scores answer sentences and ranks passages by their best sentence the same way
@@ -30,7 +41,11 @@ stop words, character bigrams) exactly as for the FAISS store, and Milvus gets t
 characters) or ``whitespace`` (a server, whose ``standard`` analyzer would cut Chinese into characters). Milvus
 computes BM25 itself with bm25s's parameters (k1 1.5, b 0.75); scores are divided by k1 + 1 so that they equal
 bm25s's. Milvus Lite keeps BM25 statistics per segment (its README says so): a collection larger than one
-segment (Lite flushes a segment per ~128 MB) ranks keywords slightly differently from the FAISS store.
+segment (Lite flushes a segment per ~128 MB) ranks keywords slightly differently from the FAISS store, and so does
+an index updated in place: each update's rows are flushed into a segment of their own, scored with that segment's
+statistics, and rows dead or deleted still count in their segment's statistics (measured: after one update the
+old rows' scores stayed as before it). A fresh build (one epoch) scores as bm25s does; ``--rebuild`` (a new
+generation) restores that.
 
 What stays local: the writer's lock and the embedding cache in the index folder (jianggao.indexer.build).
 """
@@ -513,11 +528,13 @@ class MilvusBackend:
         for coll, _ in self._collections(name):
             self.client.flush(coll)
 
-    def save(self, store: "MilvusStore") -> str:
+    def save(self, store: "MilvusStore", anew: bool = False) -> str:
         """Write ``store`` as the next epoch of the live generation: only the passages, sentence rows and speeches
         that are new or changed are inserted, those gone are marked dead, and a commit row written last (after a
         flush) makes the epoch live. A new generation (every row written, then the alias moved) is started when
-        there is none, the live one is of another layout, or the vectors' size or index type changed."""
+        there is none, the live one is of another layout, the vectors' size or index type changed, or ``anew``
+        (``jianggao index --rebuild``: a damaged index is repaired, and keyword statistics are those of one
+        segment set again)."""
         from pymilvus.exceptions import MilvusException
 
         if store.lexical_texts is None:
@@ -526,7 +543,7 @@ class MilvusBackend:
         m = store.manifest
         previous = self.live_collection()
         commit = self._commit(previous) if previous is not None else None
-        fresh = (commit is None or commit.layout != LAYOUT or commit.dim != m.dim
+        fresh = (anew or commit is None or commit.layout != LAYOUT or commit.dim != m.dim
                  or commit.index_type != m.index_type)
         if fresh:
             name = f"{self.prefix}_v{fileio.new_version_name().replace('-', '_')}"
@@ -734,7 +751,7 @@ class MilvusKeyword:
 
 
 class MilvusStore(LoadedIndex):
-    """One index version in Milvus, its speeches, chunks and vectors also in memory (the qa layer reads them)."""
+    """One committed epoch of an index in Milvus, its speeches, chunks and vectors also in memory (the qa layer reads them)."""
 
     def __init__(self, speeches: list[Speech], chunks: list[Chunk], vectors: np.ndarray, manifest: Manifest,
                  chunk_duplicates: list[list[int]], backend: MilvusBackend, collection: str | None = None,
