@@ -18,8 +18,9 @@ it is live). A save is the next epoch E+1 of the live generation: it deletes wha
 after E; dead marks after E undone), keeps every row whose signature a new passage or speech has, inserts the new
 and changed ones with born = E+1, marks the gone ones dead = E+1 (a partial upsert: the vectors are not resent),
 writes the epoch's layout and manifest, flushes, and only then writes and flushes the commit row of E+1: the
-commit point (Milvus has no transaction across rows or collections). Then rows dead before E are deleted, so a
-reader that loaded E still finds all of its rows and one that loaded E-1 must reload. Adding one file writes
+commit point (Milvus has no transaction across rows or collections). Then the rows that neither E+1 nor E holds
+(dead at E or before) are deleted, so a reader that loaded E still finds all of its rows and one that loaded E-1
+must reload. Adding one file writes
 that file's rows, not the library's. A new generation (every row written, then the alias moved, as layout 1 did on
 every save) is started when there is none, when the live one is of another layout (refused at load with a
 rebuild hint), or when the vector size or index type changes.
@@ -585,8 +586,8 @@ class MilvusBackend:
         return name
 
     def _compact(self, name: str, epoch: int) -> None:
-        """Delete the rows no reader needs any more: dead before the previous epoch (a reader that loaded the
-        previous epoch still finds all of its rows; one two epochs behind must reload)."""
+        """Delete the rows that neither ``epoch`` nor the one before holds (dead before ``epoch``: a reader that
+        loaded the previous epoch still finds all of its rows; one two epochs behind must reload)."""
         for coll, _ in self._collections(name):
             self.client.delete(coll, filter=f"dead < {epoch}")
         self.client.delete(f"{name}{DOCS}", filter=f'kind == "commit" and born < {epoch - 1}')
