@@ -248,7 +248,7 @@ def build_index(
             chunk_duplicates=chunk_duplicates(speeches, chunks),
             sentences=encoded.sentences,
         )
-        backend.save(built)
+        backend.save(built, anew=rebuild)
         report.speeches, report.chunks = len(speeches), len(chunks)
         report.seconds = time.perf_counter() - t0
         log.info("indexed %d speeches, %d chunks (%d embedded) in %.1fs", len(speeches), len(chunks), n_new,

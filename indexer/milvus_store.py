@@ -1,22 +1,34 @@
 """The Milvus store: passages, their vectors and a BM25 full-text index in Milvus (Lite or a server).
 
-Layout. One index version is three collections, named after the version:
+Layout (version LAYOUT = 2). One *generation* is three collections, and the alias ``<prefix>`` names its chunk
+collection:
 
-    <prefix>_v<time>_<hex>        one row per chunk: pos (primary key = position in the chunk list), chunk_id,
-                                  speech_id, row (JSON: the chunk and its duplicate links), vec (FLOAT_VECTOR, IP),
-                                  terms (VARCHAR, BM25 function input) -> sparse (SPARSE_FLOAT_VECTOR, BM25)
-    <prefix>_v<time>_<hex>_docs   speeches, the sentence-row count and the manifest as JSON text in pieces (Milvus
-                                  caps a VARCHAR at 65,535 bytes); a 2-d placeholder vector because every
-                                  collection needs one
+    <prefix>_v<time>_<hex>        one row per passage: pk, chunk_id, speech_id, row (JSON: the chunk), vec
+                                  (FLOAT_VECTOR, IP), terms (VARCHAR, BM25 function input) -> sparse
+                                  (SPARSE_FLOAT_VECTOR, BM25), sig (what the row holds, hashed)
+    <prefix>_v<time>_<hex>_docs   speeches (JSON in pieces: Milvus caps a VARCHAR at 65,535 bytes), and per epoch its
+                                  manifest, its layout (the passages' keys in position order, the speech order, the
+                                  duplicate links), the sentence-row count and the commit row; a 2-d placeholder
+                                  vector because every collection needs one
     <prefix>_v<time>_<hex>_sents  the sentence vectors of jianggao.indexer.sentvec, one row per (passage, sentence):
-                                  row (primary key = row in chunk order), pos (the passage), start, end (the
-                                  sentence clipped to the passage, offsets into the speech text), vec (FLOAT_VECTOR)
+                                  row (pk), cpk (the passage's pk), start, end (offsets into the speech text), vec
 
-and the alias ``<prefix>`` names the live chunk collection. A save fills a new set, writes the manifest last,
-flushes, and only then moves the alias (one call, atomic on the server): Milvus has no transaction across
-collections, so the alias is the commit point. A killed save leaves the alias on the previous version and an
-unfinished set that the next save drops; the previous version is kept so that a reader that resolved the alias
-just before a switch can finish. Readers resolve the alias once and then query that version by its own name.
+Epochs. Every row carries ``born`` (the epoch that wrote it) and ``dead`` (the first epoch without it; ALIVE while
+it is live). A save is the next epoch E+1 of the live generation: it deletes what a killed save left (rows born
+after E; dead marks after E undone), keeps every row whose signature a new passage or speech has, inserts the new
+and changed ones with born = E+1, marks the gone ones dead = E+1 (a partial upsert: the vectors are not resent),
+writes the epoch's layout and manifest, flushes, and only then writes and flushes the commit row of E+1: the
+commit point (Milvus has no transaction across rows or collections). Then the rows that neither E+1 nor E holds
+(dead at E or before) are deleted, so a reader that loaded E still finds all of its rows and one that loaded E-1
+must reload. Adding one file writes
+that file's rows, not the library's. A new generation (every row written, then the alias moved, as layout 1 did on
+every save) is started when there is none, when the live one is of another layout (refused at load with a
+rebuild hint), or when the vector size or index type changes.
+
+Readers. A load reads the last commit, then only rows alive at its epoch (``born <= E and dead > E``), orders the
+passages by the epoch's layout and maps each Milvus key to its position in ``chunks`` (the qa layer addresses
+passages by position); every search carries the same filter and maps its hits back to positions. A reader thus
+keeps seeing the one epoch it loaded while later epochs are written.
 
 Sentence vectors. A load reads them into memory as the FAISS store does (``MilvusStore.sentences``, the same
 SentenceVectors), so the qa layer scores answer sentences and ranks passages by their best sentence the same way
@@ -30,13 +42,18 @@ stop words, character bigrams) exactly as for the FAISS store, and Milvus gets t
 characters) or ``whitespace`` (a server, whose ``standard`` analyzer would cut Chinese into characters). Milvus
 computes BM25 itself with bm25s's parameters (k1 1.5, b 0.75); scores are divided by k1 + 1 so that they equal
 bm25s's. Milvus Lite keeps BM25 statistics per segment (its README says so): a collection larger than one
-segment (Lite flushes a segment per ~128 MB) ranks keywords slightly differently from the FAISS store.
+segment (Lite flushes a segment per ~128 MB) ranks keywords slightly differently from the FAISS store, and so does
+an index updated in place: each update's rows are flushed into a segment of their own, scored with that segment's
+statistics, and rows dead or deleted still count in their segment's statistics (measured: after one update the
+old rows' scores stayed as before it). A fresh build (one epoch) scores as bm25s does; ``--rebuild`` (a new
+generation) restores that.
 
 What stays local: the writer's lock and the embedding cache in the index folder (jianggao.indexer.build).
 """
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -82,6 +99,60 @@ ID_CHARS = 512
 SENTS = "_sents"  # suffix of a version's sentence-vector collection
 DOCS = "_docs"
 _NON_WORD = re.compile(r"\W")
+LAYOUT = 2  # the Milvus layout: 1 = a whole set of collections per save; 2 = one set updated by epochs
+ALIVE = 2**63 - 1  # ``dead`` of a row still in the live epoch
+QUERY_LIMIT = 16_384  # Milvus's cap on one query's rows
+KEY_BATCH = 1000  # keys per ``in [...]`` query
+SCAN_RANGE = 1000  # primary keys per range query
+SIG_CHARS = 64
+
+
+def alive(epoch: int) -> str:
+    """The filter that keeps the rows of one committed epoch: written by it or before, not yet dead in it."""
+    return f"born <= {epoch} and dead > {epoch}"
+
+
+def _sig(*parts: bytes | str) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for p in parts:
+        b = p.encode("utf-8") if isinstance(p, str) else p
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
+    return h.hexdigest()
+
+
+def _chunk_sig(chunk: Chunk, text: str, vector: np.ndarray, sentences: Any, rows: np.ndarray) -> str:
+    """What a passage row holds, as one hash: its chunk, keyword text, vector and sentence rows (or that it has
+    none kept). A save keeps an old row whose signature a new passage has, and writes the others anew."""
+    if sentences is None:
+        sent = b"none"
+    else:
+        sent = (np.ascontiguousarray(sentences.spans[rows, 1:], np.int64).tobytes()
+                + np.ascontiguousarray(sentences.vectors[rows], np.float32).tobytes())
+    return _sig(json.dumps(chunk.to_json(), ensure_ascii=False, sort_keys=True), text,
+                np.ascontiguousarray(vector, np.float32).tobytes(), sent)
+
+
+@dataclass(frozen=True)
+class Commit:
+    """The commit row of an epoch: written last, after every other row of the epoch is flushed."""
+
+    epoch: int
+    layout: int
+    dim: int
+    index_type: str
+    next_chunks: int = 0  # the next free primary key of each collection
+    next_docs: int = 0
+    next_sents: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @staticmethod
+    def from_json(d: dict[str, Any]) -> "Commit":
+        return Commit(epoch=int(d["epoch"]), layout=int(d.get("layout", 0)), dim=int(d.get("dim", 0)),
+                      index_type=str(d.get("index_type", "")), next_chunks=int(d.get("next_chunks", 0)),
+                      next_docs=int(d.get("next_docs", 0)), next_sents=int(d.get("next_sents", 0)))
 
 
 def milvus_terms(text: str) -> list[str]:
@@ -184,8 +255,9 @@ class MilvusBackend:
                 return
             server_manager_instance.release_server(self.uri)
 
-    # -- versions ------------------------------------------------------------------------------------------------
+    # -- generations and epochs ------------------------------------------------------------------------------------
     def live_collection(self) -> str | None:
+        """The chunk collection of the live generation (what the alias names), or None."""
         # Listed first: describing a missing alias makes pymilvus log a traceback.
         if self.prefix not in self.client.list_aliases().get("aliases", []):
             return None
@@ -195,77 +267,89 @@ class MilvusBackend:
         return self.live_collection() is not None
 
     def _versions(self) -> list[str]:
+        """The generations in the database (each one a chunk collection and its _docs, _sents)."""
         pattern = re.compile(rf"{re.escape(self.prefix)}_v\d{{8}}T\d{{6}}_[0-9a-f]{{8}}")
         return sorted(n for n in self.client.list_collections() if pattern.fullmatch(n))
 
-    # -- reading ---------------------------------------------------------------------------------------------------
-    def _batches(self, collection: str, pk: str, output_fields: list[str], expr: str = "") -> Iterator[list[Any]]:
-        """Every row matching ``expr``, read in primary-key ranges (the keys are 0, 1, 2, ... in every
-        collection written here; Milvus Lite lacks the RPC that pymilvus's query iterator needs)."""
-        start = 0
-        while True:
-            cond = f"{pk} >= {start} and {pk} < {start + INSERT_BATCH}"
-            batch = self.client.query(collection, filter=f"({expr}) and {cond}" if expr else cond,
-                                      output_fields=[pk, *output_fields], limit=INSERT_BATCH)
-            if not batch and not self.client.query(collection, filter=f"{pk} >= {start}", output_fields=[pk],
-                                                   limit=1):
-                return
-            yield batch
-            start += INSERT_BATCH
+    def _query(self, collection: str, expr: str, fields: list[str], limit: int = QUERY_LIMIT) -> list[dict[str, Any]]:
+        # Strong: a writer reads back what it has just written (its own dead marks, its leftovers).
+        return [dict(r) for r in self.client.query(collection, filter=expr, output_fields=fields, limit=limit,
+                                                   consistency_level="Strong")]
 
-    def _iterate(self, collection: str, pk: str, output_fields: list[str], expr: str = "") -> list[dict[str, Any]]:
-        return [dict(r) for batch in self._batches(collection, pk, output_fields, expr) for r in batch]
+    def _by_keys(self, collection: str, key: str, keys: Sequence[int], fields: list[str],
+                 expr: str = "") -> list[dict[str, Any]]:
+        """The rows whose ``key`` is one of ``keys`` (and that match ``expr``), batch by batch. A batch whose rows
+        reach the query limit (a key with many rows, e.g. a passage's sentences) is split and asked again."""
+        out: list[dict[str, Any]] = []
+        todo = [list(keys[i:i + KEY_BATCH]) for i in range(0, len(keys), KEY_BATCH)]
+        while todo:
+            batch = todo.pop()
+            if not batch:
+                continue
+            cond = f"{key} in [{','.join(map(str, batch))}]"
+            rows = self._query(collection, f"({expr}) and {cond}" if expr else cond, fields)
+            if len(rows) >= QUERY_LIMIT:
+                if len(batch) == 1:
+                    raise StoreError(f"{collection}: more than {QUERY_LIMIT} rows for {key} {batch[0]}")
+                todo += [batch[:len(batch) // 2], batch[len(batch) // 2:]]
+            else:
+                out += rows
+        return out
 
-    def _read_vector_rows(self, collection: str, pk: str, n: int, dim: int,
-                          fields: list[str]) -> tuple[np.ndarray, list[dict[str, Any]], int | None]:
-        """Rows keyed 0..n-1 of a collection written here: their ``vec`` as one float32 (n, dim) array (filled
-        batch by batch: a list of Python floats per row would take ~8x the memory) and the other ``fields`` of
-        each row in key order; the third value is None when exactly the keys 0..n-1 were found, else how many
-        rows were found."""
-        vectors = np.zeros((n, dim), np.float32)
-        rest: list[dict[str, Any] | None] = [None] * n
-        found, good = 0, True
-        for batch in self._batches(collection, pk, [*fields, "vec"]):
-            for r in batch:
-                k = int(r[pk])
-                found += 1
-                if 0 <= k < n and rest[k] is None:
-                    vectors[k] = r["vec"]
-                    rest[k] = {f: r[f] for f in fields}
-                else:  # out of range or seen twice
-                    good = False
-        return vectors, rest, None if good and found == n else found
+    def _scan(self, collection: str, end: int, fields: list[str], expr: str) -> list[dict[str, Any]]:
+        """Every row with pk < ``end`` matching ``expr``, read in primary-key ranges (Milvus Lite lacks the RPC that
+        pymilvus's query iterator needs; keys are handed out in order by the writer, below ``end``)."""
+        out: list[dict[str, Any]] = []
+        for start in range(0, end, SCAN_RANGE):
+            out += self._query(collection, f"({expr}) and pk >= {start} and pk < {start + SCAN_RANGE}",
+                               ["pk", *fields], limit=SCAN_RANGE)
+        return out
 
-    def _read_docs(self, collection: str, kind: str) -> dict[str, str]:
-        rows = self._iterate(f"{collection}{DOCS}", "pk", ["key", "piece", "body"], f'kind == "{kind}"')
-        rows.sort(key=lambda r: (r["key"], r["piece"]))
+    def _commit(self, name: str) -> Commit | None:
+        """The last committed epoch of a generation, or None when it has none (a generation written by an earlier
+        jianggao, one whole version per save: a load refuses it, a save starts a new generation)."""
+        rows = self._query(f"{name}{DOCS}", 'kind == "commit"', ["body"])
+        if not rows:
+            return None
+        return Commit.from_json(max((json.loads(r["body"]) for r in rows), key=lambda d: int(d["epoch"])))
+
+    def _epoch_docs(self, name: str, commit: Commit) -> list[dict[str, Any]]:
+        """The docs rows alive at the commit's epoch (speeches, manifest, layout, sentence count)."""
+        return self._scan(f"{name}{DOCS}", commit.next_docs, ["kind", "key", "piece", "body", "sig"],
+                          alive(commit.epoch))
+
+    @staticmethod
+    def _joined(rows: list[dict[str, Any]], kind: str) -> dict[str, str]:
         out: dict[str, str] = {}
-        for r in rows:
+        for r in sorted((r for r in rows if r["kind"] == kind), key=lambda r: (r["key"], r["piece"])):
             out[r["key"]] = out.get(r["key"], "") + r["body"]
         return out
 
-    def _read_sentences(self, name: str, manifest: Manifest) -> Any:
-        """The version's sentence vectors (SentenceVectors, rows in chunk order), or None for a version written
-        without them; StoreError when the rows are not all there or do not fit the passages."""
+    # -- reading ---------------------------------------------------------------------------------------------------
+    def _read_sentences(self, name: str, commit: Commit, manifest: Manifest, keys: Sequence[int],
+                        expected: int) -> Any:
+        """The sentence vectors of the passages ``keys`` (in that order) alive at the epoch: SentenceVectors with
+        rows in passage order; StoreError when not all ``expected`` rows are there or they do not fit."""
         from jianggao.indexer.sentvec import SentenceVectors
 
-        raw = self._read_docs(name, "sentences").get("count")
-        if raw is None:
-            return None
-        expected = int(json.loads(raw)["rows"])
         if expected == 0:
             return SentenceVectors.empty(manifest.dim)
         self.client.load_collection(f"{name}{SENTS}")
-        vectors, rows, found = self._read_vector_rows(f"{name}{SENTS}", "row", expected, manifest.dim,
-                                                      ["pos", "start", "end"])
-        if found is not None:
-            raise StoreError(f"the index version {name} holds {found} sentence vectors, {expected} were written; "
-                             f"{REBUILD_HINT}")
-        sentences = SentenceVectors(
-            vectors, np.asarray([(r["pos"], r["start"], r["end"]) for r in rows], dtype=np.int32).reshape(-1, 3))
+        rows = self._by_keys(f"{name}{SENTS}", "cpk", keys, ["row", "cpk", "start", "end", "vec"],
+                             alive(commit.epoch))
+        if len(rows) != expected:
+            raise StoreError(f"the index {name} (epoch {commit.epoch}) holds {len(rows)} sentence vectors, "
+                             f"{expected} were written; {REBUILD_HINT}")
+        position = {k: i for i, k in enumerate(keys)}
+        rows.sort(key=lambda r: (position[int(r["cpk"])], int(r["row"])))  # the writer's order within a passage
+        vectors = np.zeros((len(rows), manifest.dim), np.float32)
+        for i, r in enumerate(rows):
+            vectors[i] = r["vec"]
+        spans = np.asarray([(position[int(r["cpk"])], r["start"], r["end"]) for r in rows], np.int32).reshape(-1, 3)
+        sentences = SentenceVectors(vectors, spans)
         problem = sentence_problem(sentences, manifest.dim, manifest.n_chunks)
         if problem:
-            raise StoreError(f"the index version {name} is inconsistent ({problem}); {REBUILD_HINT}")
+            raise StoreError(f"the index {name} is inconsistent ({problem}); {REBUILD_HINT}")
         return sentences
 
     def load(self, expect_model: str | None = None, expect_dim: int | None = None) -> "MilvusStore":
@@ -278,36 +362,58 @@ class MilvusBackend:
             # Loaded state does not survive a restart of Milvus Lite; on a server this is a no-op when loaded.
             self.client.load_collection(name)
             self.client.load_collection(f"{name}{DOCS}")
-            raw = self._read_docs(name, "manifest").get("manifest")
+            commit = self._commit(name)
+            if commit is None or commit.layout != LAYOUT:
+                found = "one whole version per save" if commit is None else f"layout {commit.layout}"
+                raise IndexMismatchError(
+                    f"the index in {self.describe()} was written in another Milvus layout ({found}); this program "
+                    f"reads layout {LAYOUT} (one set of collections updated by epochs); {REBUILD_HINT}")
+            docs = self._epoch_docs(name, commit)
+            raw = self._joined(docs, "manifest").get("manifest")
             if raw is None:
-                raise StoreError(f"the live version {name} in {self.describe()} has no manifest; {REBUILD_HINT}")
-            found = json.loads(raw).get("format_version")
-            if found != FORMAT_VERSION:
-                raise IndexMismatchError(f"the index in {self.describe()} has format version {found!r}, this program "
-                                         f"reads version {FORMAT_VERSION}; {REBUILD_HINT}")
+                raise StoreError(f"the index {name} has no manifest at epoch {commit.epoch}; {REBUILD_HINT}")
+            found_format = json.loads(raw).get("format_version")
+            if found_format != FORMAT_VERSION:
+                raise IndexMismatchError(f"the index in {self.describe()} has format version {found_format!r}, this "
+                                         f"program reads version {FORMAT_VERSION}; {REBUILD_HINT}")
             manifest = Manifest.from_json(json.loads(raw))
-            speech_rows = self._read_docs(name, "speech")
-            speeches = sorted((json.loads(v) for v in speech_rows.values()), key=lambda d: d.pop("_pos"))
-            vectors, rows, found = self._read_vector_rows(name, "pos", manifest.n_chunks, manifest.dim, ["row"])
-            sentences = self._read_sentences(name, manifest)
+            layout = json.loads(self._joined(docs, "layout").get("layout", "null") or "null")
+            if layout is None:
+                raise StoreError(f"the index {name} has no layout at epoch {commit.epoch}; {REBUILD_HINT}")
+            keys = [int(k) for k in layout["chunks"]]
+            bodies = self._joined(docs, "speech")
+            speeches = [json.loads(bodies[s]) for s in layout["speeches"] if s in bodies]
+            rows = self._by_keys(name, "pk", keys, ["row", "vec"], alive(commit.epoch))
+            count = self._joined(docs, "sentences").get("count")
+            sentences = (None if count is None else
+                         self._read_sentences(name, commit, manifest, keys, int(json.loads(count)["rows"])))
         except MilvusException as e:
-            raise StoreError(f"cannot read the index version {name} in {self.describe()} ({e.message}); "
+            raise StoreError(f"cannot read the index {name} in {self.describe()} ({e.message}); "
                              f"{REBUILD_HINT}") from None
-        if found is not None:
-            raise StoreError(f"the index version {name} holds {found} chunks, manifest says {manifest.n_chunks}; "
-                             f"{REBUILD_HINT}")
+        if len(keys) != manifest.n_chunks or len(rows) != len(keys):
+            raise StoreError(f"the index {name} holds {len(rows)} of its {len(keys)} chunks at epoch {commit.epoch}, "
+                             f"manifest says {manifest.n_chunks}; {REBUILD_HINT}")
         if len(speeches) != manifest.n_speeches:
-            raise StoreError(f"the index version {name} holds {len(speeches)} speeches, manifest says "
+            raise StoreError(f"the index {name} holds {len(speeches)} speeches, manifest says "
                              f"{manifest.n_speeches}; {REBUILD_HINT}")
+        by_key = {int(r["pk"]): r for r in rows}
+        vectors = np.zeros((len(keys), manifest.dim), np.float32)
+        for i, k in enumerate(keys):
+            vectors[i] = by_key[k]["vec"]
+        dups: list[list[int]] = [[] for _ in keys]
+        for i, d in layout["dups"]:
+            dups[int(i)] = [int(j) for j in d]
         store = MilvusStore(
             [Speech.from_json(d) for d in speeches],
-            [Chunk.from_json(r["row"]["chunk"]) for r in rows],
+            [Chunk.from_json(by_key[k]["row"]["chunk"]) for k in keys],
             vectors,
             manifest,
-            [list(map(int, r["row"]["dups"])) for r in rows],
+            dups,
             backend=self,
             collection=name,
             sentences=sentences,
+            epoch=commit.epoch,
+            keys=keys,
         )
         if expect_model is not None or expect_dim is not None:
             store.check_model(expect_model if expect_model is not None else manifest.model, expect_dim)
@@ -334,12 +440,19 @@ class MilvusBackend:
             return {"index_type": "IVF_FLAT", "params": {"nlist": ivf_lists(manifest.n_chunks)}}
         return {"index_type": "FLAT", "params": {}}
 
+    @staticmethod
+    def _lifetime(schema: Any) -> None:
+        from pymilvus import DataType
+
+        schema.add_field("born", DataType.INT64)  # the epoch that wrote the row
+        schema.add_field("dead", DataType.INT64)  # the first epoch without it (ALIVE while it is in the live one)
+
     def _create(self, name: str, manifest: Manifest) -> None:
         from pymilvus import DataType, Function, FunctionType, MilvusClient
 
         c = self.client
         schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
-        schema.add_field("pos", DataType.INT64, is_primary=True)
+        schema.add_field("pk", DataType.INT64, is_primary=True)
         schema.add_field("chunk_id", DataType.VARCHAR, max_length=ID_CHARS)
         schema.add_field("speech_id", DataType.VARCHAR, max_length=ID_CHARS)
         schema.add_field("row", DataType.JSON)
@@ -347,6 +460,8 @@ class MilvusBackend:
                          analyzer_params=self._analyzer())
         schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
         schema.add_field("vec", DataType.FLOAT_VECTOR, dim=manifest.dim)
+        schema.add_field("sig", DataType.VARCHAR, max_length=SIG_CHARS)
+        self._lifetime(schema)
         schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["terms"],
                                      output_field_names=["sparse"]))
         idx = c.prepare_index_params()
@@ -361,6 +476,8 @@ class MilvusBackend:
         docs.add_field("key", DataType.VARCHAR, max_length=ID_CHARS)
         docs.add_field("piece", DataType.INT64)
         docs.add_field("body", DataType.VARCHAR, max_length=65_535)
+        docs.add_field("sig", DataType.VARCHAR, max_length=SIG_CHARS)
+        self._lifetime(docs)
         docs.add_field("vec", DataType.FLOAT_VECTOR, dim=2)  # unused: Milvus wants a vector in every collection
         didx = c.prepare_index_params()
         didx.add_index(field_name="vec", index_type="FLAT", metric_type="IP")
@@ -372,9 +489,10 @@ class MilvusBackend:
         c = self.client
         sents = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
         sents.add_field("row", DataType.INT64, is_primary=True)
-        sents.add_field("pos", DataType.INT64)
+        sents.add_field("cpk", DataType.INT64)  # the passage's pk in the chunk collection
         sents.add_field("start", DataType.INT64)
         sents.add_field("end", DataType.INT64)
+        self._lifetime(sents)
         sents.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
         sidx = c.prepare_index_params()
         # Read into memory, not searched in Milvus (module doc): FLAT, which costs nothing to build.
@@ -387,74 +505,198 @@ class MilvusBackend:
             while batch := list(islice(it, INSERT_BATCH)):
                 self.client.insert(name, batch)
 
-    def save(self, store: "MilvusStore") -> str:
+    def _mark(self, collection: str, pk: str, keys: Sequence[int], dead: int) -> None:
+        """Set ``dead`` on the rows ``keys`` (a partial upsert: the other fields, vectors included, stay)."""
+        keys = list(keys)
+        for i in range(0, len(keys), INSERT_BATCH):
+            self.client.upsert(collection, [{pk: int(k), "dead": dead} for k in keys[i:i + INSERT_BATCH]],
+                               partial_update=True)
+
+    def _collections(self, name: str) -> list[tuple[str, str]]:
+        """(collection, primary key) of a generation, the sentence collection only where it exists."""
+        out = [(name, "pk"), (f"{name}{DOCS}", "pk")]
+        if self.client.has_collection(f"{name}{SENTS}"):
+            out.append((f"{name}{SENTS}", "row"))
+        return out
+
+    def _recover(self, name: str, epoch: int) -> None:
+        """Undo what a killed save left after the last commit: rows it wrote (born later) are deleted, rows it
+        marked dead are alive again. Readers never saw either (they filter by the committed epoch)."""
+        for coll, pk in self._collections(name):
+            self.client.delete(coll, filter=f"born > {epoch}")
+            while marked := self._query(coll, f"dead > {epoch} and dead < {ALIVE}", [pk], limit=INSERT_BATCH):
+                self._mark(coll, pk, [int(r[pk]) for r in marked], ALIVE)
+        for coll, _ in self._collections(name):
+            self.client.flush(coll)
+
+    def save(self, store: "MilvusStore", anew: bool = False) -> str:
+        """Write ``store`` as the next epoch of the live generation: only the passages, sentence rows and speeches
+        that are new or changed are inserted, those gone are marked dead, and a commit row written last (after a
+        flush) makes the epoch live. A new generation (every row written, then the alias moved) is started when
+        there is none, the live one is of another layout, the vectors' size or index type changed, or ``anew``
+        (``jianggao index --rebuild``: a damaged index is repaired, and keyword statistics are those of one
+        segment set again)."""
         from pymilvus.exceptions import MilvusException
 
         if store.lexical_texts is None:
             raise StoreError("this store was loaded, not built: there is nothing new to save")
         c = self.client
-        previous = self.live_collection()
-        name = f"{self.prefix}_v{fileio.new_version_name().replace('-', '_')}"
         m = store.manifest
-        try:
+        previous = self.live_collection()
+        commit = self._commit(previous) if previous is not None else None
+        fresh = (anew or commit is None or commit.layout != LAYOUT or commit.dim != m.dim
+                 or commit.index_type != m.index_type)
+        if fresh:
+            name = f"{self.prefix}_v{fileio.new_version_name().replace('-', '_')}"
+            commit = Commit(epoch=0, layout=LAYOUT, dim=m.dim, index_type=m.index_type)
             self._create(name, m)
-            self._insert(name, (  # made batch by batch: a list of Python floats per row is ~8x the array
-                {"pos": i, "chunk_id": ch.id, "speech_id": ch.speech_id,
-                 "row": {"chunk": ch.to_json(), "dups": list(store.chunk_duplicates[i])},
-                 "terms": _terms_field(store.lexical_texts[i]), "vec": store.vectors[i].tolist()}
-                for i, ch in enumerate(store.chunks)
-            ))
-            checkpoint("writing")  # chunks in, no manifest yet
-            docs: list[dict[str, Any]] = []
-            for pos, s in enumerate(store.speeches):
-                body = json.dumps({**s.to_json(), "_pos": pos}, ensure_ascii=False)
-                docs += [{"kind": "speech", "key": s.id, "piece": j, "body": b} for j, b in enumerate(_pieces(body))]
-            sv = store.sentences
-            if sv is not None:
-                if len(sv.spans):
-                    self._create_sentences(name, m.dim)
-                    self._insert(f"{name}{SENTS}", (
-                        {"row": r, "pos": int(p), "start": int(a), "end": int(b), "vec": sv.vectors[r].tolist()}
-                        for r, (p, a, b) in enumerate(sv.spans.tolist())
-                    ))
-                    c.flush(f"{name}{SENTS}")
-                # The count says the sentence rows were all written (a load checks it).
-                docs.append({"kind": "sentences", "key": "count", "piece": 0,
-                             "body": json.dumps({"rows": len(sv.spans)})})
-            for i, d in enumerate(docs):
-                d.update(pk=i, vec=[0.0, 0.0])
-            self._insert(f"{name}{DOCS}", docs)
-            c.flush(name)
-            # The manifest goes last: a version without one was never finished.
-            body = json.dumps(m.to_json(), ensure_ascii=False)
-            self._insert(f"{name}{DOCS}", [{"pk": len(docs) + j, "kind": "manifest", "key": "manifest", "piece": j,
-                                           "body": b, "vec": [0.0, 0.0]} for j, b in enumerate(_pieces(body))])
-            c.flush(f"{name}{DOCS}")
+        else:
+            assert previous is not None and commit is not None
+            name = previous
             c.load_collection(name)
             c.load_collection(f"{name}{DOCS}")
-            checkpoint("written")  # complete, not live yet
-        except BaseException:
-            self._drop(name)
-            raise
+            self._recover(name, commit.epoch)
         try:
-            if previous is None:
-                try:
-                    c.create_alias(name, self.prefix)
-                except MilvusException:  # a damaged alias: point it anew
+            new_commit = self._write(name, commit, store)
+        except BaseException:
+            if fresh:
+                self._drop(name)
+            raise  # in place: the next save's _recover undoes the rest
+        if fresh:
+            try:
+                if previous is None:
+                    try:
+                        c.create_alias(name, self.prefix)
+                    except MilvusException:  # a damaged alias: point it anew
+                        c.alter_alias(name, self.prefix)
+                else:
                     c.alter_alias(name, self.prefix)
-            else:
-                c.alter_alias(name, self.prefix)
-        except MilvusException as e:
-            self._drop(name)
-            raise StoreError(f"cannot switch {self.describe()} to the new version ({e.message})") from None
+            except MilvusException as e:
+                self._drop(name)
+                raise StoreError(f"cannot switch {self.describe()} to the new version ({e.message})") from None
         checkpoint("switched")
-        log.info("saved index version %s (%d chunks) in %s", name, len(store.chunks), self.describe())
-        for old in self._versions():
-            if old not in (name, previous):
-                self._drop(old)
-        store.collection = name
-        store.lexical_texts = None
+        if fresh:
+            for old in self._versions():
+                if old not in (name, previous):
+                    self._drop(old)
+        else:
+            self._compact(name, new_commit.epoch)
+        log.info("saved index %s epoch %d (%d chunks) in %s", name, new_commit.epoch, len(store.chunks),
+                 self.describe())
         return name
+
+    def _compact(self, name: str, epoch: int) -> None:
+        """Delete the rows that neither ``epoch`` nor the one before holds (dead before ``epoch``: a reader that
+        loaded the previous epoch still finds all of its rows; one two epochs behind must reload)."""
+        for coll, _ in self._collections(name):
+            self.client.delete(coll, filter=f"dead < {epoch}")
+        self.client.delete(f"{name}{DOCS}", filter=f'kind == "commit" and born < {epoch - 1}')
+
+    def _write(self, name: str, commit: Commit, store: "MilvusStore") -> Commit:
+        """The new epoch's rows in, the old ones marked, everything flushed, then the commit row (the commit point).
+        Sets the store's collection, epoch and keys; returns the new commit."""
+        c = self.client
+        m = store.manifest
+        epoch = commit.epoch + 1
+        texts = store.lexical_texts
+        assert texts is not None
+        sv = store.sentences
+        sent_rows: list[np.ndarray] = [np.zeros(0, np.int64)] * len(store.chunks)
+        if sv is not None and len(sv.spans):
+            order = np.argsort(sv.spans[:, 0], kind="stable")
+            bounds = np.searchsorted(sv.spans[order, 0], np.arange(len(store.chunks) + 1))
+            sent_rows = [order[bounds[i]:bounds[i + 1]] for i in range(len(store.chunks))]
+
+        # What the live epoch holds: its passages by signature, its docs rows.
+        old_docs = self._epoch_docs(name, commit) if commit.epoch else []
+        old_layout = json.loads(self._joined(old_docs, "layout").get("layout", "null") or "null")
+        old_keys = [int(k) for k in old_layout["chunks"]] if old_layout else []
+        old_by_sig = {r["sig"]: int(r["pk"]) for r in self._by_keys(name, "pk", old_keys, ["sig"])}
+
+        keys: list[int] = []
+        new_rows: list[int] = []
+        next_chunk = commit.next_chunks
+        sigs = [_chunk_sig(ch, texts[i], store.vectors[i], sv, sent_rows[i]) for i, ch in enumerate(store.chunks)]
+        for i, sig in enumerate(sigs):
+            k = old_by_sig.pop(sig, None)
+            if k is None:
+                k = next_chunk
+                next_chunk += 1
+                new_rows.append(i)
+            keys.append(k)
+        self._insert(name, (  # made batch by batch: a list of Python floats per row is ~8x the array
+            {"pk": keys[i], "chunk_id": store.chunks[i].id, "speech_id": store.chunks[i].speech_id,
+             "row": {"chunk": store.chunks[i].to_json()}, "terms": _terms_field(texts[i]),
+             "vec": store.vectors[i].tolist(), "born": epoch, "dead": ALIVE,
+             "sig": sigs[i]}
+            for i in new_rows
+        ))
+        checkpoint("writing")  # new chunks in, no commit yet
+        gone = sorted(old_by_sig.values())  # passages of the live epoch that the new one does not hold
+        self._mark(name, "pk", gone, epoch)
+
+        next_sent = commit.next_sents
+        has_sents = c.has_collection(f"{name}{SENTS}")
+        if sv is not None and len(sv.spans) and not has_sents:
+            self._create_sentences(name, m.dim)
+            has_sents = True
+        if has_sents:
+            if gone:
+                dead_sents = self._by_keys(f"{name}{SENTS}", "cpk", gone, ["row"], alive(commit.epoch))
+                self._mark(f"{name}{SENTS}", "row", [int(r["row"]) for r in dead_sents], epoch)
+            if sv is not None:
+                todo = [(keys[i], int(r)) for i in new_rows for r in sent_rows[i]]
+                self._insert(f"{name}{SENTS}", (
+                    {"row": next_sent + j, "cpk": k, "start": int(sv.spans[r, 1]), "end": int(sv.spans[r, 2]),
+                     "vec": sv.vectors[r].tolist(), "born": epoch, "dead": ALIVE}
+                    for j, (k, r) in enumerate(todo)
+                ))
+                next_sent += len(todo)
+            c.flush(f"{name}{SENTS}")
+
+        # Docs: speeches kept when unchanged; the manifest, layout and sentence count are the epoch's own.
+        old_speech = {r["key"]: r["sig"] for r in old_docs if r["kind"] == "speech" and r["piece"] == 0}
+        keep_speech = set()
+        docs: list[dict[str, Any]] = []
+        for s in store.speeches:
+            body = json.dumps(s.to_json(), ensure_ascii=False)
+            sig = _sig(body)
+            if old_speech.get(s.id) == sig:
+                keep_speech.add(s.id)
+                continue
+            docs += [{"kind": "speech", "key": s.id, "piece": j, "body": b, "sig": sig}
+                     for j, b in enumerate(_pieces(body))]
+        dup_pairs = [[i, list(map(int, d))] for i, d in enumerate(store.chunk_duplicates) if d]
+        layout = {"chunks": keys, "speeches": [s.id for s in store.speeches], "dups": dup_pairs}
+        docs += [{"kind": "layout", "key": "layout", "piece": j, "body": b, "sig": ""}
+                 for j, b in enumerate(_pieces(json.dumps(layout, separators=(",", ":"))))]
+        if sv is not None:
+            # The count says the sentence rows were all written (a load checks it).
+            docs.append({"kind": "sentences", "key": "count", "piece": 0, "sig": "",
+                         "body": json.dumps({"rows": len(sv.spans)})})
+        docs += [{"kind": "manifest", "key": "manifest", "piece": j, "body": b, "sig": ""}
+                 for j, b in enumerate(_pieces(json.dumps(m.to_json(), ensure_ascii=False)))]
+        next_doc = commit.next_docs
+        for d in docs:
+            d.update(pk=next_doc, vec=[0.0, 0.0], born=epoch, dead=ALIVE)
+            next_doc += 1
+        self._insert(f"{name}{DOCS}", docs)
+        self._mark(f"{name}{DOCS}", "pk", [int(r["pk"]) for r in old_docs
+                                           if r["kind"] != "speech" or r["key"] not in keep_speech], epoch)
+        c.flush(name)
+        c.flush(f"{name}{DOCS}")
+        c.load_collection(name)
+        c.load_collection(f"{name}{DOCS}")
+        checkpoint("written")  # complete, not committed yet
+        new_commit = Commit(epoch=epoch, layout=LAYOUT, dim=m.dim, index_type=m.index_type, next_chunks=next_chunk,
+                            next_docs=next_doc + 1, next_sents=next_sent)
+        self._insert(f"{name}{DOCS}", [{"pk": next_doc, "kind": "commit", "key": str(epoch), "piece": 0,
+                                        "body": json.dumps(new_commit.to_json()), "sig": "", "vec": [0.0, 0.0],
+                                        "born": epoch, "dead": ALIVE}])
+        c.flush(f"{name}{DOCS}")
+        store.collection, store.epoch, store.keys = name, epoch, keys
+        store.lexical_texts = None
+        return new_commit
 
     def _drop(self, name: str) -> None:
         names = (name, f"{name}{DOCS}", f"{name}{SENTS}")
@@ -495,13 +737,14 @@ class MilvusKeyword:
             return out
         # A little deeper than asked, so that ties at the cut are broken by document order as in the FAISS store.
         limit = min(k + TIE_MARGIN, len(self._store.chunks), MAX_TOPK)
-        res = self._store.client.search(
-            self._store.live_name(), data=[texts[i] for i in todo], anns_field="sparse", limit=limit,
-            output_fields=["pos"], search_params={"metric_type": "BM25"},
+        st = self._store
+        res = st.client.search(
+            st.live_name(), data=[texts[i] for i in todo], anns_field="sparse", limit=limit,
+            filter=st.filter, search_params={"metric_type": "BM25"},
         )
         for i, hits in zip(todo, res):
             # Milvus Lite reports BM25 as a negative distance, a server as a positive score: the size is the score.
-            rows = [(int(h["entity"].get("pos", h.get("id"))), abs(float(h["distance"])) / (BM25_K1 + 1)) for h in hits]
+            rows = [(st.position_of(h), abs(float(h["distance"])) / (BM25_K1 + 1)) for h in hits]
             rows = [(d, s) for d, s in rows if s > 0]
             rows.sort(key=lambda r: (-r[1], r[0]))  # ties in document order, as the FAISS store
             out[i] = [LexicalHit(d, s) for d, s in rows[:k]]
@@ -509,15 +752,18 @@ class MilvusKeyword:
 
 
 class MilvusStore(LoadedIndex):
-    """One index version in Milvus, its speeches, chunks and vectors also in memory (the qa layer reads them)."""
+    """One committed epoch of an index in Milvus, its speeches, chunks and vectors also in memory (the qa layer reads them)."""
 
     def __init__(self, speeches: list[Speech], chunks: list[Chunk], vectors: np.ndarray, manifest: Manifest,
                  chunk_duplicates: list[list[int]], backend: MilvusBackend, collection: str | None = None,
-                 lexical_texts: list[str] | None = None, sentences: Any = None) -> None:
+                 lexical_texts: list[str] | None = None, sentences: Any = None, epoch: int = 0,
+                 keys: Sequence[int] | None = None) -> None:
         super().__init__(speeches, chunks, vectors, manifest, chunk_duplicates)
         self.sentences = sentences  # jianggao.indexer.sentvec.SentenceVectors, or None (as the FAISS Store)
         self.backend = backend
         self.collection = collection  # None until saved
+        self.epoch = epoch  # the committed epoch this store reads (every search filters by it)
+        self.keys = list(keys) if keys is not None else []  # Milvus primary key of each position
         self.lexical_texts = lexical_texts  # kept until saved
         self.lexical = MilvusKeyword(self)
 
@@ -529,6 +775,24 @@ class MilvusStore(LoadedIndex):
     @property
     def client(self) -> Any:
         return self.backend.client
+
+    @property
+    def keys(self) -> list[int]:
+        return self._keys
+
+    @keys.setter
+    def keys(self, keys: Sequence[int]) -> None:
+        self._keys = list(keys)
+        self._position = {k: i for i, k in enumerate(self._keys)}  # Milvus key -> position in ``chunks``
+
+    @property
+    def filter(self) -> str:
+        return alive(self.epoch)
+
+    def position_of(self, hit: dict[str, Any]) -> int:
+        """The position in ``chunks`` of a Milvus search hit (found by its primary key)."""
+        key = hit.get("pk")
+        return self._position[int(key if key is not None else hit["id"])]
 
     def live_name(self) -> str:
         if self.collection is None:
@@ -551,5 +815,5 @@ class MilvusStore(LoadedIndex):
             params["params"] = {"nprobe": max(1, min(ivf_lists(len(self.chunks)), 16))}
         limit = min(k + TIE_MARGIN, len(self.chunks), MAX_TOPK)
         res = self.client.search(self.live_name(), data=q.tolist(), anns_field="vec", limit=limit,
-                                 output_fields=["pos"], search_params=params)
-        return self.rescored(q, [[int(h["entity"].get("pos", h.get("id"))) for h in hits] for hits in res], k)
+                                 filter=self.filter, search_params=params)
+        return self.rescored(q, [[self.position_of(h) for h in hits] for hits in res], k)

@@ -558,8 +558,8 @@ class FilesBackend:
     def build(self, *args, **kwargs) -> Store:
         return Store.build(*args, **kwargs)
 
-    def save(self, store: Store) -> str:
-        return store.save(self.index_dir).name
+    def save(self, store: Store, anew: bool = False) -> str:
+        return store.save(self.index_dir).name  # always a whole new version: ``anew`` changes nothing
 
     def describe(self) -> str:
         return str(self.index_dir)

@@ -85,8 +85,9 @@ class StoreBackend(Protocol):
         """Check the parts and make a store of them, not yet saved. ``sentences``: the sentence vectors of
         jianggao.indexer.sentvec, kept where the store supports them (None: answers fall back to passage vectors)."""
 
-    def save(self, store: SearchStore) -> str:
-        """Write ``store`` as a new version and make it the live one; returns the version's name."""
+    def save(self, store: SearchStore, anew: bool = False) -> str:
+        """Write ``store`` as a new version and make it the live one; returns the version's name. ``anew``
+        (``jianggao index --rebuild``): a store that updates in place (Milvus) writes every row again instead."""
 
     def describe(self) -> str: ...
 

@@ -13,8 +13,11 @@ minutes; the tokenising rate on the real text is reported apart (``tokenise_char
 the keyword index built from the terms (bm25s / Milvus's BM25 function), the dense index, the rows written to
 Milvus, is done in full.
 
-Adding one speech = writing a new complete version with 50 more passages (both stores write whole versions; see
-jianggao.indexer.store and jianggao.indexer.milvus_store): build + save, timed. Figures go to
+Adding one speech = each store's update path, as ``jianggao index`` calls it (build the whole library's parts, then
+save): the Milvus store writes an epoch holding only the new speech's rows (its passages, sentence rows, speech, and
+the epoch's layout and manifest; jianggao.indexer.milvus_store), the default FAISS store writes a new complete
+version folder (jianggao.indexer.store). Build + save, timed; for Milvus the rows the update wrote are counted.
+The load average (1 min) is recorded before and after: other processes share the machine. Figures go to
 bench-results/stores-bench.json (``--out``) and a table is printed.
 
     .venv/bin/python scripts/bench_stores.py [--n 100000] [--queries 30] [--stores faiss,milvus]
@@ -25,6 +28,7 @@ import argparse
 import contextlib
 import functools
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -152,6 +156,7 @@ def main(argv=None) -> int:
 
     encoder = Encoder()
     t_all = time.perf_counter()
+    load_before = round(os.getloadavg()[0], 1)
     with tempfile.TemporaryDirectory(prefix="bench-stores-") as tmp:
         speeches, chunks, vecs, lex, sents, base_vecs, base_texts = parts(
             args.n + PER_SPEECH, encoder, Path(args.cache) if args.cache else Path(tmp) / "embcache",
@@ -189,17 +194,25 @@ def main(argv=None) -> int:
             with memoised_terms():
                 bigger, t_b2 = timed(lambda: build(n_sp + 1))
                 _, t_s2 = timed(lambda: backend.save(bigger))
+            written = {}
+            if getattr(bigger, "epoch", 0):  # the Milvus store: count what the update wrote
+                for coll, key in ((bigger.collection, "passages"), (f"{bigger.collection}_sents", "sentence_rows"),
+                                  (f"{bigger.collection}_docs", "docs")):
+                    res = backend.client.query(coll, filter=f"born == {bigger.epoch}", output_fields=["count(*)"])
+                    written[key] = int(res[0]["count(*)"])
             del bigger, store
             row = {"index_type": backend.load().manifest.index_type, "build_s": round(t_build, 1),
                    "save_s": round(t_save, 1), "load_s": round(t_load, 1), "dense_p50_ms": dense,
                    "keyword_p50_ms": keyword, "add_one_speech_s": round(t_b2 + t_s2, 1),
-                   "add_one_speech_parts_s": {"build": round(t_b2, 1), "save": round(t_s2, 1)}}
+                   "add_one_speech_parts_s": {"build": round(t_b2, 1), "save": round(t_s2, 1)},
+                   "add_one_speech_rows_written": written or "a whole version"}
             report["stores"][name] = row
             print(f"{name}: build+save {row['build_s'] + row['save_s']:.1f}s, load {t_load:.1f}s, "
                   f"add one speech {row['add_one_speech_s']}s", flush=True)
             if hasattr(backend, "close"):
                 backend.close()
     report["wall_s"] = round(time.perf_counter() - t_all)
+    report["load_average_1min"] = {"start": load_before, "end": round(os.getloadavg()[0], 1)}
     print(f"\n| store ({args.n:,} passages, {report['n_sentence_rows']:,} sentence rows) | index | build+save s | "
           "load s | dense p50 ms | keyword p50 ms | add one speech s |")
     print("|---|---|---|---|---|---|---|")
@@ -208,7 +221,7 @@ def main(argv=None) -> int:
               f"{r['dense_p50_ms']} | {r['keyword_p50_ms']} | {r['add_one_speech_s']} |")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=1), encoding="utf-8")
-    print(f"wrote {args.out} ({report['wall_s']}s in all)")
+    print(f"wrote {args.out} ({report['wall_s']}s in all; load average {report['load_average_1min']})")
     return 0
 
 

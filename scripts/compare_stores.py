@@ -7,6 +7,7 @@ answers are identical (answerable or not, the same citations) and both stores' c
 (score.py's cited_evidence, answered and refused, pooled over the questions). Writes bench-results/stores.json.
 
     .venv/bin/python scripts/compare_stores.py [--sets seeds,provinces] [--out bench-results/stores.json] [--work DIR]
+        [--update]   (each index built in two runs: the second one an incremental update)
 """
 from __future__ import annotations
 
@@ -54,8 +55,31 @@ def answer_key(a) -> tuple:
     return a.answerable, a.status, tuple((c.speech_id, c.start, c.end) for c in a.citations)
 
 
-def run_set(name: str, corpus: Path, gold_path: Path, encoder, work: Path, score_mod) -> dict:
+def built(corpus: Path, index_dir: Path, encoder, backend, update: bool, work: Path):
+    """Build the index of ``corpus`` anew; with ``update``, first of a copy lacking every 4th file and then of the
+    whole copy (an incremental ``jianggao index``: the Milvus store writes a second epoch holding only the held-out
+    files' rows)."""
+    import shutil
+
     from jianggao.indexer.build import build_index
+
+    if not update:
+        return build_index([corpus], index_dir, encoder=encoder, backend=backend, rebuild=True)
+    lib, held = work / f"{corpus.name}-copy", work / f"{corpus.name}-held"
+    for d in (lib, held):
+        shutil.rmtree(d, ignore_errors=True)
+    shutil.copytree(corpus, lib)
+    files = sorted(p for p in lib.rglob("*") if p.is_file())
+    for p in files[::4]:
+        (held / p.relative_to(lib)).parent.mkdir(parents=True, exist_ok=True)
+        p.rename(held / p.relative_to(lib))
+    build_index([lib], index_dir, encoder=encoder, backend=backend, rebuild=True)
+    for p in files[::4]:
+        (held / p.relative_to(lib)).rename(p)
+    return build_index([lib], index_dir, encoder=encoder, backend=backend)
+
+
+def run_set(name: str, corpus: Path, gold_path: Path, encoder, work: Path, score_mod, update: bool = False) -> dict:
     from jianggao.indexer.store_api import open_backend
     from jianggao.qa.answer import ask_batch
     from jianggao.qa.retrieval import Retriever
@@ -74,7 +98,7 @@ def run_set(name: str, corpus: Path, gold_path: Path, encoder, work: Path, score
     for store_name, spec in specs.items():
         t0 = time.perf_counter()
         # --rebuild: each store writes its index anew (timed), with vectors from the shared embedding cache
-        report = build_index([corpus], index_dir, encoder=encoder, backend=open_backend(spec, index_dir), rebuild=True)
+        report = built(corpus, index_dir, encoder, open_backend(spec, index_dir), update, work)
         out[f"{store_name}_index_s"] = round(time.perf_counter() - t0, 1)
         out["chunks"] = report.chunks
         backend = open_backend(spec, index_dir)
@@ -120,17 +144,19 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "bench-results" / "stores.json"))
     ap.add_argument("--work", help="keep the indexes (and their embedding caches, reused by the next run) here "
                                    "instead of a temporary folder")
+    ap.add_argument("--update", action="store_true",
+                    help="index each corpus in two runs (without every 4th file, then all of it) instead of one")
     args = ap.parse_args(argv)
     from jianggao.indexer.embedding import Encoder
 
     encoder = Encoder()
     score_mod = scorer()
-    report = {"model": encoder.name, "sets": {}}
+    report = {"model": encoder.name, "update": args.update, "sets": {}}
     work = contextlib.nullcontext(args.work) if args.work else tempfile.TemporaryDirectory(prefix="compare-stores-")
     with work as tmp:
         for name in args.sets.split(","):
             corpus, gold = SETS[name]
-            r = report["sets"][name] = run_set(name, corpus, gold, encoder, Path(tmp), score_mod)
+            r = report["sets"][name] = run_set(name, corpus, gold, encoder, Path(tmp), score_mod, args.update)
             print(f"== {name}: {r['queries']} queries, {r['chunks']} chunks "
                   f"(index: faiss {r['faiss_index_s']}s, milvus lite {r['milvus_index_s']}s, embeddings cached after the first)")
             for mode, row in r["modes"].items():

@@ -91,31 +91,130 @@ def test_hnsw_collections_find_each_vector_itself(backend):
     assert [row[0].doc for row in top] == list(range(len(ms.chunks)))
 
 
-def test_saves_switch_the_alias_and_keep_live_and_previous_only(backend):
-    for seed in range(3):
-        both(backend, seed=seed)
-    assert backend.load().speeches[0].id == "sp-2-0"
-    assert len(backend._versions()) == 2
+def library(keep, n_speeches=8, per_speech=4):
+    """The speeches ``keep`` of one fixed library (their chunks, vectors and sentence rows do not depend on which
+    others are kept, as for files that did not change between two `jianggao index` runs)."""
+    from jianggao.indexer.sentvec import SentenceVectors
+
+    speeches, chunks, vectors, texts = make_parts(n_speeches, per_speech, 0)
+    sv = sentence_vectors(chunks, 0)
+    ids = {speeches[i].id for i in keep}
+    idx = [i for i, c in enumerate(chunks) if c.speech_id in ids]
+    new_pos = {old: new for new, old in enumerate(idx)}
+    rows = [r for r in range(len(sv.spans)) if int(sv.spans[r, 0]) in new_pos]
+    spans = sv.spans[rows].copy()
+    spans[:, 0] = [new_pos[int(p)] for p in spans[:, 0]]
+    kept = [s for s in speeches if s.id in ids]
+    args = (kept, [chunks[i] for i in idx], vectors[idx], [texts[i] for i in idx])
+    kw = dict(model="test/model", files={s.source: f"sha-{s.source}" for s in kept},
+              sentences=SentenceVectors(sv.vectors[rows], spans))
+    return args, kw
 
 
-def test_no_index_and_interrupted_save(backend, monkeypatch):
+def save_library(backend, keep):
+    args, kw = library(keep)
+    ms = backend.build(*args, **kw)
+    backend.save(ms)
+    return Store.build(*args, **kw), ms
+
+
+def same_hits(store, faiss_store, keywords=("第3篇", "脱贫攻坚", "第6篇第1段")):
+    q = queries_near(faiss_store, n=6)
+    for a, b in zip(store.dense_search_batch(q, 5), faiss_store.dense_search_batch(q, 5)):
+        assert [h.doc for h in a] == [h.doc for h in b]
+    for a, b in zip(store.lexical.search_batch(list(keywords), 5), faiss_store.lexical.search_batch(list(keywords), 5)):
+        # Rows dead in the live epoch still count in Milvus's BM25 statistics until compacted: the scores may
+        # differ from FAISS's, the passages found may not.
+        assert {h.doc for h in a} <= set(range(len(store.chunks)))
+        assert bool(a) == bool(b)
+
+
+def test_an_update_writes_only_what_changed_and_a_reader_keeps_its_epoch(backend):
+    fs1, ms1 = save_library(backend, [0, 1, 2, 3, 4, 5])
+    name = backend.live_collection()
+    fs2, ms2 = save_library(backend, [0, 1, 2, 4, 5, 6])  # speech 3's file removed, speech 6's added
+    assert backend.live_collection() == name and backend._versions() == [name]  # one set of collections
+    c = backend.client
+    written = c.query(name, filter="born == 2", output_fields=["chunk_id"], consistency_level="Strong")
+    assert sorted(r["chunk_id"] for r in written) == [f"sp-0-6:{j}" for j in range(4)]
+    assert len(c.query(f"{name}_sents", filter="born == 2", output_fields=["row"], consistency_level="Strong")) == 8
+    dead = c.query(name, filter="dead == 2", output_fields=["chunk_id"], consistency_level="Strong")
+    assert sorted(r["chunk_id"] for r in dead) == [f"sp-0-3:{j}" for j in range(4)]
+    loaded = backend.load()
+    for s in (ms2, loaded):
+        assert s.epoch == 2 and s.speeches == fs2.speeches and s.chunks == fs2.chunks
+        np.testing.assert_allclose(s.vectors, fs2.vectors, atol=1e-6)
+        np.testing.assert_array_equal(s.sentences.spans, fs2.sentences.spans)
+        np.testing.assert_allclose(s.sentences.vectors, fs2.sentences.vectors, atol=1e-6)
+        assert s.manifest.files == fs2.manifest.files
+        same_hits(s, fs2)
+    same_hits(ms1, fs1)  # the reader that loaded epoch 1 still sees epoch 1, speech 3 included
+    gone = fs1.vectors[fs1.chunk_position["sp-0-3:0"]][None]
+    assert ms1.chunks[ms1.dense_search_batch(gone, 1)[0][0].doc].id == "sp-0-3:0"
+    assert loaded.chunks[loaded.dense_search_batch(gone, 1)[0][0].doc].speech_id != "sp-0-3"
+
+    fs3, _ = save_library(backend, [0, 1, 2, 4, 5, 6, 7])
+    # Epoch 3 compacts the rows dead since epoch 2: a reader of epoch 2 still works, one of epoch 1 must reload.
+    assert not c.query(name, filter="dead <= 2", output_fields=["pk"], consistency_level="Strong")
+    same_hits(ms2, fs2)
+    loaded = backend.load()
+    assert loaded.epoch == 3 and loaded.chunks == fs3.chunks
+    same_hits(loaded, fs3)
+
+
+def test_nothing_changed_writes_no_passage_and_a_changed_vector_rewrites_its_passage(backend):
+    save_library(backend, [0, 1])
+    name = backend.live_collection()
+    save_library(backend, [0, 1])
+    assert not backend.client.query(name, filter="born == 2", output_fields=["pk"], consistency_level="Strong")
+    args, kw = library([0, 1])
+    args[2][0] = -args[2][0]  # one passage's vector changed (another model, another text)
+    backend.save(backend.build(*args, **kw))
+    assert len(backend.client.query(name, filter="born == 3", output_fields=["pk"], consistency_level="Strong")) == 1
+    np.testing.assert_allclose(backend.load().vectors, args[2], atol=1e-6)
+
+
+@pytest.mark.parametrize("stage", ["writing", "written"])
+def test_an_interrupted_update_leaves_the_previous_epoch_and_the_next_save_completes(backend, monkeypatch, stage):
     with pytest.raises(StoreError, match="run `jianggao index --store milvus:"):
         backend.load()
-    both(backend, seed=0)
+    fs1, _ = save_library(backend, [0, 1, 2])
+    name = backend.live_collection()
     from jianggao.indexer import milvus_store
 
-    def boom(stage):
-        if stage == "written":
+    def boom(at):
+        if at == stage:
             raise KeyboardInterrupt
 
     monkeypatch.setattr(milvus_store, "checkpoint", boom)
     with pytest.raises(KeyboardInterrupt):
-        both(backend, seed=1)
+        save_library(backend, [0, 2, 3])  # speech 1 removed, 3 added
+    monkeypatch.undo()
     loaded = backend.load()
-    assert loaded.speeches[0].id == "sp-0-0"  # the alias still names the first version
-    np.testing.assert_allclose(loaded.sentences.vectors, sentence_vectors(loaded.chunks, 0).vectors, atol=1e-6)
-    assert len(backend._versions()) == 1  # the unfinished version was dropped
-    assert len(backend.client.list_collections()) == 3  # with its docs and sentence collections
+    assert loaded.epoch == 1 and loaded.chunks == fs1.chunks and loaded.speeches == fs1.speeches
+    np.testing.assert_allclose(loaded.sentences.vectors, fs1.sentences.vectors, atol=1e-6)
+    same_hits(loaded, fs1)
+    assert backend._versions() == [name] and len(backend.client.list_collections()) == 3
+    fs2, _ = save_library(backend, [0, 2, 3])
+    loaded = backend.load()
+    assert loaded.epoch == 2 and loaded.chunks == fs2.chunks and loaded.speeches == fs2.speeches
+    np.testing.assert_array_equal(loaded.sentences.spans, fs2.sentences.spans)
+    # The killed run's rows were deleted and its dead marks undone before the update was written again.
+    rows = backend.client.query(name, filter="pk >= 0", output_fields=["chunk_id", "born", "dead"],
+                                consistency_level="Strong")
+    assert sorted(r["chunk_id"] for r in rows if r["born"] == 2) == [f"sp-0-3:{j}" for j in range(4)]
+    assert sorted(r["chunk_id"] for r in rows if r["dead"] == 2) == [f"sp-0-1:{j}" for j in range(4)]
+
+
+def test_an_index_of_another_layout_is_refused_at_load_and_replaced_by_a_rebuild(backend):
+    save_library(backend, [0, 1])
+    old = backend.live_collection()
+    backend.client.delete(f"{old}_docs", filter='kind == "commit"')  # as an index written one version per save
+    assert backend.exists()
+    with pytest.raises(IndexMismatchError, match="another Milvus layout.*--rebuild"):
+        backend.load()
+    fs, _ = save_library(backend, [0, 1, 2])  # what `jianggao index --rebuild` does: a new set of collections
+    assert backend.live_collection() != old and backend.load().chunks == fs.chunks
 
 
 def test_cli_refuses_a_malformed_store_in_one_line(capsys):
@@ -159,6 +258,11 @@ def test_missing_sentence_rows_make_the_version_unloadable_not_silently_weaker(b
     backend.client.delete(f"{name}_sents", filter="row >= 3")
     with pytest.raises(StoreError, match="sentence vectors"):
         backend.load()
+    # `jianggao index --rebuild` (anew) writes every row again in a new set of collections: repaired.
+    args, kw = library(range(6), per_speech=4)
+    backend.save(backend.build(*args, **kw), anew=True)
+    assert backend.live_collection() != name
+    assert len(backend.load().sentences.spans) == len(kw["sentences"].spans)
 
 
 def test_search_and_ask_on_milvus_match_faiss_with_the_real_model(tmp_path, encoder):
