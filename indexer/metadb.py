@@ -35,7 +35,14 @@ CREATE TABLE dups (pos INTEGER NOT NULL, other TEXT NOT NULL);
 CREATE INDEX chunks_by_speech ON chunks (speech_row, pos);
 CREATE INDEX chunks_by_cid ON chunks (cid);
 CREATE INDEX dups_by_pos ON dups (pos);
+CREATE INDEX speeches_in_order ON speeches (row, id, source);
+CREATE TABLE names (gram TEXT NOT NULL, sid TEXT NOT NULL, PRIMARY KEY (gram, sid)) WITHOUT ROWID;
+CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 """
+# ``speeches_in_order`` covers the (id, source) list read when a library is opened: without it that read walks the
+# speeches table, whose pages hold the speeches' texts (~200 MB at a million passages). ``names``: the runs that
+# name each speech (jianggao.indexer.speechnames), written with the segment so that opening a library reads
+# nothing per speech; ``info`` says under which rules they were computed.
 MAX_VARS = 900  # SQLite's bound-parameter limit is 999 in old builds
 
 _CHUNK_SELECT = (
@@ -79,10 +86,14 @@ class SegmentWriter:
         self.con.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
         self.row_of: dict[str, int] = {}
         self.n_chunks = 0
+        from jianggao.indexer.speechnames import RULES
+
+        self.con.execute("INSERT INTO info VALUES ('names_rules', ?)", (RULES,))
 
     def add(self, speeches: Iterable[Speech], chunks: Iterable[Chunk],
             duplicates: Iterable[Sequence[str]] | None = None) -> None:
         rows = []
+        speeches = list(speeches)
         for s in speeches:
             if s.id in self.row_of:
                 raise ValueError(f"speech id {s.id!r} given twice")
@@ -92,6 +103,7 @@ class SegmentWriter:
             rows.append((self.row_of[s.id], s.id, s.source, json.dumps(head, ensure_ascii=False), s.text,
                          None if s.norm == s.text else s.norm))
         self.con.executemany("INSERT INTO speeches VALUES (?, ?, ?, ?, ?, ?)", rows)
+        self.con.executemany("INSERT INTO names VALUES (?, ?)", _name_rows(speeches))
         first = self.n_chunks
         batch = [(first + i, self.row_of[c.speech_id], c.order, c.start, c.end, c.heading, c.id)
                  for i, c in enumerate(chunks)]
@@ -115,6 +127,14 @@ class SegmentWriter:
         with open(self.tmp, "rb+") as f:
             os.fsync(f.fileno())
         self.tmp.replace(self.path)
+
+
+def _name_rows(speeches: Iterable[Speech]) -> Iterator[tuple[str, str]]:
+    from jianggao.indexer.speechnames import naming_runs, speech_identity
+
+    for s in speeches:
+        for g in naming_runs(speech_identity(s)):
+            yield g, s.id
 
 
 class MetaSegment:
@@ -169,6 +189,54 @@ class MetaSegment:
     def speech_ids(self) -> list[tuple[str, str]]:
         """(id, source) of every speech, in order."""
         return list(self._con().execute("SELECT id, source FROM speeches ORDER BY row"))
+
+    def ids_by_row(self) -> list[str]:
+        """Speech id of each speech row (read once per opened segment: ~50k short strings at 1M passages)."""
+        ids = getattr(self, "_ids_by_row", None)
+        if ids is None:
+            ids = self._ids_by_row = [sid for sid, _ in self.speech_ids()]
+        return ids
+
+    def speech_ids_at(self, positions: Sequence[int]) -> list[str]:
+        """The speech id of the chunk at each of these local positions (one query; no text read)."""
+        con, ids = self._con(), self.ids_by_row()
+        row_of: dict[int, int] = {}
+        uniq = list(dict.fromkeys(int(p) for p in positions))
+        for a in range(0, len(uniq), MAX_VARS):
+            part = uniq[a:a + MAX_VARS]
+            row_of.update(con.execute(f"SELECT pos, speech_row FROM chunks WHERE pos IN ({','.join('?' * len(part))})",
+                                      part))
+        return [ids[row_of[int(p)]] for p in positions]
+
+    @property
+    def has_names(self) -> bool:
+        """Whether this segment stores its speeches' naming runs under the current rules."""
+        from jianggao.indexer.speechnames import RULES
+
+        try:
+            row = self._con().execute("SELECT value FROM info WHERE key = 'names_rules'").fetchone()
+        except sqlite3.OperationalError:  # a segment written before names were stored
+            return False
+        return row is not None and row[0] == RULES
+
+    def name_counts(self, grams: Sequence[str]) -> dict[str, int]:
+        """How many speeches of this segment each gram names (grams naming none left out); an index-only count."""
+        con, out = self._con(), {}
+        for a in range(0, len(grams), MAX_VARS):
+            part = list(grams[a:a + MAX_VARS])
+            out.update(con.execute(f"SELECT gram, count(*) FROM names WHERE gram IN ({','.join('?' * len(part))}) "
+                                   "GROUP BY gram", part))
+        return out
+
+    def name_holders(self, grams: Sequence[str]) -> dict[str, list[str]]:
+        """The ids of the speeches of this segment each gram names."""
+        con, out = self._con(), {}
+        for a in range(0, len(grams), MAX_VARS):
+            part = list(grams[a:a + MAX_VARS])
+            for g, sid in con.execute(f"SELECT gram, sid FROM names WHERE gram IN ({','.join('?' * len(part))})",
+                                      part):
+                out.setdefault(g, []).append(sid)
+        return out
 
     def positions_of(self, speech_id: str) -> list[int]:
         return [r[0] for r in self._con().execute(
