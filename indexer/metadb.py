@@ -121,6 +121,9 @@ class SegmentWriter:
             self.con.close()
             self.tmp.unlink(missing_ok=True)
             return
+        # The counts, so that opening the segment does not count a million rows.
+        self.con.executemany("INSERT INTO info VALUES (?, ?)",
+                             [("n_chunks", str(self.n_chunks)), ("n_speeches", str(len(self.row_of)))])
         self.con.commit()
         self.con.close()
         # Durable before it is published: the caller fsyncs the folder and then points a version at it.
@@ -146,8 +149,14 @@ class MetaSegment:
             raise FileNotFoundError(f"metadata segment {self.path} is missing")
         self._local = threading.local()
         con = self._con()
-        self.n_chunks = con.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        self.n_speeches = con.execute("SELECT count(*) FROM speeches").fetchone()[0]
+        try:
+            info = dict(con.execute("SELECT key, value FROM info WHERE key IN ('n_chunks', 'n_speeches')"))
+        except sqlite3.OperationalError:  # written before the info table
+            info = {}
+        self.n_chunks = int(info["n_chunks"]) if "n_chunks" in info else \
+            con.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        self.n_speeches = int(info["n_speeches"]) if "n_speeches" in info else \
+            con.execute("SELECT count(*) FROM speeches").fetchone()[0]
 
     def _con(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
@@ -187,11 +196,15 @@ class MetaSegment:
             yield _speech(row)
 
     def speech_ids(self) -> list[tuple[str, str]]:
-        """(id, source) of every speech, in order."""
-        return list(self._con().execute("SELECT id, source FROM speeches ORDER BY row"))
+        """(id, source) of every speech, in order. Read once per opened segment (the file never changes) and
+        kept: every new version of the library (an upload) lists the live speeches of all its segments again."""
+        ids = getattr(self, "_speech_ids", None)
+        if ids is None:
+            ids = self._speech_ids = list(self._con().execute("SELECT id, source FROM speeches ORDER BY row"))
+        return list(ids)
 
     def ids_by_row(self) -> list[str]:
-        """Speech id of each speech row (read once per opened segment: ~50k short strings at 1M passages)."""
+        """Speech id of each speech row (~50k short strings at 1M passages)."""
         ids = getattr(self, "_ids_by_row", None)
         if ids is None:
             ids = self._ids_by_row = [sid for sid, _ in self.speech_ids()]
@@ -248,10 +261,13 @@ class MetaSegment:
         return row[0] if row else None
 
     def duplicates(self) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
-        for pos, other in self._con().execute("SELECT pos, other FROM dups ORDER BY pos, rowid"):
-            out.setdefault(pos, []).append(other)
-        return out
+        """Local position -> ids of the chunks holding the same passage (read once per opened segment)."""
+        cached = getattr(self, "_duplicates", None)
+        if cached is None:
+            cached = self._duplicates = {}
+            for pos, other in self._con().execute("SELECT pos, other FROM dups ORDER BY pos, rowid"):
+                cached.setdefault(pos, []).append(other)
+        return {pos: list(others) for pos, others in cached.items()}
 
     def close(self) -> None:
         con = getattr(self._local, "con", None)
