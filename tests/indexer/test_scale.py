@@ -79,13 +79,15 @@ def test_flat_is_exact_and_excluded_rows_never_come_back():
     assert not ex[ivf.search(q, 5, exclude=ex)[1]].any()
 
 
-def test_ivf_adds_without_retraining():
+def test_ivf_adds_without_retraining(tmp_path):
     v = clustered(4000)
     idx = DenseIndex.build(v[:3000], "ivf-sq8")
-    grown = idx.with_added(v[3000:])
-    assert len(grown) == 4000 and len(idx) == 3000
-    _, i = grown.search(v[3500:3510], 1)
-    assert list(i[:, 0]) == list(range(3500, 3510))
+    idx.save(tmp_path / "d")
+    for base in (idx, DenseIndex.load(tmp_path / "d")):  # also from a loaded (memory-mapped) index
+        grown = base.with_added(v[3000:])
+        assert len(grown) == 4000 and len(base) == 3000
+        _, i = grown.search(v[3500:3510], 1)
+        assert list(i[:, 0]) == list(range(3500, 3510))
 
 
 def test_ivf_recall_on_the_dev_questions_with_the_real_model(corpus_index, encoder):
