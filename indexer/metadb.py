@@ -65,11 +65,13 @@ def _speech(row: tuple) -> Speech:
 
 
 def write_segment(path: Path, speeches: Iterable[Speech], chunks: Iterable[Chunk],
-                  duplicates: Iterable[Sequence[str]] | None = None) -> None:
+                  duplicates: Iterable[Sequence[str]] | None = None,
+                  names: Iterable[tuple[str, str]] | None = None) -> None:
     """Write a new segment file: ``chunks`` in position order (local positions 0..n-1), each of a speech in
-    ``speeches``; ``duplicates[i]``: ids of the chunks elsewhere holding the same passage as chunk i."""
+    ``speeches``; ``duplicates[i]``: ids of the chunks elsewhere holding the same passage as chunk i; ``names``:
+    the (run, speech id) rows of these speeches when already known (segments being merged), else computed."""
     with SegmentWriter(path) as w:
-        w.add(speeches, chunks, duplicates)
+        w.add(speeches, chunks, duplicates, names)
 
 
 class SegmentWriter:
@@ -91,7 +93,8 @@ class SegmentWriter:
         self.con.execute("INSERT INTO info VALUES ('names_rules', ?)", (RULES,))
 
     def add(self, speeches: Iterable[Speech], chunks: Iterable[Chunk],
-            duplicates: Iterable[Sequence[str]] | None = None) -> None:
+            duplicates: Iterable[Sequence[str]] | None = None,
+            names: Iterable[tuple[str, str]] | None = None) -> None:
         rows = []
         speeches = list(speeches)
         for s in speeches:
@@ -103,7 +106,8 @@ class SegmentWriter:
             rows.append((self.row_of[s.id], s.id, s.source, json.dumps(head, ensure_ascii=False), s.text,
                          None if s.norm == s.text else s.norm))
         self.con.executemany("INSERT INTO speeches VALUES (?, ?, ?, ?, ?, ?)", rows)
-        self.con.executemany("INSERT INTO names VALUES (?, ?)", _name_rows(speeches))
+        self.con.executemany("INSERT OR IGNORE INTO names VALUES (?, ?)",
+                             _name_rows(speeches) if names is None else names)
         first = self.n_chunks
         batch = [(first + i, self.row_of[c.speech_id], c.order, c.start, c.end, c.heading, c.id)
                  for i, c in enumerate(chunks)]
@@ -240,6 +244,10 @@ class MetaSegment:
             out.update(con.execute(f"SELECT gram, count(*) FROM names WHERE gram IN ({','.join('?' * len(part))}) "
                                    "GROUP BY gram", part))
         return out
+
+    def name_rows(self) -> Iterator[tuple[str, str]]:
+        """Every stored (run, speech id) row (copied when segments are merged, instead of POS-tagging again)."""
+        yield from self._con().execute("SELECT gram, sid FROM names")
 
     def name_holders(self, grams: Sequence[str]) -> dict[str, list[str]]:
         """The ids of the speeches of this segment each gram names."""

@@ -99,11 +99,12 @@ class Segment:
     @staticmethod
     def write(folder: Path, speeches: Sequence[Speech], chunks: Sequence[Chunk], vectors: np.ndarray,
               keyword: KeywordSegment, duplicates: Sequence[Sequence[str]] | None = None,
-              dense_kind: DenseKind = "auto", dense: DenseIndex | None = None) -> None:
+              dense_kind: DenseKind = "auto", dense: DenseIndex | None = None,
+              names: Sequence[tuple[str, str]] | None = None) -> None:
         tmp = folder.with_name(folder.name + ".part")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        write_segment(tmp / "meta.sqlite", speeches, chunks, duplicates)
+        write_segment(tmp / "meta.sqlite", speeches, chunks, duplicates, names)
         (dense or DenseIndex.build(vectors, dense_kind)).save(tmp / "dense")
         keyword.save(tmp / "keyword")
         fileio.fsync_tree(tmp)
@@ -575,8 +576,12 @@ class SegmentedStore:
                 dead_g.append(gone)
             vectors = np.concatenate(vecs).astype(np.float32)
             keyword = _drop_positions(merge([segs[i].keyword for i in g]), np.concatenate(dead_g))
+            # The live speeches' naming runs are copied (POS-tagging 50k titles again would take minutes).
+            names = [(gram, sid) for i in g for gram, sid in segs[i].meta.name_rows()
+                     if (segs[i].name, sid) not in self._dead_speeches] \
+                if all(segs[i].meta.has_names for i in g) else None
             name = _new_name()
-            Segment.write(self.directory / SEGMENTS / name, speeches, chunks, vectors, keyword, dups)
+            Segment.write(self.directory / SEGMENTS / name, speeches, chunks, vectors, keyword, dups, names=names)
             seg = Segment(self.directory / SEGMENTS / name)
             new_segs.append(seg)
             dead_parts.append(np.zeros(len(seg), bool))

@@ -445,6 +445,20 @@ def test_stored_names_name_the_same_speeches_as_names_built_from_the_live_speech
             assert named_speeches(q, stored, share) == named_speeches(q, built, share), (q, share)
     positions = [0, len(ch1) + 4, 5, len(ch1) + len(ch2) - 1]
     assert store.speech_ids_at(positions) == [store.chunks[p].speech_id for p in positions]
+    # merging segments copies the live speeches' runs (no POS-tagging again) and names the same speeches
+    import jianggao.indexer.speechnames as speechnames
+
+    def no_tagging(_speech):
+        raise AssertionError("compaction re-computed identities")
+
+    real_identity, speechnames.speech_identity = speechnames.speech_identity, no_tagging
+    try:
+        one = store.compacted(max_segments=1)
+    finally:
+        speechnames.speech_identity = real_identity
+    assert len(one.segments) == 1 and one.name_index() is not None
+    for q in questions:
+        assert named_speeches(q, one.name_index()) == named_speeches(q, built), q
 
 
 def test_hybrid_search_on_stored_names_equals_the_names_built_at_load(tmp_path):
