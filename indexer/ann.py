@@ -143,6 +143,7 @@ class DenseIndex:
         if index is None and kind == "flat":
             index = self._flat(vectors)
         self.index = index
+        self.path: Path | None = None  # set by ``load``: the file an IVF index's lists are mapped from
 
     def __len__(self) -> int:
         return len(self.vectors)
@@ -226,7 +227,8 @@ class DenseIndex:
         v16 = np.ascontiguousarray(np.concatenate([np.asarray(self.vectors), np.asarray(vectors, np.float16)]))
         if self.kind == "flat":
             return DenseIndex(v16, "flat")
-        index = faiss.clone_index(self.index)
+        # A loaded index maps its lists from the file (not clonable): read a private copy from that file.
+        index = faiss.read_index(str(self.path)) if self.path is not None else faiss.clone_index(self.index)
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         return DenseIndex(v16, self.kind, index, self.nprobe)
 
@@ -290,7 +292,12 @@ class DenseIndex:
         if vectors.dtype != np.float16 or vectors.shape != (meta["n"], meta["dim"]):
             raise ValueError(f"{folder / VECTORS}: {vectors.dtype}{vectors.shape}, expected float16"
                              f"({meta['n']}, {meta['dim']})")
-        index = faiss.read_index(str(folder / INDEX)) if meta["kind"] != "flat" else None
+        # Memory-mapped, like the vectors: opening a 1M-passage segment then reads no inverted list (~0.5 GB of
+        # codes) until a search probes it, and the pages are the page cache's, shared by processes.
+        index = faiss.read_index(str(folder / INDEX), getattr(faiss, "IO_FLAG_MMAP", 0)) \
+            if meta["kind"] != "flat" else None
         if index is not None and index.ntotal != meta["n"]:
             raise ValueError(f"{folder / INDEX} holds {index.ntotal} vectors, expected {meta['n']}")
-        return cls(vectors, meta["kind"], index, int(meta.get("nprobe", 0)))
+        out = cls(vectors, meta["kind"], index, int(meta.get("nprobe", 0)))
+        out.path = folder / INDEX if index is not None else None  # the file the lists are mapped from
+        return out

@@ -15,7 +15,8 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jianggao.indexer.decoding import Decoded, LoaderError, decode_text
@@ -185,8 +186,30 @@ def load_corpus(
     Never raises for a bad file: each one becomes a :class:`LoadError` and the rest still load.
     A file reached twice (named twice, or through a symlink) is loaded once.
     """
-    documents: list[RawDocument] = []
-    errors: list[LoadError] = []
+    scan = load_changed(paths, {}, max_bytes=max_bytes)
+    return scan.documents, scan.errors
+
+
+FileState = tuple[int, int, str]  # (size, mtime_ns, sha1) of a file when it was last read
+
+
+@dataclass
+class Scan:
+    """What ``load_changed`` found: the files it read, the sources it trusted unread (source -> sha1), the
+    problems, and each file's (size, mtime_ns) as stat saw it (the state to keep for next time)."""
+
+    documents: list[RawDocument] = field(default_factory=list)
+    unchanged: dict[str, str] = field(default_factory=dict)
+    errors: list[LoadError] = field(default_factory=list)
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def load_changed(paths: Sequence[Path], known: Mapping[str, FileState], *,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> Scan:
+    """``load_corpus``, except that a file whose size and modification time (ns) are those in ``known`` (by
+    source name) is not read: its source and known sha1 go to ``unchanged``. A library of 50k files is then
+    opened with 50k ``stat`` calls instead of reading, hashing and decoding every file."""
+    scan = Scan()
     loaded: set[Path] = set()
     sources: set[str] = set()
     # Problems are returned, and the caller reports them (the CLI prints "warning: skipped ...", the web UI
@@ -194,13 +217,13 @@ def load_corpus(
     for item in _files_to_load(paths):
         if isinstance(item, LoadError):
             log.info("%s", item)
-            errors.append(item)
+            scan.errors.append(item)
             continue
         path, root = item
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             error = LoadError(str(path), _unsupported(path))
             log.info("%s", error)
-            errors.append(error)
+            scan.errors.append(error)
             continue
         try:
             real = path.resolve()
@@ -211,20 +234,35 @@ def load_corpus(
             continue
         loaded.add(real)
         try:
+            st = path.stat()
+            stat = (st.st_size, st.st_mtime_ns)
+            source = source_name(path, root)
+        except (OSError, ValueError):
+            stat, source = None, None
+        if source is not None and stat is not None and source not in sources and source in known \
+                and tuple(known[source][:2]) == stat:
+            sources.add(source)
+            scan.unchanged[source] = known[source][2]
+            scan.stats[source] = stat
+            continue
+        try:
             doc = load_file(path, root, max_bytes=max_bytes)
         except LoaderError as e:
             error = LoadError(str(path), e.reason)
             log.info("%s", error)
-            errors.append(error)
+            scan.errors.append(error)
             continue
         except Exception as e:  # one odd file must not stop the run
             log.warning("%s: unexpected error while loading", path, exc_info=True)
             reason = f"unexpected error ({type(e).__name__}: {e}); please report it"
-            errors.append(LoadError(str(path), reason))
+            scan.errors.append(LoadError(str(path), reason))
             continue
         if doc.source in sources:
             log.warning("%s: another loaded file has the same relative name %r", path, doc.source)
         sources.add(doc.source)
-        documents.append(doc)
-    log.info("loaded %d file(s), %d problem(s)", len(documents), len(errors))
-    return documents, errors
+        scan.documents.append(doc)
+        if stat is not None:
+            scan.stats[doc.source] = stat
+    log.info("loaded %d file(s), %d unchanged and not read, %d problem(s)", len(scan.documents),
+             len(scan.unchanged), len(scan.errors))
+    return scan

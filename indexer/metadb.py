@@ -35,7 +35,14 @@ CREATE TABLE dups (pos INTEGER NOT NULL, other TEXT NOT NULL);
 CREATE INDEX chunks_by_speech ON chunks (speech_row, pos);
 CREATE INDEX chunks_by_cid ON chunks (cid);
 CREATE INDEX dups_by_pos ON dups (pos);
+CREATE INDEX speeches_in_order ON speeches (row, id, source);
+CREATE TABLE names (gram TEXT NOT NULL, sid TEXT NOT NULL, PRIMARY KEY (gram, sid)) WITHOUT ROWID;
+CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 """
+# ``speeches_in_order`` covers the (id, source) list read when a library is opened: without it that read walks the
+# speeches table, whose pages hold the speeches' texts (~200 MB at a million passages). ``names``: the runs that
+# name each speech (jianggao.indexer.speechnames), written with the segment so that opening a library reads
+# nothing per speech; ``info`` says under which rules they were computed.
 MAX_VARS = 900  # SQLite's bound-parameter limit is 999 in old builds
 
 _CHUNK_SELECT = (
@@ -58,11 +65,13 @@ def _speech(row: tuple) -> Speech:
 
 
 def write_segment(path: Path, speeches: Iterable[Speech], chunks: Iterable[Chunk],
-                  duplicates: Iterable[Sequence[str]] | None = None) -> None:
+                  duplicates: Iterable[Sequence[str]] | None = None,
+                  names: Iterable[tuple[str, str]] | None = None) -> None:
     """Write a new segment file: ``chunks`` in position order (local positions 0..n-1), each of a speech in
-    ``speeches``; ``duplicates[i]``: ids of the chunks elsewhere holding the same passage as chunk i."""
+    ``speeches``; ``duplicates[i]``: ids of the chunks elsewhere holding the same passage as chunk i; ``names``:
+    the (run, speech id) rows of these speeches when already known (segments being merged), else computed."""
     with SegmentWriter(path) as w:
-        w.add(speeches, chunks, duplicates)
+        w.add(speeches, chunks, duplicates, names)
 
 
 class SegmentWriter:
@@ -79,10 +88,15 @@ class SegmentWriter:
         self.con.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
         self.row_of: dict[str, int] = {}
         self.n_chunks = 0
+        from jianggao.indexer.speechnames import RULES
+
+        self.con.execute("INSERT INTO info VALUES ('names_rules', ?)", (RULES,))
 
     def add(self, speeches: Iterable[Speech], chunks: Iterable[Chunk],
-            duplicates: Iterable[Sequence[str]] | None = None) -> None:
+            duplicates: Iterable[Sequence[str]] | None = None,
+            names: Iterable[tuple[str, str]] | None = None) -> None:
         rows = []
+        speeches = list(speeches)
         for s in speeches:
             if s.id in self.row_of:
                 raise ValueError(f"speech id {s.id!r} given twice")
@@ -92,6 +106,8 @@ class SegmentWriter:
             rows.append((self.row_of[s.id], s.id, s.source, json.dumps(head, ensure_ascii=False), s.text,
                          None if s.norm == s.text else s.norm))
         self.con.executemany("INSERT INTO speeches VALUES (?, ?, ?, ?, ?, ?)", rows)
+        self.con.executemany("INSERT OR IGNORE INTO names VALUES (?, ?)",
+                             _name_rows(speeches) if names is None else names)
         first = self.n_chunks
         batch = [(first + i, self.row_of[c.speech_id], c.order, c.start, c.end, c.heading, c.id)
                  for i, c in enumerate(chunks)]
@@ -109,12 +125,23 @@ class SegmentWriter:
             self.con.close()
             self.tmp.unlink(missing_ok=True)
             return
+        # The counts, so that opening the segment does not count a million rows.
+        self.con.executemany("INSERT INTO info VALUES (?, ?)",
+                             [("n_chunks", str(self.n_chunks)), ("n_speeches", str(len(self.row_of)))])
         self.con.commit()
         self.con.close()
         # Durable before it is published: the caller fsyncs the folder and then points a version at it.
         with open(self.tmp, "rb+") as f:
             os.fsync(f.fileno())
         self.tmp.replace(self.path)
+
+
+def _name_rows(speeches: Iterable[Speech]) -> Iterator[tuple[str, str]]:
+    from jianggao.indexer.speechnames import naming_runs, speech_identity
+
+    for s in speeches:
+        for g in naming_runs(speech_identity(s)):
+            yield g, s.id
 
 
 class MetaSegment:
@@ -126,8 +153,14 @@ class MetaSegment:
             raise FileNotFoundError(f"metadata segment {self.path} is missing")
         self._local = threading.local()
         con = self._con()
-        self.n_chunks = con.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        self.n_speeches = con.execute("SELECT count(*) FROM speeches").fetchone()[0]
+        try:
+            info = dict(con.execute("SELECT key, value FROM info WHERE key IN ('n_chunks', 'n_speeches')"))
+        except sqlite3.OperationalError:  # written before the info table
+            info = {}
+        self.n_chunks = int(info["n_chunks"]) if "n_chunks" in info else \
+            con.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        self.n_speeches = int(info["n_speeches"]) if "n_speeches" in info else \
+            con.execute("SELECT count(*) FROM speeches").fetchone()[0]
 
     def _con(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
@@ -167,8 +200,64 @@ class MetaSegment:
             yield _speech(row)
 
     def speech_ids(self) -> list[tuple[str, str]]:
-        """(id, source) of every speech, in order."""
-        return list(self._con().execute("SELECT id, source FROM speeches ORDER BY row"))
+        """(id, source) of every speech, in order. Read once per opened segment (the file never changes) and
+        kept: every new version of the library (an upload) lists the live speeches of all its segments again."""
+        ids = getattr(self, "_speech_ids", None)
+        if ids is None:
+            ids = self._speech_ids = list(self._con().execute("SELECT id, source FROM speeches ORDER BY row"))
+        return list(ids)
+
+    def ids_by_row(self) -> list[str]:
+        """Speech id of each speech row (~50k short strings at 1M passages)."""
+        ids = getattr(self, "_ids_by_row", None)
+        if ids is None:
+            ids = self._ids_by_row = [sid for sid, _ in self.speech_ids()]
+        return ids
+
+    def speech_ids_at(self, positions: Sequence[int]) -> list[str]:
+        """The speech id of the chunk at each of these local positions (one query; no text read)."""
+        con, ids = self._con(), self.ids_by_row()
+        row_of: dict[int, int] = {}
+        uniq = list(dict.fromkeys(int(p) for p in positions))
+        for a in range(0, len(uniq), MAX_VARS):
+            part = uniq[a:a + MAX_VARS]
+            row_of.update(con.execute(f"SELECT pos, speech_row FROM chunks WHERE pos IN ({','.join('?' * len(part))})",
+                                      part))
+        return [ids[row_of[int(p)]] for p in positions]
+
+    @property
+    def has_names(self) -> bool:
+        """Whether this segment stores its speeches' naming runs under the current rules."""
+        from jianggao.indexer.speechnames import RULES
+
+        try:
+            row = self._con().execute("SELECT value FROM info WHERE key = 'names_rules'").fetchone()
+        except sqlite3.OperationalError:  # a segment written before names were stored
+            return False
+        return row is not None and row[0] == RULES
+
+    def name_counts(self, grams: Sequence[str]) -> dict[str, int]:
+        """How many speeches of this segment each gram names (grams naming none left out); an index-only count."""
+        con, out = self._con(), {}
+        for a in range(0, len(grams), MAX_VARS):
+            part = list(grams[a:a + MAX_VARS])
+            out.update(con.execute(f"SELECT gram, count(*) FROM names WHERE gram IN ({','.join('?' * len(part))}) "
+                                   "GROUP BY gram", part))
+        return out
+
+    def name_rows(self) -> Iterator[tuple[str, str]]:
+        """Every stored (run, speech id) row (copied when segments are merged, instead of POS-tagging again)."""
+        yield from self._con().execute("SELECT gram, sid FROM names")
+
+    def name_holders(self, grams: Sequence[str]) -> dict[str, list[str]]:
+        """The ids of the speeches of this segment each gram names."""
+        con, out = self._con(), {}
+        for a in range(0, len(grams), MAX_VARS):
+            part = list(grams[a:a + MAX_VARS])
+            for g, sid in con.execute(f"SELECT gram, sid FROM names WHERE gram IN ({','.join('?' * len(part))})",
+                                      part):
+                out.setdefault(g, []).append(sid)
+        return out
 
     def positions_of(self, speech_id: str) -> list[int]:
         return [r[0] for r in self._con().execute(
@@ -180,10 +269,13 @@ class MetaSegment:
         return row[0] if row else None
 
     def duplicates(self) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
-        for pos, other in self._con().execute("SELECT pos, other FROM dups ORDER BY pos, rowid"):
-            out.setdefault(pos, []).append(other)
-        return out
+        """Local position -> ids of the chunks holding the same passage (read once per opened segment)."""
+        cached = getattr(self, "_duplicates", None)
+        if cached is None:
+            cached = self._duplicates = {}
+            for pos, other in self._con().execute("SELECT pos, other FROM dups ORDER BY pos, rowid"):
+                cached.setdefault(pos, []).append(other)
+        return {pos: list(others) for pos, others in cached.items()}
 
     def close(self) -> None:
         con = getattr(self._local, "con", None)

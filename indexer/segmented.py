@@ -99,11 +99,12 @@ class Segment:
     @staticmethod
     def write(folder: Path, speeches: Sequence[Speech], chunks: Sequence[Chunk], vectors: np.ndarray,
               keyword: KeywordSegment, duplicates: Sequence[Sequence[str]] | None = None,
-              dense_kind: DenseKind = "auto", dense: DenseIndex | None = None) -> None:
+              dense_kind: DenseKind = "auto", dense: DenseIndex | None = None,
+              names: Sequence[tuple[str, str]] | None = None) -> None:
         tmp = folder.with_name(folder.name + ".part")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        write_segment(tmp / "meta.sqlite", speeches, chunks, duplicates)
+        write_segment(tmp / "meta.sqlite", speeches, chunks, duplicates, names)
         (dense or DenseIndex.build(vectors, dense_kind)).save(tmp / "dense")
         keyword.save(tmp / "keyword")
         fileio.fsync_tree(tmp)
@@ -296,6 +297,35 @@ class ChunkPositionMap(Mapping):
         return self._store.n_live
 
 
+class SegmentNames:
+    """Self-query's name look-up (jianggao.qa.selfquery.Names) over the runs each segment stores: a question's
+    runs are looked up with one index-only count and one fetch per segment, so opening a library reads nothing
+    per speech. Deleted speeches name nothing; ``size`` counts the live ones."""
+
+    def __init__(self, store: "SegmentedStore") -> None:
+        self._store = store
+        self.size = len(store.speeches)
+
+    def lookup(self, grams, at_most: int) -> dict[str, frozenset[str] | None]:
+        grams = list(grams)
+        segs, dead = self._store._pos.segments, self._store._dead_speeches
+        total: dict[str, int] = {}
+        for seg in segs:
+            for g, n in seg.meta.name_counts(grams).items():
+                total[g] = total.get(g, 0) + n
+        # at least ``n - len(dead)`` of a gram's holders are live: more than ``at_most`` of them is certain
+        out: dict[str, frozenset[str] | None] = {g: None for g, n in total.items() if n - len(dead) > at_most}
+        wanted = [g for g in total if g not in out]
+        live: dict[str, set[str]] = {}
+        for seg in segs:
+            for g, sids in seg.meta.name_holders(wanted).items():
+                live.setdefault(g, set()).update(sid for sid in sids if (seg.name, sid) not in dead)
+        for g, sids in live.items():
+            if sids:
+                out[g] = frozenset(sids) if len(sids) <= at_most else None
+        return out
+
+
 # -- the store --------------------------------------------------------------------------------------------------
 class SegmentedStore:
     """One version of a segmented library. Immutable: ``add``/``remove_sources``/``compacted`` write a new
@@ -372,6 +402,21 @@ class SegmentedStore:
                 if not self.is_dead(p):
                     return p
         return None
+
+    def speech_ids_at(self, positions: Sequence[int]) -> list[str]:
+        """The speech id of the passage at each position: one query per segment (retrieval's self-query boost
+        reads it for every candidate; loading each candidate as a Chunk read its text too)."""
+        out: list[str] = [""] * len(positions)
+        for s, items in self._pos.group(positions).items():
+            got = self._pos.segments[s].meta.speech_ids_at([local for _, local in items])
+            for (k, _), sid in zip(items, got):
+                out[k] = sid
+        return out
+
+    def name_index(self) -> SegmentNames | None:
+        """Self-query's look-up from the runs stored in the segments; None when a segment was written without
+        them (under other rules): the caller then builds it from the speeches."""
+        return SegmentNames(self) if all(seg.meta.has_names for seg in self._pos.segments) else None
 
     def substring_doc_freq(self, text: str) -> int:
         """Passages containing ``text``, estimated from the keyword postings (SegmentedKeywordIndex.contain_freq)."""
@@ -531,8 +576,12 @@ class SegmentedStore:
                 dead_g.append(gone)
             vectors = np.concatenate(vecs).astype(np.float32)
             keyword = _drop_positions(merge([segs[i].keyword for i in g]), np.concatenate(dead_g))
+            # The live speeches' naming runs are copied (POS-tagging 50k titles again would take minutes).
+            names = [(gram, sid) for i in g for gram, sid in segs[i].meta.name_rows()
+                     if (segs[i].name, sid) not in self._dead_speeches] \
+                if all(segs[i].meta.has_names for i in g) else None
             name = _new_name()
-            Segment.write(self.directory / SEGMENTS / name, speeches, chunks, vectors, keyword, dups)
+            Segment.write(self.directory / SEGMENTS / name, speeches, chunks, vectors, keyword, dups, names=names)
             seg = Segment(self.directory / SEGMENTS / name)
             new_segs.append(seg)
             dead_parts.append(np.zeros(len(seg), bool))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Sequence, get_args
@@ -20,7 +21,7 @@ from jianggao.qa.fusion import K as RRF_K
 from jianggao.qa.fusion import rrf
 
 if TYPE_CHECKING:
-    from jianggao.qa.selfquery import NameIndex
+    from jianggao.qa.selfquery import Names
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,10 @@ DEFAULT_WEIGHTS = (1.0, 1.0)
 # another speech's passage matches the question clearly better on both dense and keyword.
 SENTENCE_WEIGHT = 0.0
 SELF_QUERY_WEIGHT = 4.0
+# From this many passages on, hybrid search computes the keyword list on a worker thread while the dense search
+# runs (FAISS releases the GIL during its search, numpy during the BM25 array work): below it each list takes a
+# few milliseconds and a thread hand-off costs about as much as it saves.
+PARALLEL_FROM = 50_000
 # Keyword queries lose their question words (多少, 哪些 ...): they are never in the answer.
 STRIP_QUESTION_WORDS = True
 
@@ -217,6 +222,21 @@ def collapse_duplicates(
     return shown
 
 
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool():
+    """The threads that compute keyword lists beside dense search (shared by all retrievers of the process)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="keyword")
+        return _POOL
+
+
 class Retriever:
     """Search one loaded store with one encoder. Thread-safe for concurrent reads."""
 
@@ -226,7 +246,7 @@ class Retriever:
         self.encoder = encoder
         self.config = config or RetrievalConfig(weights=weights)
         self.weights = self.config.weights
-        self._identities: NameIndex | None = None
+        self._identities: Names | None = None
         self._sentence_bounds: np.ndarray | None = None
         # Scale path (jianggao.indexer.segmented): the store offers a sparse duplicate map and a lazy id -> speech
         # mapping, so that a 1M-passage library is not walked (nor its speeches' texts loaded) per retriever.
@@ -281,7 +301,12 @@ class Retriever:
         from jianggao.qa.selfquery import NameIndex, identity_of, named_speeches
 
         if self._identities is None:
-            self._identities = NameIndex({s.id: identity_of(s, pos_tag, normalize) for s in self.store.speeches})
+            # A segmented library stores the runs naming its speeches (written with each segment); otherwise
+            # they are computed here from every speech, once per retriever.
+            stored = getattr(self.store, "name_index", None)
+            index = stored() if stored is not None else None
+            self._identities = index if index is not None else NameIndex(
+                {s.id: identity_of(s, pos_tag, normalize) for s in self.store.speeches})
         return [named_speeches(normalize_query(q), self._identities) for q in queries]
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
@@ -305,14 +330,19 @@ class Retriever:
         dense: list[list[tuple[int, float]]] = [[] for _ in queries]
         keyword: list[list[tuple[int, float]]] = [[] for _ in queries]
         sentence: list[list[tuple[int, float]]] = [[] for _ in queries]
+        pending = None
+        if mode == "hybrid" and len(self.store.chunks) >= PARALLEL_FROM:
+            pending = _pool().submit(self.keyword_candidates, [normalize_query(q) for q in queries], depth)
         if mode in ("dense", "hybrid"):
             vecs = query_vectors if query_vectors is not None else self.encode_queries(queries)
             dense = self.dense_candidates(vecs, depth)
             if mode == "hybrid" and cfg.sentence_weight > 0:
                 sentence = self.sentence_candidates(vecs, depth)
-        if mode in ("keyword", "hybrid"):
-            keyword = self.keyword_candidates([normalize_query(q) for q in queries], depth)
         named = self.named_speeches(queries) if mode == "hybrid" and cfg.self_query_weight > 0 else None
+        if pending is not None:
+            keyword = pending.result()
+        elif mode in ("keyword", "hybrid"):
+            keyword = self.keyword_candidates([normalize_query(q) for q in queries], depth)
         out = []
         for qi, (d, kw, sn) in enumerate(zip(dense, keyword, sentence)):
             d = [(i, s) for i, s in d if self._allowed(i, filters)][:n]
@@ -337,16 +367,26 @@ class Retriever:
                     # ranks its one relevant sentence poorly). The named speeches' passages that only the dense
                     # list found follow, in fused order, so that a question in other words still finds its speech.
                     boost = named[qi]
-                    own = [i for i, _ in kw if self.store.chunks[i].speech_id in boost]
+                    sid = self._speech_ids([i for i, _ in kw] + [f.doc for f in fused])
+                    own = [i for i, _ in kw if sid[i] in boost]
                     seen = set(own)
-                    own += [f.doc for f in fused if f.doc not in seen and self.store.chunks[f.doc].speech_id in boost]
-                    extra = {doc: cfg.self_query_weight * boost[self.store.chunks[doc].speech_id] / (RRF_K + r)
+                    own += [f.doc for f in fused if f.doc not in seen and sid[f.doc] in boost]
+                    extra = {doc: cfg.self_query_weight * boost[sid[doc]] / (RRF_K + r)
                              for r, doc in enumerate(own, 1)}
                     fused = sorted(fused, key=lambda f: -(f.score + extra.get(f.doc, 0.0)))
                     out.append([(f.doc, f.score + extra.get(f.doc, 0.0)) for f in fused])
                 else:
                     out.append([(f.doc, f.score) for f in fused])
         return out
+
+    def _speech_ids(self, docs: Sequence[int]) -> dict[int, str]:
+        """Passage position -> its speech id, in one batch where the store offers it (the segmented store: one
+        query per segment rather than one per passage)."""
+        batch = getattr(self.store, "speech_ids_at", None)
+        docs = list(dict.fromkeys(docs))
+        if batch is not None:
+            return dict(zip(docs, batch(docs)))
+        return {d: self.store.chunks[d].speech_id for d in docs}
 
     def _allowed(self, i: int, filters: Filters) -> bool:
         if filters.empty:

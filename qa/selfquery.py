@@ -14,54 +14,15 @@ by some speeches but not by most of them. Pure.
 from __future__ import annotations
 
 import re
-from typing import Mapping, NamedTuple
+from typing import Iterable, Mapping, Protocol
 
-_ORG_TAIL = re.compile(r"(?:人民政府|政府|人民代表大会|人大|委员会|党委)$")
-_TITLE_YEAR = re.compile(r"(?:19|20)[0-9]{2}")
-# Fields matched on their head (prefix); the date is "YYYY[-MM[-DD]]", so a year names it.
-HEAD_FIELDS = ("date", "place", "body", "speaker", "role")
-MEETING_FIELD = "meeting"
-# A meeting name such as 全县森林防火工作会议 holds short topic words (防火, 森林防火) that questions about the topic
-# use too; a longer run (防火工作会议, 第十六届人民代表大会) refers to the meeting itself. Measured (hybrid MRR@10,
-# in-process, self-query weight 4): 3 lowers the seed set (0.820 against 0.899; hit@5 0.867 against 0.967), 4, 5,
-# 6 and "never" (99) are equal on both sets; 5 sits inside that plateau.
-MEETING_MIN_CHARS = 5
-
-
-class Identity(NamedTuple):
-    """What self-query matches a question against, for one speech (all text normalised like a query)."""
-
-    heads: tuple[str, ...]  # values named by their beginning: year/date, place, body, speaker, role, title places
-    meetings: tuple[str, ...] = ()  # values named by a long enough run anywhere in them
-
-
-def identity_of(speech, tag=None, norm=lambda s: s) -> Identity:
-    """The speech's identity values: its SpeechMeta fields (read by name; any may be missing) and the years and
-    place names of its title (``tag``: text -> [(word, POS)], places are jieba's "ns"; an organisation named
-    after its place, 某市人民政府, gives 某市), not the title's topic words (a question about a topic is not a
-    question about the speech whose title names that topic). ``norm`` normalises each value."""
-    heads: list[str] = []
-    meta = getattr(speech, "meta", None)
-    for name in HEAD_FIELDS:
-        v = getattr(meta, name, None)
-        if isinstance(v, str) and v.strip():
-            heads.append(v.strip())
-    title = getattr(speech, "title", "") or ""
-    heads += _TITLE_YEAR.findall(title)
-    if tag is not None:
-        for w, f in tag(title):
-            if f == "nt":
-                w, f = _ORG_TAIL.sub("", w), "ns"
-            if f == "ns" and len(w) >= 2:
-                heads.append(w)
-    m = getattr(meta, MEETING_FIELD, None)
-    meetings = [m.strip()] if isinstance(m, str) and m.strip() else []
-    clean = lambda vs: tuple(dict.fromkeys(x for x in (norm(v) for v in vs) if x))  # noqa: E731
-    return Identity(clean(heads), clean(meetings))
-
+# The identity values and the runs that name them are computed by the indexer (stored per segment of a large
+# library); the rules are the ones described above and are re-exported here.
+from jianggao.indexer.speechnames import (  # noqa: F401
+    HEAD_FIELDS, MAX_GRAM, MEETING_FIELD, MEETING_MIN_CHARS, Identity, identity_of, naming_runs,
+)
 
 _RUN = re.compile(r"[0-9]{4}|[\u3400-\u9fff\uf900-\ufaff]{2,}")
-MAX_GRAM = 10
 # A run that names more than this share of the speeches does not tell them apart.
 MAX_SHARE = 0.5
 
@@ -86,26 +47,41 @@ def names(gram: str, identity: Identity) -> bool:
     return len(gram) >= MEETING_MIN_CHARS and any(gram in v for v in identity.meetings)
 
 
+class Names(Protocol):
+    """What ``named_speeches`` reads: the number of speeches, and the speeches each run names."""
+
+    size: int
+
+    def lookup(self, grams: Iterable[str], at_most: int) -> dict[str, frozenset[str] | None]:
+        """For each gram naming 1..``at_most`` speeches, their ids; None for a gram naming more (the holders of
+        such a run are never needed, only that there are too many); grams naming none are left out."""
+        ...
+
+
 class NameIndex:
     """Every run that names some speech (``names``, for runs of up to ``MAX_GRAM`` characters, the longest a
     question run can be) -> the ids of the speeches it names. Built once per library, so that reading a question
-    costs one look-up per run of the question, whatever the number of speeches."""
+    costs one look-up per run of the question, whatever the number of speeches. (A segmented library stores
+    these runs per segment instead: jianggao.indexer.segmented.SegmentNames.)"""
 
     def __init__(self, identities: Mapping[str, Identity], max_gram: int = MAX_GRAM):
         runs: dict[str, set[str]] = {}
         for sid, ident in identities.items():
-            for v in ident.heads:
-                for n in range(2, min(max_gram, len(v)) + 1):
-                    runs.setdefault(v[:n], set()).add(sid)
-            for v in ident.meetings:
-                for n in range(MEETING_MIN_CHARS, min(max_gram, len(v)) + 1):
-                    for a in range(len(v) - n + 1):
-                        runs.setdefault(v[a:a + n], set()).add(sid)
+            for g in naming_runs(ident, max_gram):
+                runs.setdefault(g, set()).add(sid)
         self.runs = {g: frozenset(ids) for g, ids in runs.items()}
         self.size = len(identities)
 
     def named_by(self, gram: str) -> frozenset[str]:
         return self.runs.get(gram, frozenset())
+
+    def lookup(self, grams: Iterable[str], at_most: int) -> dict[str, frozenset[str] | None]:
+        out: dict[str, frozenset[str] | None] = {}
+        for g in grams:
+            holders = self.runs.get(g)
+            if holders:
+                out[g] = holders if len(holders) <= at_most else None
+        return out
 
 
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
@@ -117,7 +93,7 @@ def is_passage(query: str) -> bool:
     return bool(_SENTENCE_END.search(query.strip().rstrip("。！？!?；; ")))
 
 
-def named_speeches(question: str, index: NameIndex, max_share: float = MAX_SHARE) -> dict[str, float]:
+def named_speeches(question: str, index: Names, max_share: float = MAX_SHARE) -> dict[str, float]:
     """speech id -> match strength in (0, 1] for the speeches that a distinctive run of the question names
     (strength: the longest such run's length over the longest found for any speech, so "上海市" beats "上海").
     Empty when the question names no speech."""
@@ -125,9 +101,8 @@ def named_speeches(question: str, index: NameIndex, max_share: float = MAX_SHARE
         return {}
     limit = max(1, int(max_share * index.size))
     best: dict[str, int] = {}
-    for g in question_grams(question):
-        holders = index.named_by(g)
-        if not holders or len(holders) > limit:
+    for g, holders in index.lookup(question_grams(question), limit).items():
+        if holders is None:  # names more than ``limit`` speeches: does not tell them apart
             continue
         for sid in holders:
             best[sid] = max(best.get(sid, 0), len(g))

@@ -83,7 +83,7 @@ def prepare_pool(work: Path) -> Path:
     from jianggao.indexer.build import build_index
     from jianggao.indexer.embedding import Encoder
     from jianggao.indexer.lexical import terms
-    from jianggao.indexer.normalize import normalize_query
+    from jianggao.qa.query import normalize_query
     from jianggao.indexer.store import Store
 
     enc = Encoder()
