@@ -121,6 +121,29 @@ def figures(text: str) -> list[str]:
     return [m.group().strip() for m in _FIGURE.finditer(masked) if m.group().strip()]
 
 
+def _new_names(text: str, pattern: re.Pattern[str], question: str, atype: str) -> list[re.Match[str]]:
+    """Suffix-pattern names in ``text`` that the question does not already give. A suffix match starts wherever
+    the run of Chinese starts (论坛在青岛市): it is the question's own name when some tail of it, suffix plus two
+    characters or more, is in the question; a determiner before a place suffix (全市, 我省) names no place."""
+    return [m for m in pattern.finditer(text)
+            if not any(m.group()[-n:] in question for n in range(len(m.group(1)) + 2, len(m.group()) + 1))
+            and not (atype == "place" and m.group()[-len(m.group(1)) - 1] in _DEICTIC)]
+
+
+# The administrative level a place question names (哪个区 -> 区). Counties, districts, townships, villages and
+# banners are written with their suffix in Chinese prose (X县, X区), while provinces, cities and prefectures are
+# often named bare (广东, 深圳): for the suffixed levels the answer must be a name with that suffix. The lookahead
+# keeps words that merely start with the level's character (市场, 区域, 区别, 村庄 ...) out.
+_ASKED_LEVEL = re.compile(r"哪(?:一|个|座|些)?(省|市|县|区|镇|乡|村|州|旗)(?!场|域|别|间|块|段|民|庄|落|级|委|长)")
+SUFFIXED_LEVELS = frozenset("县区镇乡村旗")
+
+
+def asked_level(question: str) -> str:
+    """The administrative level a place question asks for (哪个县 -> 县), "" when it names none."""
+    m = _ASKED_LEVEL.search(question)
+    return m.group(1) if m else ""
+
+
 def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = None) -> float:
     """1.0 when ``text`` holds an answer of the type asked for that the question does not already give (a
     figure, a date, a place, a person, an organisation, an enumeration), else 0.0; always 1.0 for "other".
@@ -142,17 +165,17 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
         return 1.0 if any(m.group() not in given for m in pattern.finditer(text)) else 0.0
     if atype == "list":
         return 1.0 if len(_LIST_TEXT.findall(text)) >= 2 else 0.0
+    level = asked_level(question) if atype == "place" else ""
+    if level in SUFFIXED_LEVELS:
+        # A county, district, township or village is written with its suffix: only such a name answers, and
+        # jieba's place tag (noisy on common words) is not consulted.
+        return 1.0 if any(m.group(1).endswith(level) for m in _new_names(text, _PLACE_TEXT, question, atype)) else 0.0
     pattern, tags = {
         "place": (_PLACE_TEXT, _PLACE_TAGS),
         "person": (_PERSON_TEXT, _PERSON_TAGS),
         "organisation": (_ORG_TEXT, _ORG_TAGS),
     }[atype]
-    # A suffix match starts wherever the run of Chinese starts (论坛在青岛市): it is the question's own name when
-    # some tail of it, suffix plus two characters or more, is in the question.
-    new = [m for m in pattern.finditer(text)
-           if not any(m.group()[-n:] in question for n in range(len(m.group(1)) + 2, len(m.group()) + 1))
-           and not (atype == "place" and m.group()[-len(m.group(1)) - 1] in _DEICTIC)]
-    if new:
+    if _new_names(text, pattern, question, atype):
         return 1.0
     if tag is not None and any(f in tags and len(w) >= 2 and w not in question for w, f in tag(text)):
         return 1.0

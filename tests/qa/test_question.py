@@ -7,6 +7,7 @@ import pytest
 from jianggao.qa.question import (
     KeyTerm,
     answer_type,
+    asked_level,
     coverage,
     figures,
     is_question_word,
@@ -202,3 +203,22 @@ def test_a_verb_is_no_head_of_a_qualifier():
     text = "发放补贴300元"
     assert unmatched_modifiers("对老人发放补贴多少", terms, text, text, tag=tags) == []
     assert unmatched_modifiers("对老人发放补贴多少", terms, text, text) == ["老人发放"]  # untagged: any head counts
+
+
+def test_the_asked_administrative_level_is_read_from_the_question():
+    assert asked_level("新园区建在哪个县") == "县"
+    assert asked_level("总部落在哪一区") == "区"
+    assert asked_level("试点选在哪座城市") == ""  # 城市 names no level
+    assert asked_level("产品销往哪个市场") == ""  # 市场 is no city
+    assert asked_level("博览会在哪里举办") == ""
+
+
+def test_a_county_or_district_question_needs_a_name_with_that_suffix():
+    assert type_match("新园区落户平安县", "place", "新园区建在哪个县") == 1.0
+    assert type_match("新园区落户高新区", "place", "新园区建在哪个区") == 1.0
+    # a place of another level, or a bare word a tagger calls a place, does not say which county
+    tags = lambda text: [("深度", "ns")]  # noqa: E731
+    assert type_match("新园区落户临江市", "place", "新园区建在哪个县", tag=tags) == 0.0
+    assert type_match("推进网络深度覆盖", "place", "新园区建在哪个县", tag=tags) == 0.0
+    # provinces and cities are often named bare: the tagger's names still count there
+    assert type_match("推进网络深度覆盖", "place", "新园区建在哪个市", tag=tags) == 1.0
