@@ -303,6 +303,25 @@ def weighted_share(text: str, weights: dict[str, float]) -> float:
 # often only the question's framing. Tuned on provinces.jsonl (3.0-3.5 refuse the same near-misses there; 3.5 keeps one
 # paraphrase that 3.0 loses; 4.0 lets one more near-miss through), checked on dev.jsonl; not a broad plateau.
 MODIFIER_IDF = 3.5
+# Whether a qualifier counts as present when the scope holds a longer form it abbreviates (see abbreviation_in).
+ABBREVIATIONS = True
+_CLAUSE_BREAK = "，。；、：！？,.;:!?\n “”\"《》（）()"
+
+
+def abbreviation_in(text: str, short: str) -> bool:
+    """Whether ``text`` holds a form of ``short`` with characters inserted, as a Chinese abbreviation (简称) keeps
+    characters of its full form in order: 风电 is 风力发电, 科技 科学技术, 高校 高等学校. The full form is at most
+    twice as long as the short one and lies within one clause (no punctuation inside); a short form of one
+    character abbreviates nothing. Pure."""
+    n = len(short)
+    if n < 2:
+        return False
+    gap = "[^" + re.escape(_CLAUSE_BREAK) + "]"
+    pattern = re.escape(short[0]) + "".join(f"{gap}{{0,{n}}}?" + re.escape(ch) for ch in short[1:])
+    for m in re.finditer(pattern, text):
+        if len(m.group()) <= 2 * n:
+            return True
+    return False
 _TIME_TAGS = frozenset({"t", "tg"})
 
 
@@ -327,7 +346,8 @@ def unmatched_modifiers(question: str, terms: Sequence[KeyTerm], text: str, scop
     # 多少 may be the measure itself (多少钱), so it is not taken.
     counted = {m.end() for m in _COUNTED.finditer(question)}
     for t in terms:
-        if t.specific or not t.known or t.weight < min_weight or t.term in times or term_in(scope, t):
+        if (t.specific or not t.known or t.weight < min_weight or t.term in times or term_in(scope, t)
+                or (ABBREVIATIONS and abbreviation_in(scope, t.term))):
             continue
         if any(question.startswith(t.term, e) for e in counted):
             out.append(t.term)

@@ -6,6 +6,7 @@ import pytest
 
 from jianggao.qa.question import (
     KeyTerm,
+    abbreviation_in,
     answer_type,
     asked_level,
     coverage,
@@ -14,6 +15,7 @@ from jianggao.qa.question import (
     key_terms,
     specific_terms,
     type_match,
+    unmatched_modifiers,
     weighted_share,
 )
 
@@ -222,3 +224,23 @@ def test_a_county_or_district_question_needs_a_name_with_that_suffix():
     assert type_match("推进网络深度覆盖", "place", "新园区建在哪个县", tag=tags) == 0.0
     # provinces and cities are often named bare: the tagger's names still count there
     assert type_match("推进网络深度覆盖", "place", "新园区建在哪个市", tag=tags) == 1.0
+
+
+def test_an_abbreviation_is_found_in_its_full_form():
+    assert abbreviation_in("新建海上风力发电机组", "风电")  # 风(力发)电
+    assert abbreviation_in("支持高等学校建设", "高校")
+    assert abbreviation_in("推动科学技术进步", "科技")
+    assert abbreviation_in("风电装机", "风电")  # the short form itself
+    assert not abbreviation_in("风力很大，发电稳定", "风电")  # not within one clause
+    assert not abbreviation_in("风从东方吹来带来了电", "风电")  # the characters too far apart
+    assert not abbreviation_in("风电", "风")  # one character abbreviates nothing
+
+
+def test_a_qualifier_written_in_full_in_the_text_is_not_missing():
+    terms = [KeyTerm("冷链", 5.0, False), KeyTerm("物流", 2.0, False)]
+    # 冷链 qualifies 物流, and the text lacks it in any form
+    assert unmatched_modifiers("冷链物流规模多大", terms, "物流规模扩大", "物流规模扩大") == ["冷链物流"]
+    wind = [KeyTerm("风电", 5.0, False), KeyTerm("机组", 4.0, False)]
+    text = "海上风力发电机组下线"
+    assert unmatched_modifiers("风电机组功率多大", wind, text, text) == []
+    assert unmatched_modifiers("风电机组功率多大", wind, "燃气机组下线", "燃气机组下线") == ["风电机组"]
