@@ -72,13 +72,16 @@ _DATE_TEXT = re.compile(
 _DAY_Q = re.compile(r"哪一?天|何日|哪日|几号|几月几日|哪一日")
 _MONTH_Q = re.compile(r"哪个月|几月|哪一月|何月")
 # A figure: digits (with decimals, percentages, 万/亿 scales) or a Chinese numeral followed by a unit or
-# classifier. A lone 一 before a classifier is usually an article (一个, 一次), so it does not count.
+# classifier. A lone 一 before a classifier is usually an article (一个, 一次), and a lone scale word (百, 千, 万,
+# 亿) one of the set phrases that say "many" (千家万户, 万人空巷, 百花齐放): neither counts. A count in Chinese
+# numerals says its digit (三千家, 一万户).
 _FIGURE = re.compile(
     r"[0-9][0-9.,]*\s*(?:%|‰|万|亿|千|百)?"
-    r"|(?:[二两三四五六七八九十百千万亿]|[一二两三四五六七八九十百千万亿]{2,})[多余]?"
+    r"|(?:[二两三四五六七八九十]|[一二两三四五六七八九十百千万亿]{2,})[多余]?"
     r"(?:个|名|人|户|所|条|辆|件|家|项|天|元|次|位|台|套|种|类|批|座|张|期|倍|吨|亩|篇|届|场|支|份|万|亿|成|公里|千米|米)"
     r"|百分之[零一二两三四五六七八九十点]+|[一二三四五六七八九十]成"
 )
+_NOT_A_COUNT = frozenset("一百千万亿")
 _ORG_TEXT = re.compile(
     r"[\u4e00-\u9fff]{2,}(公司|集团|委员会|管理局|局|厅|办公室|中心|协会|学会|研究院|研究所|大学|学院|学校|医院|银行|基金会|部门|机构)"
 )
@@ -157,7 +160,7 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
         if unit:  # a figure carrying the unit asked for (scale words such as 万/亿 may come between)
             found = re.findall(r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(?:万|亿|千|百)?"
                                + re.escape(unit), text)
-            return 1.0 if any(f not in given and f != "一" for f in found) else 0.0
+            return 1.0 if any(f not in given and f not in _NOT_A_COUNT for f in found) else 0.0
         return 1.0 if any(f not in given for f in figures(text)) else 0.0
     if atype == "date":
         pattern = _DAY_TEXT if _DAY_Q.search(question) else _MONTH_TEXT if _MONTH_Q.search(question) else _DATE_TEXT

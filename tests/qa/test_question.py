@@ -244,3 +244,11 @@ def test_a_qualifier_written_in_full_in_the_text_is_not_missing():
     text = "海上风力发电机组下线"
     assert unmatched_modifiers("风电机组功率多大", wind, text, text) == []
     assert unmatched_modifiers("风电机组功率多大", wind, "燃气机组下线", "燃气机组下线") == ["风电机组"]
+
+
+def test_a_set_phrase_of_many_is_no_count():
+    assert figures("为千家万户排忧解难") == []
+    assert figures("新增三千家企业") == ["三千家"]
+    assert type_match("为千家万户排忧解难", "quantity", "有几家企业入驻") == 0.0
+    assert type_match("共有十二家企业入驻", "quantity", "有几家企业入驻") == 1.0
+    assert type_match("共有十家企业入驻", "quantity", "有几家企业入驻") == 1.0
