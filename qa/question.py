@@ -158,7 +158,8 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
         given = set(figures(question))
         unit = asked_unit(question)
         if unit:  # a figure carrying the unit asked for (scale words such as 万/亿 may come between)
-            found = re.findall(r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(?:万|亿|千|百)?"
+            # 多/余 ("more than") may stand before or after the scale word: 10多万人, 10亿多人.
+            found = re.findall(r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(?:万|亿|千|百)?[多余]?"
                                + re.escape(unit), text)
             return 1.0 if any(f not in given and f not in _NOT_A_COUNT for f in found) else 0.0
         return 1.0 if any(f not in given for f in figures(text)) else 0.0

@@ -219,11 +219,11 @@ def test_a_county_or_district_question_needs_a_name_with_that_suffix():
     assert type_match("新园区落户平安县", "place", "新园区建在哪个县") == 1.0
     assert type_match("新园区落户高新区", "place", "新园区建在哪个区") == 1.0
     # a place of another level, or a bare word a tagger calls a place, does not say which county
-    tags = lambda text: [("深度", "ns")]  # noqa: E731
+    tags = lambda text: [("大街", "ns")]  # noqa: E731
     assert type_match("新园区落户临江市", "place", "新园区建在哪个县", tag=tags) == 0.0
-    assert type_match("推进网络深度覆盖", "place", "新园区建在哪个县", tag=tags) == 0.0
+    assert type_match("消息传遍大街小巷", "place", "新园区建在哪个县", tag=tags) == 0.0
     # provinces and cities are often named bare: the tagger's names still count there
-    assert type_match("推进网络深度覆盖", "place", "新园区建在哪个市", tag=tags) == 1.0
+    assert type_match("消息传遍大街小巷", "place", "新园区建在哪个市", tag=tags) == 1.0
 
 
 def test_an_abbreviation_is_found_in_its_full_form():
@@ -247,8 +247,10 @@ def test_a_qualifier_written_in_full_in_the_text_is_not_missing():
 
 
 def test_a_set_phrase_of_many_is_no_count():
-    assert figures("为千家万户排忧解难") == []
+    assert figures("把温暖送到千家万户") == []
     assert figures("新增三千家企业") == ["三千家"]
-    assert type_match("为千家万户排忧解难", "quantity", "有几家企业入驻") == 0.0
+    assert type_match("把温暖送到千家万户", "quantity", "有几家企业入驻") == 0.0
     assert type_match("共有十二家企业入驻", "quantity", "有几家企业入驻") == 1.0
     assert type_match("共有十家企业入驻", "quantity", "有几家企业入驻") == 1.0
+    assert type_match("全国约有10亿多人参与", "quantity", "有多少人参与") == 1.0  # 多 after the scale word
+    assert type_match("全国约有3万余户参与", "quantity", "有多少户参与") == 1.0
