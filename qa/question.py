@@ -72,13 +72,16 @@ _DATE_TEXT = re.compile(
 _DAY_Q = re.compile(r"哪一?天|何日|哪日|几号|几月几日|哪一日")
 _MONTH_Q = re.compile(r"哪个月|几月|哪一月|何月")
 # A figure: digits (with decimals, percentages, 万/亿 scales) or a Chinese numeral followed by a unit or
-# classifier. A lone 一 before a classifier is usually an article (一个, 一次), so it does not count.
+# classifier. A lone 一 before a classifier is usually an article (一个, 一次), and a lone scale word (百, 千, 万,
+# 亿) one of the set phrases that say "many" (千家万户, 万人空巷, 百花齐放): neither counts. A count in Chinese
+# numerals says its digit (三千家, 一万户).
 _FIGURE = re.compile(
     r"[0-9][0-9.,]*\s*(?:%|‰|万|亿|千|百)?"
-    r"|(?:[二两三四五六七八九十百千万亿]|[一二两三四五六七八九十百千万亿]{2,})[多余]?"
+    r"|(?:[二两三四五六七八九十]|[一二两三四五六七八九十百千万亿]{2,})[多余]?"
     r"(?:个|名|人|户|所|条|辆|件|家|项|天|元|次|位|台|套|种|类|批|座|张|期|倍|吨|亩|篇|届|场|支|份|万|亿|成|公里|千米|米)"
     r"|百分之[零一二两三四五六七八九十点]+|[一二三四五六七八九十]成"
 )
+_NOT_A_COUNT = frozenset("一百千万亿")
 _ORG_TEXT = re.compile(
     r"[\u4e00-\u9fff]{2,}(公司|集团|委员会|管理局|局|厅|办公室|中心|协会|学会|研究院|研究所|大学|学院|学校|医院|银行|基金会|部门|机构)"
 )
@@ -121,6 +124,29 @@ def figures(text: str) -> list[str]:
     return [m.group().strip() for m in _FIGURE.finditer(masked) if m.group().strip()]
 
 
+def _new_names(text: str, pattern: re.Pattern[str], question: str, atype: str) -> list[re.Match[str]]:
+    """Suffix-pattern names in ``text`` that the question does not already give. A suffix match starts wherever
+    the run of Chinese starts (论坛在青岛市): it is the question's own name when some tail of it, suffix plus two
+    characters or more, is in the question; a determiner before a place suffix (全市, 我省) names no place."""
+    return [m for m in pattern.finditer(text)
+            if not any(m.group()[-n:] in question for n in range(len(m.group(1)) + 2, len(m.group()) + 1))
+            and not (atype == "place" and m.group()[-len(m.group(1)) - 1] in _DEICTIC)]
+
+
+# The administrative level a place question names (哪个区 -> 区). Counties, districts, townships, villages and
+# banners are written with their suffix in Chinese prose (X县, X区), while provinces, cities and prefectures are
+# often named bare (广东, 深圳): for the suffixed levels the answer must be a name with that suffix. The lookahead
+# keeps words that merely start with the level's character (市场, 区域, 区别, 村庄 ...) out.
+_ASKED_LEVEL = re.compile(r"哪(?:一|个|座|些)?(省|市|县|区|镇|乡|村|州|旗)(?!场|域|别|间|块|段|民|庄|落|级|委|长)")
+SUFFIXED_LEVELS = frozenset("县区镇乡村旗")
+
+
+def asked_level(question: str) -> str:
+    """The administrative level a place question asks for (哪个县 -> 县), "" when it names none."""
+    m = _ASKED_LEVEL.search(question)
+    return m.group(1) if m else ""
+
+
 def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = None) -> float:
     """1.0 when ``text`` holds an answer of the type asked for that the question does not already give (a
     figure, a date, a place, a person, an organisation, an enumeration), else 0.0; always 1.0 for "other".
@@ -132,9 +158,10 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
         given = set(figures(question))
         unit = asked_unit(question)
         if unit:  # a figure carrying the unit asked for (scale words such as 万/亿 may come between)
-            found = re.findall(r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(?:万|亿|千|百)?"
+            # 多/余 ("more than") may stand before or after the scale word: 10多万人, 10亿多人.
+            found = re.findall(r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(?:万|亿|千|百)?[多余]?"
                                + re.escape(unit), text)
-            return 1.0 if any(f not in given and f != "一" for f in found) else 0.0
+            return 1.0 if any(f not in given and f not in _NOT_A_COUNT for f in found) else 0.0
         return 1.0 if any(f not in given for f in figures(text)) else 0.0
     if atype == "date":
         pattern = _DAY_TEXT if _DAY_Q.search(question) else _MONTH_TEXT if _MONTH_Q.search(question) else _DATE_TEXT
@@ -142,17 +169,17 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
         return 1.0 if any(m.group() not in given for m in pattern.finditer(text)) else 0.0
     if atype == "list":
         return 1.0 if len(_LIST_TEXT.findall(text)) >= 2 else 0.0
+    level = asked_level(question) if atype == "place" else ""
+    if level in SUFFIXED_LEVELS:
+        # A county, district, township or village is written with its suffix: only such a name answers, and
+        # jieba's place tag (noisy on common words) is not consulted.
+        return 1.0 if any(m.group(1).endswith(level) for m in _new_names(text, _PLACE_TEXT, question, atype)) else 0.0
     pattern, tags = {
         "place": (_PLACE_TEXT, _PLACE_TAGS),
         "person": (_PERSON_TEXT, _PERSON_TAGS),
         "organisation": (_ORG_TEXT, _ORG_TAGS),
     }[atype]
-    # A suffix match starts wherever the run of Chinese starts (论坛在青岛市): it is the question's own name when
-    # some tail of it, suffix plus two characters or more, is in the question.
-    new = [m for m in pattern.finditer(text)
-           if not any(m.group()[-n:] in question for n in range(len(m.group(1)) + 2, len(m.group()) + 1))
-           and not (atype == "place" and m.group()[-len(m.group(1)) - 1] in _DEICTIC)]
-    if new:
+    if _new_names(text, pattern, question, atype):
         return 1.0
     if tag is not None and any(f in tags and len(w) >= 2 and w not in question for w, f in tag(text)):
         return 1.0
@@ -280,6 +307,25 @@ def weighted_share(text: str, weights: dict[str, float]) -> float:
 # often only the question's framing. Tuned on provinces.jsonl (3.0-3.5 refuse the same near-misses there; 3.5 keeps one
 # paraphrase that 3.0 loses; 4.0 lets one more near-miss through), checked on dev.jsonl; not a broad plateau.
 MODIFIER_IDF = 3.5
+# Whether a qualifier counts as present when the scope holds a longer form it abbreviates (see abbreviation_in).
+ABBREVIATIONS = True
+_CLAUSE_BREAK = "，。；、：！？,.;:!?\n “”\"《》（）()"
+
+
+def abbreviation_in(text: str, short: str) -> bool:
+    """Whether ``text`` holds a form of ``short`` with characters inserted, as a Chinese abbreviation (简称) keeps
+    characters of its full form in order: 风电 is 风力发电, 科技 科学技术, 高校 高等学校. The full form is at most
+    twice as long as the short one and lies within one clause (no punctuation inside); a short form of one
+    character abbreviates nothing. Pure."""
+    n = len(short)
+    if n < 2:
+        return False
+    gap = "[^" + re.escape(_CLAUSE_BREAK) + "]"
+    pattern = re.escape(short[0]) + "".join(f"{gap}{{0,{n}}}?" + re.escape(ch) for ch in short[1:])
+    for m in re.finditer(pattern, text):
+        if len(m.group()) <= 2 * n:
+            return True
+    return False
 _TIME_TAGS = frozenset({"t", "tg"})
 
 
@@ -304,7 +350,8 @@ def unmatched_modifiers(question: str, terms: Sequence[KeyTerm], text: str, scop
     # 多少 may be the measure itself (多少钱), so it is not taken.
     counted = {m.end() for m in _COUNTED.finditer(question)}
     for t in terms:
-        if t.specific or not t.known or t.weight < min_weight or t.term in times or term_in(scope, t):
+        if (t.specific or not t.known or t.weight < min_weight or t.term in times or term_in(scope, t)
+                or (ABBREVIATIONS and abbreviation_in(scope, t.term))):
             continue
         if any(question.startswith(t.term, e) for e in counted):
             out.append(t.term)

@@ -105,6 +105,32 @@ def test_decide_answers_only_with_the_type_the_terms_and_enough_evidence():
     assert decide(t - 0.1, Coverage(0.0, [], ["港口"], []), True).status == "refused"
 
 
+def test_evidence_score_gives_every_answer_type_the_same_type_bonus():
+    # The threshold reads relevance plus one bonus for an excerpt holding an answer of the type asked, whatever
+    # the type: a definition question (always "of its type") and a figure question with its figure compare alike.
+    assert A.evidence_score(1.5, True) == pytest.approx(1.5 + A.W_TYPE)
+    assert A.evidence_score(1.5, False) == pytest.approx(1.5)
+    t = A.ANSWER_THRESHOLD
+    assert decide(A.evidence_score(t - A.W_TYPE + 0.01, True), Coverage(1.0, ["港口"], [], []), True).status == "answered"
+
+
+def _verdict(status, share, conf=2.0):
+    cov = Coverage(share, ["港口"], [], [] if status == "answered" else ["冷链"])
+    return A.Verdict(A.Decision(status, cov, True), conf)
+
+
+def test_a_runner_up_answers_only_when_it_passes_and_covers_as_much_as_the_best():
+    best_fails = _verdict("partial", 0.6)
+    assert A.pick_verdict([best_fails]) is best_fails
+    passes_more = _verdict("answered", 0.7)
+    assert A.pick_verdict([best_fails, passes_more]) is passes_more
+    passes_less = _verdict("answered", 0.4)  # it passes by lacking what the best excerpt's gate caught
+    assert A.pick_verdict([best_fails, passes_less]) is best_fails
+    assert A.pick_verdict([best_fails, passes_less, passes_more]) is passes_more
+    best_passes = _verdict("answered", 0.5)
+    assert A.pick_verdict([best_passes, passes_more]) is best_passes  # the best one stands when it passes
+
+
 def test_partial_message_says_what_is_there_and_what_is_not():
     msg = A.partial_message(Coverage(0.7, ["港口", "吞吐量"], ["2019"], ["2019"]), "quantity", True)
     assert msg.startswith("资料提到了港口、吞吐量，但没有给出") and "2019" in msg

@@ -6,13 +6,16 @@ import pytest
 
 from jianggao.qa.question import (
     KeyTerm,
+    abbreviation_in,
     answer_type,
+    asked_level,
     coverage,
     figures,
     is_question_word,
     key_terms,
     specific_terms,
     type_match,
+    unmatched_modifiers,
     weighted_share,
 )
 
@@ -202,3 +205,52 @@ def test_a_verb_is_no_head_of_a_qualifier():
     text = "发放补贴300元"
     assert unmatched_modifiers("对老人发放补贴多少", terms, text, text, tag=tags) == []
     assert unmatched_modifiers("对老人发放补贴多少", terms, text, text) == ["老人发放"]  # untagged: any head counts
+
+
+def test_the_asked_administrative_level_is_read_from_the_question():
+    assert asked_level("新园区建在哪个县") == "县"
+    assert asked_level("总部落在哪一区") == "区"
+    assert asked_level("试点选在哪座城市") == ""  # 城市 names no level
+    assert asked_level("产品销往哪个市场") == ""  # 市场 is no city
+    assert asked_level("博览会在哪里举办") == ""
+
+
+def test_a_county_or_district_question_needs_a_name_with_that_suffix():
+    assert type_match("新园区落户平安县", "place", "新园区建在哪个县") == 1.0
+    assert type_match("新园区落户高新区", "place", "新园区建在哪个区") == 1.0
+    # a place of another level, or a bare word a tagger calls a place, does not say which county
+    tags = lambda text: [("大街", "ns")]  # noqa: E731
+    assert type_match("新园区落户临江市", "place", "新园区建在哪个县", tag=tags) == 0.0
+    assert type_match("消息传遍大街小巷", "place", "新园区建在哪个县", tag=tags) == 0.0
+    # provinces and cities are often named bare: the tagger's names still count there
+    assert type_match("消息传遍大街小巷", "place", "新园区建在哪个市", tag=tags) == 1.0
+
+
+def test_an_abbreviation_is_found_in_its_full_form():
+    assert abbreviation_in("新建海上风力发电机组", "风电")  # 风(力发)电
+    assert abbreviation_in("支持高等学校建设", "高校")
+    assert abbreviation_in("推动科学技术进步", "科技")
+    assert abbreviation_in("风电装机", "风电")  # the short form itself
+    assert not abbreviation_in("风力很大，发电稳定", "风电")  # not within one clause
+    assert not abbreviation_in("风从东方吹来带来了电", "风电")  # the characters too far apart
+    assert not abbreviation_in("风电", "风")  # one character abbreviates nothing
+
+
+def test_a_qualifier_written_in_full_in_the_text_is_not_missing():
+    terms = [KeyTerm("冷链", 5.0, False), KeyTerm("物流", 2.0, False)]
+    # 冷链 qualifies 物流, and the text lacks it in any form
+    assert unmatched_modifiers("冷链物流规模多大", terms, "物流规模扩大", "物流规模扩大") == ["冷链物流"]
+    wind = [KeyTerm("风电", 5.0, False), KeyTerm("机组", 4.0, False)]
+    text = "海上风力发电机组下线"
+    assert unmatched_modifiers("风电机组功率多大", wind, text, text) == []
+    assert unmatched_modifiers("风电机组功率多大", wind, "燃气机组下线", "燃气机组下线") == ["风电机组"]
+
+
+def test_a_set_phrase_of_many_is_no_count():
+    assert figures("把温暖送到千家万户") == []
+    assert figures("新增三千家企业") == ["三千家"]
+    assert type_match("把温暖送到千家万户", "quantity", "有几家企业入驻") == 0.0
+    assert type_match("共有十二家企业入驻", "quantity", "有几家企业入驻") == 1.0
+    assert type_match("共有十家企业入驻", "quantity", "有几家企业入驻") == 1.0
+    assert type_match("全国约有10亿多人参与", "quantity", "有多少人参与") == 1.0  # 多 after the scale word
+    assert type_match("全国约有3万余户参与", "quantity", "有多少户参与") == 1.0
