@@ -115,8 +115,8 @@ def test_load_reports_a_missing_or_foreign_index(tmp_path):
         LexicalIndex.load(tmp_path / "lex")
 
 
-def test_terms_by_line_equals_terms_of_the_whole_text():
-    from jianggao.indexer.lexical import terms, terms_by_line
+def test_terms_many_equals_terms_of_each_whole_text():
+    from jianggao.indexer.lexical import terms, terms_many
 
     texts = [
         "2014年政府工作报告 紫阳县 一、脱贫攻坚\n坚决打赢脱贫攻坚战，\n确保贫困户实现两不愁三保障。",
@@ -126,6 +126,6 @@ def test_terms_by_line_equals_terms_of_the_whole_text():
         "没有换行的一段话，脱贫攻坚。",
         "",
     ]
-    for t in texts:
-        assert terms_by_line(t) == terms(t)
-    assert terms_by_line(texts[0])  # not trivially empty
+    assert terms_many(texts) == [terms(t) for t in texts]
+    assert terms_many(texts)[0]  # not trivially empty
+    assert terms_many([]) == []
