@@ -26,7 +26,7 @@ from typing import Sequence
 
 import numpy as np
 
-from jianggao.indexer.lexical import LexicalHit, check_batch, resources_signature, terms
+from jianggao.indexer.lexical import LexicalHit, check_batch, resources_signature, terms, terms_many
 
 K1 = 1.5
 B = 0.75
@@ -60,7 +60,7 @@ class KeywordSegment:
 
     @classmethod
     def from_texts(cls, texts: Sequence[str]) -> "KeywordSegment":
-        return cls.from_terms([terms(t) for t in texts])
+        return cls.from_terms(terms_many(texts))
 
     @classmethod
     def from_terms(cls, docs: Sequence[Sequence[str]]) -> "KeywordSegment":

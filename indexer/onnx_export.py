@@ -154,12 +154,16 @@ def _quantize_int8(src: Path, dest: Path) -> None:
 
 
 def session(path: Path, threads: int | None = None) -> Any:
-    """An ONNX Runtime CPU session with all graph optimisations."""
+    """An ONNX Runtime CPU session with all graph optimisations; idle threads do not spin."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
+    # Idle intra-op threads sleep instead of spinning. On a 2-core machine a spinning worker takes the core the
+    # other thread (or any other process) needs: side by side on the default corpus's passages under load,
+    # int8 encoding ran 1.26x faster without spinning, with identical vectors (threading only, not numerics).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     if threads:
         options.intra_op_num_threads = threads
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

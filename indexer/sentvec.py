@@ -117,30 +117,36 @@ def encode_chunks(
     sents = sentence_cache.get_many(keys)
     missing_rows = set(sents.missing)
     todo = longest_first(sorted(set(passages.missing) | {rows[r][0] for r in missing_rows}), texts)
+    # Identical passages occur (copies of a speech keep their passages and context line: ~9% of the default
+    # corpus): the model runs once per distinct text, and every copy takes that run's vectors.
+    same_text: dict[str, list[int]] = {}
+    for i in todo:
+        same_text.setdefault(texts[i], []).append(i)
+    distinct = [i for i in todo if same_text[texts[i]][0] == i]
     p_vec, s_vec = passages.vectors, sents.vectors
     alone: list[int] = []  # rows with no token in the passage's encoding
-    batches = range(0, len(todo), BATCH_CHUNKS)
-    if show_progress and todo:
+    batches = range(0, len(distinct), BATCH_CHUNKS)
+    if show_progress and distinct:
         from tqdm import tqdm
 
         batches = tqdm(batches, desc="embedding", unit=f"x{BATCH_CHUNKS}")
     if todo:
-        log.info("embedding %d passages with their sentences (%d cached)", len(todo), len(chunks) - len(todo))
+        log.info("embedding %d passages (%d distinct) with their sentences (%d cached)", len(todo), len(distinct),
+                 len(chunks) - len(todo))
     for b0 in batches:
-        part = todo[b0:b0 + BATCH_CHUNKS]
+        part = distinct[b0:b0 + BATCH_CHUNKS]
         vecs, toks = encoder.encode_with_tokens([texts[i] for i in part])
-        for i, v, tv in zip(part, vecs, toks):
-            p_vec[i] = v
-            c, t = chunks[i], texts[i]
-            prefix = len(t) - len(c.norm)
-            rr = list(rows_of[i])
-            spans = [(prefix + rows[r][1] - c.start, prefix + rows[r][2] - c.start) for r in rr]
-            pooled, empty = pool_spans(tv.vectors, tv.offsets, spans)
-            s_vec[rr] = pooled
-            alone.extend(rr[e] for e in empty)
-        # One row per distinct text (identical passages occur: copies of a speech).
-        first_of = {texts[i]: r for r, i in reversed(list(enumerate(part)))}
-        passage_cache.put_many(list(first_of), vecs[list(first_of.values())])
+        for first, v, tv in zip(part, vecs, toks):
+            for i in same_text[texts[first]]:
+                p_vec[i] = v
+                c, t = chunks[i], texts[i]
+                prefix = len(t) - len(c.norm)
+                rr = list(rows_of[i])
+                spans = [(prefix + rows[r][1] - c.start, prefix + rows[r][2] - c.start) for r in rr]
+                pooled, empty = pool_spans(tv.vectors, tv.offsets, spans)
+                s_vec[rr] = pooled
+                alone.extend(rr[e] for e in empty)
+        passage_cache.put_many([texts[i] for i in part], vecs)  # part holds distinct texts
     if alone:
         norms = [by_id[chunks[rows[r][0]].speech_id].norm[rows[r][1]:rows[r][2]] for r in alone]
         s_vec[alone] = encoder.encode(norms)

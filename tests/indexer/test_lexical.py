@@ -113,3 +113,19 @@ def test_load_reports_a_missing_or_foreign_index(tmp_path):
     meta.write_text(json.dumps({**json.loads(meta.read_text()), "format": 99}), encoding="utf-8")
     with pytest.raises(ValueError, match="format 99"):
         LexicalIndex.load(tmp_path / "lex")
+
+
+def test_terms_many_equals_terms_of_each_whole_text():
+    from jianggao.indexer.lexical import terms, terms_many
+
+    texts = [
+        "2014年政府工作报告 紫阳县 一、脱贫攻坚\n坚决打赢脱贫攻坚战，\n确保贫困户实现两不愁三保障。",
+        "標題 臺灣\n  開展核酸檢測 ABC 123  \n\n常态化疫情防控不能松懈",  # Traditional, full width, blank lines
+        "标题\n同一行文字。\n标题\n同一行文字。",  # repeated lines
+        "\n开头是换行，结尾也是\n",
+        "没有换行的一段话，脱贫攻坚。",
+        "",
+    ]
+    assert terms_many(texts) == [terms(t) for t in texts]
+    assert terms_many(texts)[0]  # not trivially empty
+    assert terms_many([]) == []

@@ -92,3 +92,20 @@ def test_a_failed_build_leaves_nothing_behind(tmp_path, monkeypatch):
         onnx_export.prepared_onnx(Model(), "m@sha256:0123456789abcdef", "int8")
     assert not onnx_export.onnx_path("m@sha256:0123456789abcdef", "int8").exists()
     assert not any(p.suffix == ".tmp" for p in (tmp_path / "onnx").iterdir())
+
+
+def test_session_threads_do_not_spin(tmp_path):
+    # A tiny graph is enough: the option is the session's, not the model's.
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])],
+    )
+    path = tmp_path / "tiny.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    s = onnx_export.session(path, threads=2)
+    assert s.get_session_options().get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert s.get_session_options().intra_op_num_threads == 2

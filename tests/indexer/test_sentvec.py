@@ -75,3 +75,27 @@ def test_encode_chunks_embeds_longest_first_but_returns_vectors_in_chunk_order(t
     for (chunk, a, b), v in zip(out.sentences.spans, out.sentences.vectors):
         assert 0 <= a < b <= len(chunks[chunk].norm)
         assert np.allclose(v, out.passages[chunk], atol=1e-6)
+
+
+def test_identical_passages_are_embedded_once_and_each_copy_gets_its_own_sentence_rows(tmp_path):
+    # Two copies of a speech (same passage text and context line) and one other speech: the model sees each
+    # distinct text once, and every chunk still gets its passage vector and sentence rows.
+    bodies = ["今年要办好十件实事。第二件是修路。", "今年要办好十件实事。第二件是修路。", "另一篇讲话的内容。"]
+    speeches, chunks = [], []
+    for n, body in enumerate(bodies):
+        sid = f"s{n}"
+        speeches.append(Speech(sid, f"f{n}.txt", 0, 0, len(body), "标题", "", body, body))
+        chunks.append(Chunk(f"{sid}:0", sid, 0, 0, len(body), body, body))
+    texts = [f"标题\n{c.norm}" for c in chunks]
+    enc = _Recording()
+    out = encode_chunks(enc, speeches, chunks, texts, tmp_path / "cache")
+    seen = [t for call in enc.calls for t in call]
+    assert sorted(seen) == sorted(set(texts))
+    assert out.n_encoded == 3  # passages that needed vectors, copies included
+    assert np.allclose(out.passages, HashEncoder().encode(texts))
+    rows_of = [[r for r, (c, _, _) in enumerate(out.sentences.spans) if c == i] for i in range(3)]
+    assert len(rows_of[0]) == len(rows_of[1]) == 2 and len(rows_of[2]) == 1
+    assert np.allclose(out.sentences.vectors[rows_of[0]], out.sentences.vectors[rows_of[1]])
+    # A second run finds both copies in the cache.
+    again = encode_chunks(_Recording(), speeches, chunks, texts, tmp_path / "cache")
+    assert again.n_encoded == 0 and np.allclose(again.passages, out.passages)
