@@ -195,6 +195,10 @@ QUESTION_WORDS = frozenset(
 )
 _QUESTION_PREFIX = re.compile(r"^(?:哪|几(?!乎)|第几|多少)")
 _SPECIFIC_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# An ordinal written in Chinese numerals with its counter (第十四届, 第三次, 第二批): a number like any other,
+# it pins the question to one session, round or batch, as a year does.
+_ORDINAL = re.compile(r"第([一二三四五六七八九十]{1,3})(届|次|批|期|轮)")
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
 _QUOTED = re.compile(r"《([^》]{2,40})》|“([^”]{2,40})”|「([^」]{2,40})」|\"([^\"]{2,40})\"")
 _NAME_TAGS = frozenset({"ns", "nr", "nrfg", "nrt", "nt", "nz"})
 _ADMIN_SUFFIX = re.compile(r"(?:省|市|县|区|镇|乡|村|旗|州|自治区)$")
@@ -221,9 +225,20 @@ def is_question_word(token: str) -> bool:
     return token in QUESTION_WORDS or bool(_QUESTION_PREFIX.match(token))
 
 
+def chinese_number(text: str) -> int | None:
+    """1-99 written in Chinese numerals (三, 十, 十四, 二十, 二十三); None for anything else."""
+    if text in _CN_DIGITS:
+        return _CN_DIGITS[text] or None
+    tens, sep, ones = text.partition("十")
+    if not sep or (tens and tens not in _CN_DIGITS) or (ones and ones not in _CN_DIGITS):
+        return None
+    value = (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+    return value if 10 <= value <= 99 else None
+
+
 def specific_terms(question: str, tag: Tagger | None = None) -> list[tuple[str, tuple[str, ...]]]:
-    """Terms that pin the question to one fact, with their alternative spellings: years and other numbers,
-    quoted titles, places with an administrative suffix (jieba POS; also counted without the suffix: 上海市 ->
+    """Terms that pin the question to one fact, with their alternative spellings: years and other numbers
+    (also ordinals in Chinese numerals, 第十四届 with 第14届), quoted titles, places with an administrative suffix (jieba POS; also counted without the suffix: 上海市 ->
     上海). Pure apart from ``tag``."""
     out: dict[str, tuple[str, ...]] = {}
     for m in _YEAR.finditer(question):
@@ -234,6 +249,9 @@ def specific_terms(question: str, tag: Tagger | None = None) -> list[tuple[str, 
             out.setdefault(m.group(), ())
     for m in _QUOTED.finditer(question):
         out.setdefault(next(g for g in m.groups() if g), ())
+    for m in _ORDINAL.finditer(question):
+        n = chinese_number(m.group(1))
+        out.setdefault(m.group(), (f"第{n}{m.group(2)}",) if n is not None else ())
     if tag is not None:
         # Only names that are unmistakably names: a place with its administrative suffix (jieba also tags
         # plenty of common words as names, and a paraphrase must not fail on those).

@@ -72,6 +72,19 @@ def test_specific_terms_are_years_numbers_quotes_and_names():
     assert got["青岛市"] == ("青岛",)  # counts without its administrative suffix too
 
 
+def test_an_ordinal_in_chinese_numerals_is_specific_and_matches_its_digit_form():
+    from jianggao.qa.question import chinese_number
+
+    assert [chinese_number(x) for x in ("三", "十", "十四", "二十", "二十三", "零", "十十", "百")] == \
+        [3, 10, 14, 20, 23, None, None, None]
+    got = dict(specific_terms("第十二届运动会的第二批场馆有几座"))
+    assert got == {"第十二届": ("第12届",), "第二批": ("第2批",)}
+    terms = [KeyTerm("第十二届", 5.0, True, ("第12届",))]
+    assert coverage("第12届运动会场馆", terms).missing_specific == []
+    assert coverage("第十一届运动会场馆", terms).missing_specific == ["第十二届"]  # another session: not the asked one
+    assert specific_terms("第一线的工作有哪些") == []  # no counter after the numeral: not an ordinal of a session
+
+
 def test_key_terms_weigh_rare_words_more_and_drop_question_words():
     df_table = {"港口": 2, "建设": 900, "2026": 0}
     terms = key_terms("2026年港口建设有多少", ["2026", "港口", "建设", "多少"],
