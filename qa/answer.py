@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Sequence
 
 import numpy as np
 
+from jianggao.indexer.segment import pos_tag
 from jianggao.qa.excerpts import (
     CITATION_MARGIN, MAX_CITATIONS, MAX_EXCERPT_CHARS, MIN_EXCERPT_CHARS, Candidate, Excerpt, Layout,
     excerpt_range, layout_of, paragraph_of, select_excerpts, with_marker,
@@ -45,7 +46,6 @@ from jianggao.qa.question import (
     Coverage, KeyTerm, answer_type, coverage, key_terms, term_in, type_match, unmatched_modifiers, weighted_share,
 )
 from jianggao.qa.retrieval import Filters, Hit, Mode, validate_query
-from jianggao.qa.postag import pos_tag
 
 if TYPE_CHECKING:
     from jianggao.qa.llm import ChatClient

@@ -238,8 +238,8 @@ def chinese_number(text: str) -> int | None:
 
 def specific_terms(question: str, tag: Tagger | None = None) -> list[tuple[str, tuple[str, ...]]]:
     """Terms that pin the question to one fact, with their alternative spellings: years and other numbers
-    (also ordinals in Chinese numerals, 第十四届 with 第14届), quoted titles, places with an administrative suffix (jieba POS; also counted without the suffix: 上海市 ->
-    上海). Pure apart from ``tag``."""
+    (also ordinals in Chinese numerals, 第十四届 with 第14届), quoted titles, places with an administrative
+    suffix (jieba POS; also counted without the suffix: 上海市 -> 上海). Pure apart from ``tag``."""
     out: dict[str, tuple[str, ...]] = {}
     for m in _YEAR.finditer(question):
         y = m.group().replace(" ", "")

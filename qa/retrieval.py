@@ -295,10 +295,9 @@ class Retriever:
 
     def named_speeches(self, queries: Sequence[str]) -> list[dict[str, float]]:
         """For each query, the speeches it names (self-query; jianggao.qa.selfquery)."""
-        from jianggao.indexer.normalize import normalize
-        from jianggao.qa.postag import pos_tag
+        from jianggao.indexer.speechnames import speech_identity
         from jianggao.qa.query import normalize_query
-        from jianggao.qa.selfquery import NameIndex, identity_of, named_speeches
+        from jianggao.qa.selfquery import NameIndex, named_speeches
 
         if self._identities is None:
             # A segmented library stores the runs naming its speeches (written with each segment); otherwise
@@ -306,7 +305,7 @@ class Retriever:
             stored = getattr(self.store, "name_index", None)
             index = stored() if stored is not None else None
             self._identities = index if index is not None else NameIndex(
-                {s.id: identity_of(s, pos_tag, normalize) for s in self.store.speeches})
+                {s.id: speech_identity(s) for s in self.store.speeches})
         return [named_speeches(normalize_query(q), self._identities) for q in queries]
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
