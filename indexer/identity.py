@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from dataclasses import replace
 from functools import lru_cache
-from typing import Iterable, NamedTuple, Sequence
+from typing import Collection, Iterable, NamedTuple, Sequence
 
 from jianggao.indexer.normalize import normalize
 from jianggao.indexer.types import Speech, SpeechMeta
@@ -703,10 +703,13 @@ def speech_label(speech: Speech) -> str:
     return " · ".join(parts[:3]) if parts else speech.title
 
 
-def disambiguate_titles(speeches: Sequence[Speech]) -> None:
+def disambiguate_titles(speeches: Sequence[Speech], others: Collection[str] = ()) -> None:
     """Make the titles of distinct speeches unique (in place): a title shared by several gets what separates
     them (place, meeting, date, speaker), and a running number as the last resort. Copies of a speech take their
-    canonical speech's title. Starts from ``meta.base_title`` every time, so it can be run again."""
+    canonical speech's title. Starts from ``meta.base_title`` every time, so it can be run again.
+
+    ``others``: titles of speeches outside ``speeches`` that stay as they are (the rest of a segmented library,
+    when a batch is added to it); a title of the batch that one of them already holds is told apart too."""
     for s in speeches:
         if s.meta.base_title is None:
             s.meta = replace(s.meta, base_title=s.title)
@@ -715,24 +718,30 @@ def disambiguate_titles(speeches: Sequence[Speech]) -> None:
     groups: dict[str, list[Speech]] = {}
     for s in distinct:
         groups.setdefault(normalize(s.title), []).append(s)
-    taken = {k for k, g in groups.items() if len(g) == 1}
+    held = {normalize(t) for t in others}
+    taken = {k for k, g in groups.items() if len(g) == 1 and k not in held} | held
     for key, group in groups.items():
-        if len(group) == 1:
+        if len(group) == 1 and key not in held:
             continue
-        # Only what varies inside the group separates its speeches (five "县委" say nothing).
+        # Only what varies inside the group separates its speeches (five "县委" say nothing); speeches whose title
+        # the library already holds are told apart from it by whatever they know of themselves.
         columns = [[a(s.meta) for s in group] for a in _SEPARATORS]
-        columns = [c for c in columns if len({normalize(v) for v in c if v}) >= 2]
+        columns = [c for c in columns if len({normalize(v) for v in c if v}) >= (1 if key in held else 2)]
         for i, s in enumerate(group):
             # A value's own brackets ("区（未具名）") are flattened inside the title's bracket: "（区，未具名）".
             extra = [re.sub(r"（(.*)）$", r"，\1", c[i]) for c in columns if c[i] and normalize(c[i]) not in key][:2]
             s.title = f"{s.title}（{' · '.join(extra)}）" if extra else s.title
         counts = Counter(normalize(s.title) for s in group)
-        n = Counter()
+        n = Counter({k: 1 for k in counts if k in held})  # the library's speech of that title counts as the first
         for s in group:
             k = normalize(s.title)
             if counts[k] > 1 or k in taken:
-                n[k] += 1
-                s.title = f"{s.title}（{'之' + _cn_number(n[k])}）"
+                base = s.title
+                while True:  # past numbers the library may already hold ("…（之二）" from an earlier batch)
+                    n[k] += 1
+                    s.title = f"{base}（{'之' + _cn_number(n[k])}）"
+                    if normalize(s.title) not in taken:
+                        break
             taken.add(normalize(s.title))
     by_id = {s.id: s for s in speeches}
     for s in speeches:

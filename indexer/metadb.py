@@ -207,6 +207,15 @@ class MetaSegment:
             ids = self._speech_ids = list(self._con().execute("SELECT id, source FROM speeches ORDER BY row"))
         return list(ids)
 
+    def titles(self) -> dict[str, str]:
+        """Speech id -> title, read once per opened segment and kept (an added batch's titles are told apart
+        from the library's: jianggao.indexer.identity.disambiguate_titles)."""
+        titles = getattr(self, "_titles", None)
+        if titles is None:
+            rows = self._con().execute("SELECT id, json_extract(head, '$.title') FROM speeches ORDER BY row")
+            titles = self._titles = {sid: title or "" for sid, title in rows}
+        return dict(titles)
+
     def ids_by_row(self) -> list[str]:
         """Speech id of each speech row (~50k short strings at 1M passages)."""
         ids = getattr(self, "_ids_by_row", None)

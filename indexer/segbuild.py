@@ -64,10 +64,13 @@ def write_file_state(index_dir: Path, stats: dict[str, tuple[int, int]], files: 
     fileio.atomic_write(Path(index_dir) / FILE_STATE, lambda f: f.write(data))
 
 
-def _prepare(documents, taken: set[str], paths: Sequence[Path], report) -> tuple[list, list, list]:
-    """Speeches, chunks and per-chunk duplicate chunk ids of these documents (within the batch)."""
+def _prepare(documents, taken: set[str], paths: Sequence[Path], report,
+             titles: Sequence[str] = ()) -> tuple[list, list, list]:
+    """Speeches, chunks and per-chunk duplicate chunk ids of these documents (within the batch); ``titles``: the
+    titles the library's other speeches hold, which the batch's speeches must not repeat."""
     from jianggao.indexer.build import chunk_duplicates, no_speech_error
     from jianggao.indexer.chunking import chunk_speech
+    from jianggao.indexer.identity import disambiguate_titles
     from jianggao.indexer.pipeline import link_duplicates, speeches_of_run
 
     # Boilerplate is what the batch's documents repeat (a whole library added at once is judged like build_index
@@ -75,6 +78,8 @@ def _prepare(documents, taken: set[str], paths: Sequence[Path], report) -> tuple
     speeches, empty = speeches_of_run(documents, taken)
     report.no_speech.extend(no_speech_error(doc, paths) for doc in empty)
     link_duplicates(speeches)
+    # Sealed segments keep their titles, so the batch's are told apart from them as well as from each other.
+    disambiguate_titles(speeches, titles)
     chunks = [c for s in speeches for c in chunk_speech(s.id, s.text, s.norm)]
     dups = [[chunks[j].id for j in d] for d in chunk_duplicates(speeches, chunks)]
     return speeches, chunks, dups
@@ -89,7 +94,8 @@ def add_documents(store: SegmentedStore | None, index_dir: Path, encoder, docume
     # Ids stay unique among the speeches that remain (a changed file's old speeches are being replaced).
     replaced = set(replace_sources)
     taken = set() if store is None else {sid for sid, src in store.speeches.ids() if src not in replaced}
-    speeches, chunks, dups = _prepare(documents, taken, paths, report)
+    titles = () if store is None else store.titles(replaced)
+    speeches, chunks, dups = _prepare(documents, taken, paths, report, titles)
     if not chunks:
         return store.remove_sources(replace_sources) if store is not None and replace_sources else store
     by_id = {s.id: s for s in speeches}

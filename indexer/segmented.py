@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Collection, Iterator, Sequence
 
 import numpy as np
 
@@ -412,6 +412,12 @@ class SegmentedStore:
             for (k, _), sid in zip(items, got):
                 out[k] = sid
         return out
+
+    def titles(self, except_sources: Collection[str] = ()) -> list[str]:
+        """Titles of the live speeches, leaving out those of files in ``except_sources`` (being replaced)."""
+        skip = set(except_sources)
+        per_segment = [seg.meta.titles() for seg in self._pos.segments]
+        return [per_segment[s][sid] for s, sid, src in self.speeches._ids if src not in skip]
 
     def name_index(self) -> SegmentNames | None:
         """Self-query's look-up from the runs stored in the segments; None when a segment was written without

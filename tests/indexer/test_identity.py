@@ -377,3 +377,16 @@ def test_an_unnamed_level_is_flattened_inside_a_title():
     b = _speech("b", "在全区工作会议上的讲话", body="区委、区政府")
     disambiguate_titles([a, b])
     assert a.title == "在全区工作会议上的讲话（区，未具名）" and b.title == "在全区工作会议上的讲话（区委、区政府）"
+
+
+def test_a_batch_is_told_apart_from_the_titles_the_library_holds():
+    # A segmented library adds speeches in batches; the titles of earlier segments stay as they are.
+    held = ["全县脱贫攻坚工作会议讲话稿", "全县脱贫攻坚工作会议讲话稿（之二）", "在全市工作会议上的讲话"]
+    named = _speech("a", "全县脱贫攻坚工作会议讲话稿", place="紫阳县")
+    bare = _speech("b", "全县脱贫攻坚工作会议讲话稿")
+    own = _speech("c", "2025年上海市政府工作报告", place="上海市")
+    disambiguate_titles([named, bare, own], others=held)
+    assert named.title == "全县脱贫攻坚工作会议讲话稿（紫阳县）"
+    assert bare.title == "全县脱贫攻坚工作会议讲话稿（之三）"  # the library holds the plain title and "之二"
+    assert own.title == "2025年上海市政府工作报告"  # nothing in the library holds it: unchanged
+    assert len({s.title for s in (named, bare, own)} | set(held)) == 6

@@ -550,3 +550,25 @@ def test_hybrid_search_on_a_segmented_ivf_library_matches_the_exact_store(corpus
     recall = sum(len(set(g) & set(w)) for g, w in zip(got, want)) / sum(len(w) for w in want)
     assert recall >= 0.98, recall
     assert approx.named_speeches(questions) == exact.named_speeches(questions)
+
+
+def test_an_added_speech_does_not_repeat_a_title_the_library_holds(tmp_path):
+    # Speeches written for the test: two counties' speeches under the same title line, added in two batches.
+    from jianggao.indexer.segbuild import add_files, open_store
+    from jianggao.indexer.segbuild import update_index as build_index
+
+    body = ("同志们：\n今天召开全县安全生产工作会议，主要任务是总结去年工作，部署今年任务。{p}各乡镇要压实属地责任，"
+            "各部门要落实监管责任，企业要落实主体责任。要深入开展隐患排查整治，坚决遏制重特大事故发生。"
+            "我县安全生产形势总体平稳，但一些领域隐患依然突出，必须保持清醒头脑。\n" * 3)
+    lib = tmp_path / "library"
+    lib.mkdir()
+    (lib / "a.txt").write_text("在全县安全生产工作会议上的讲话\n" + body.format(p="紫阳县"), encoding="utf-8")
+    idx = tmp_path / "index"
+    build_index([lib], idx, encoder=HashEncoder(), index_type="segmented")
+    before = [s.title for s in open_store(idx).speeches]
+    assert before == ["在全县安全生产工作会议上的讲话"]
+    (tmp_path / "b.txt").write_text("在全县安全生产工作会议上的讲话\n" + body.format(p="商州区"), encoding="utf-8")
+    add_files(idx, HashEncoder(), [tmp_path / "b.txt"])
+    titles = [s.title for s in open_store(idx).speeches]
+    assert len(titles) == 2 and len(set(titles)) == 2 and titles[0] == before[0]
+    assert titles[1].startswith("在全县安全生产工作会议上的讲话（")
