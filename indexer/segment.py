@@ -115,7 +115,4 @@ def pos_tagger() -> Any:
 
 def pos_tag(text: str) -> list[tuple[str, str]]:
     """jieba's (word, POS flag) pairs for ``text``."""
-    # The shared tokenizer first: building the POS tagger builds it under the same (non-reentrant) lock
-    # otherwise, which deadlocks when the tagger is the first thing asked for.
-    tokenizer()
     return [(p.word, p.flag) for p in pos_tagger().cut(text)]
