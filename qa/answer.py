@@ -46,6 +46,7 @@ from jianggao.qa.question import (
     Coverage, KeyTerm, answer_type, coverage, key_terms, term_in, type_match, unmatched_modifiers, weighted_share,
 )
 from jianggao.qa.retrieval import Filters, Hit, Mode, validate_query
+from jianggao.qa.selfquery import strongest_naming
 
 if TYPE_CHECKING:
     from jianggao.qa.llm import ChatClient
@@ -109,6 +110,10 @@ PLACE_IN_SPEECH = True
 # Whether a runner-up excerpt of the best excerpt's speech may answer when the best one fails the gates (see
 # _extractive).
 ANSWER_FROM_RUNNER_UP = True
+# Whether a question that names a speech (self-query: a place, body, speaker, date or meeting that tells some
+# speeches apart) is answered only from that speech (or its copies); the naming run is otherwise a missing
+# specific term.
+NAMED_SPEECH_GATE = True
 
 
 # -- result types --------------------------------------------------------------------------------------------
@@ -367,6 +372,8 @@ class _Evidence(NamedTuple):
     atype: str  # the kind of answer the question asks for
     qnorm: str  # the normalised question
     relevances: tuple[float, ...] = ()  # per ranked candidate, its score without the answer-type feature
+    named: frozenset[str] = frozenset()  # the speeches the question names (self-query's strongest run), if any
+    naming_run: str = ""  # ... and that run (天津, 紫阳县, 2014)
 
 
 def ask(
@@ -409,6 +416,7 @@ def _gather(retriever: "Retriever", qs: list[str], k: int, mode: Mode, filters: 
     cache = _cache_for(store)
     qvec = retriever.encode_queries(qs)
     closest, pools = _pools(retriever, cache, qs, qvec, k, mode, filters)
+    runs = retriever.runs_naming(qs) if NAMED_SPEECH_GATE else [{} for _ in qs]
     sv = getattr(store, "sentences", None)
     out: list[_Evidence] = []
     n_docs = len(store.chunks)
@@ -417,9 +425,10 @@ def _gather(retriever: "Retriever", qs: list[str], k: int, mode: Mode, filters: 
         atype = answer_type(qnorm)
         terms = key_terms(qnorm, tokenize(q), cache.doc_freq, n_docs, tag=_pos_tag)
         weights = {t.term: t.weight for t in terms}
+        named, run = strongest_naming(runs[qi])
         cs = _candidates(cache, store, pool)
         if not cs:
-            out.append(_Evidence([], terms, closest[qi], atype, qnorm))
+            out.append(_Evidence([], terms, closest[qi], atype, qnorm, named=frozenset(named), naming_run=run))
             continue
         norms = {sid: store.speech_by_id(sid).norm for sid in {c.speech_id for c in cs}}
 
@@ -450,7 +459,7 @@ def _gather(retriever: "Retriever", qs: list[str], k: int, mode: Mode, filters: 
         order = np.lexsort((np.arange(len(cs)), -scores))  # best first; ties in pool order, deterministic
         relevance = scores - W_TYPE * feats.answer_type
         out.append(_Evidence([(cs[i], float(scores[i])) for i in order], terms, closest[qi], atype, qnorm,
-                             tuple(float(relevance[i]) for i in order)))
+                             tuple(float(relevance[i]) for i in order), frozenset(named), run))
     return out
 
 
@@ -575,10 +584,20 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
     modifiers = unmatched_modifiers(ev.qnorm, ev.terms, evidence, evidence + "\n" + par_norm, tag=_pos_tag)
     if modifiers:
         cov = cov._replace(missing_specific=[*cov.missing_specific, *modifiers])
+    if ev.named and not _is_named(store.speech_by_id(cit.speech_id), ev.named) \
+            and ev.naming_run not in cov.missing_specific:
+        # The question names a speech (天津 names the Tianjin report) and this excerpt is from another one: a
+        # figure of the right kind from the wrong speech is the near-miss the gates exist for.
+        cov = cov._replace(missing_specific=[*cov.missing_specific, ev.naming_run])
     tag = _pos_tag if ev.atype in ("place", "person", "organisation") else None
     type_ok = type_match(excerpt_norm, ev.atype, ev.qnorm, tag=tag) >= 1.0
     conf = evidence_score(relevance, type_ok)
     return Verdict(decide(conf, cov, type_ok), conf)
+
+
+def _is_named(speech, named: frozenset[str]) -> bool:
+    """Whether ``speech``, its canonical speech or one of its copies is among the named speeches."""
+    return speech.id in named or speech.canonical_id in named or any(c in named for c in speech.copies)
 
 
 def _citation(store, layout: Layout, e: Excerpt, n: int) -> Citation:

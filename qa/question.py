@@ -61,10 +61,12 @@ def answer_type(question: str) -> AnswerType:
 
 # -- does a text hold an answer of that type ------------------------------------------------------------------
 _YEAR = re.compile(r"(?:19|20)[0-9]{2}\s*年")
-_DAY_TEXT = re.compile(r"[0-9一二三四五六七八九十]{1,3}\s*月\s*[0-9一二三四五六七八九十]{1,3}\s*[日号]|[0-9]{1,2}\s*[日号]")
+_DAY_TEXT = re.compile(r"[0-9一二三四五六七八九十]{1,3}\s*月\s*[0-9一二三四五六七八九十]{1,3}\s*[日号]|(?<![0-9])[0-9]{1,2}\s*日"
+                        r"|(?:(?<![\u4e00-\u9fff0-9A-Za-z])|(?<=[于在到至从自]))[0-9]{1,2}\s*号")
 _MONTH_TEXT = re.compile(r"[0-9一二三四五六七八九十]{1,3}\s*月(?:份)?|月[初底末]")
 _YEAR_TEXT = re.compile(r"(?:19|20)[0-9]{2}\s*年|[今去前明]年")
-# A day needs digits or a month before it: 一号 alone is as often a name (一号文件, 一号线) as a date.
+# A day needs a month before it, or digits and 日, or digits and 号 that no name runs into (定于8号): 一号 or 9号
+# after a word is as often a name (一号文件, 3号线, a crop variety 青薯9号) as a date.
 _DATE_TEXT = re.compile(
     "|".join(p.pattern for p in (_DAY_TEXT, _MONTH_TEXT, _YEAR_TEXT)) + r"|上半年|下半年|年[初底末]|[春夏秋冬]季"
 )
@@ -118,6 +120,33 @@ def asked_unit(question: str) -> str:
     return m.group(1) if m else ""
 
 
+# What a figure question without a unit measures, read from the words of its clause (general vocabulary of
+# measurement, not of any corpus): a rate or share (增速, 比重, 占多少, 覆盖率) is answered by a percentage, a multiple
+# or percentage points, an amount of money (资金, 投资, 销售额, 生产总值) by a figure in 元. Rate words come first:
+# 投资增长多少 asks a rate; 功率, 效率, 频率 and 速率 are physical quantities, not ratios. Anything else (数量, 产量,
+# 规模) stays any figure.
+_RATE_WORDS = re.compile(r"增速|增幅|增长率|增长(?:了)?(?:多少|几)|比重|占比|比例|百分之|百分比|份额|(?<![功效频速])率|占")
+_MONEY_WORDS = re.compile(
+    r"资金|经费|投资|投入|金额|资产|收入|费用|补贴|补助|奖金|价格|造价|成本|产值|营收|税收|预算|存款|贷款|融资|授信|"
+    r"生产总值|GDP|钱|(?<![名份限])额"
+)
+_RATE_FIGURE = re.compile(
+    r"[0-9][0-9.,]*\s*(?:%|‰|个?百分点|倍|成)|百分之[零一二两三四五六七八九十点]+|[一二两三四五六七八九十]成|[一二两三四五六七八九十]倍"
+)
+_MONEY_FIGURE = re.compile(r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(?:万|亿|千|百)?[多余]?(?:美)?元")
+
+
+def asked_measure(question: str) -> str:
+    """"rate", "money" or "" (any figure) for a figure question that names no unit; see _RATE_WORDS."""
+    clauses = [c for c in re.split(r"[，,；;。？?！!]", question) if _QUANTITY_Q.search(c)]
+    clause = clauses[0] if clauses else question
+    if _RATE_WORDS.search(clause):
+        return "rate"
+    if _MONEY_WORDS.search(clause):
+        return "money"
+    return ""
+
+
 def figures(text: str) -> list[str]:
     """The figures in ``text`` (years are dates, not figures)."""
     masked = _YEAR.sub(lambda m: " " * len(m.group()), text)
@@ -162,6 +191,12 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
             found = re.findall(r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(?:万|亿|千|百)?[多余]?"
                                + re.escape(unit), text)
             return 1.0 if any(f not in given and f not in _NOT_A_COUNT for f in found) else 0.0
+        measure = asked_measure(question)
+        if measure:  # a rate is answered by a percentage, an amount of money by a figure in 元
+            masked = _YEAR.sub(lambda m: " " * len(m.group()), text)
+            pattern = _RATE_FIGURE if measure == "rate" else _MONEY_FIGURE
+            return 1.0 if any(m.group().strip() not in given and m.group(0)[:1] not in _NOT_A_COUNT
+                              for m in pattern.finditer(masked)) else 0.0
         return 1.0 if any(f not in given for f in figures(text)) else 0.0
     if atype == "date":
         pattern = _DAY_TEXT if _DAY_Q.search(question) else _MONTH_TEXT if _MONTH_Q.search(question) else _DATE_TEXT

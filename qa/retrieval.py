@@ -293,11 +293,9 @@ class Retriever:
             out.append([(int(i), float(col[i])) for i in top])
         return out
 
-    def named_speeches(self, queries: Sequence[str]) -> list[dict[str, float]]:
-        """For each query, the speeches it names (self-query; jianggao.qa.selfquery)."""
+    def _names(self) -> Names:
         from jianggao.indexer.speechnames import speech_identity
-        from jianggao.qa.query import normalize_query
-        from jianggao.qa.selfquery import NameIndex, named_speeches
+        from jianggao.qa.selfquery import NameIndex
 
         if self._identities is None:
             # A segmented library stores the runs naming its speeches (written with each segment); otherwise
@@ -306,7 +304,21 @@ class Retriever:
             index = stored() if stored is not None else None
             self._identities = index if index is not None else NameIndex(
                 {s.id: speech_identity(s) for s in self.store.speeches})
-        return [named_speeches(normalize_query(q), self._identities) for q in queries]
+        return self._identities
+
+    def named_speeches(self, queries: Sequence[str]) -> list[dict[str, float]]:
+        """For each query, the speeches it names (self-query; jianggao.qa.selfquery)."""
+        from jianggao.qa.query import normalize_query
+        from jianggao.qa.selfquery import named_speeches
+
+        return [named_speeches(normalize_query(q), self._names()) for q in queries]
+
+    def runs_naming(self, queries: Sequence[str]) -> list[dict[str, str]]:
+        """For each query, speech id -> the run of the query that names it (jianggao.qa.selfquery.runs_naming)."""
+        from jianggao.qa.query import normalize_query
+        from jianggao.qa.selfquery import runs_naming
+
+        return [runs_naming(normalize_query(q), self._names()) for q in queries]
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
         from jianggao.qa.query import normalize_query

@@ -93,20 +93,37 @@ def is_passage(query: str) -> bool:
     return bool(_SENTENCE_END.search(query.strip().rstrip("。！？!?；; ")))
 
 
-def named_speeches(question: str, index: Names, max_share: float = MAX_SHARE) -> dict[str, float]:
-    """speech id -> match strength in (0, 1] for the speeches that a distinctive run of the question names
-    (strength: the longest such run's length over the longest found for any speech, so "上海市" beats "上海").
-    Empty when the question names no speech."""
+def runs_naming(question: str, index: Names, max_share: float = MAX_SHARE) -> dict[str, str]:
+    """speech id -> the longest distinctive run of the question that names it. Empty when the question names no
+    speech."""
     if index.size < 2 or is_passage(question):
         return {}
     limit = max(1, int(max_share * index.size))
-    best: dict[str, int] = {}
+    best: dict[str, str] = {}
     for g, holders in index.lookup(question_grams(question), limit).items():
         if holders is None:  # names more than ``limit`` speeches: does not tell them apart
             continue
         for sid in holders:
-            best[sid] = max(best.get(sid, 0), len(g))
-    if not best:
+            if len(g) > len(best.get(sid, "")):
+                best[sid] = g
+    return best
+
+
+def named_speeches(question: str, index: Names, max_share: float = MAX_SHARE) -> dict[str, float]:
+    """speech id -> match strength in (0, 1] for the speeches that a distinctive run of the question names
+    (strength: the longest such run's length over the longest found for any speech, so "上海市" beats "上海").
+    Empty when the question names no speech."""
+    runs = runs_naming(question, index, max_share)
+    if not runs:
         return {}
-    top = max(best.values())
-    return {sid: length / top for sid, length in best.items()}
+    top = max(len(g) for g in runs.values())
+    return {sid: len(g) / top for sid, g in runs.items()}
+
+
+def strongest_naming(runs: dict[str, str]) -> tuple[set[str], str]:
+    """The speeches named by the longest run (the speech the question is about when it names one) and that run;
+    (set(), "") when the question names none."""
+    if not runs:
+        return set(), ""
+    top = max(runs.values(), key=len)
+    return {sid for sid, g in runs.items() if len(g) == len(top)}, top

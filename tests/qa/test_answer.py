@@ -191,6 +191,17 @@ def test_answers_cite_excerpts_that_are_really_in_the_speeches(retriever, answer
         assert any(normalize(fact) in normalize(c.text) for c in a.citations), (q, a.answer)
 
 
+def test_a_question_naming_one_speech_is_not_answered_from_another(retriever, monkeypatch):
+    # 攀枝花 names the corpus's Panzhihua speeches; the figure asked is in a Zhengzhou speech only.
+    q = "攀枝花有多少所学校因特大暴雨受损？"
+    named = retriever.runs_naming([q])[0]
+    assert named and set(named.values()) == {"攀枝花"}
+    a = A.ask(retriever, q)
+    assert not a.answerable and "攀枝花" in a.missing_specific and "攀枝花" in a.message
+    monkeypatch.setattr(A, "NAMED_SPEECH_GATE", False)
+    assert A.ask(retriever, q).answerable  # without the gate the other city's figure answers
+
+
 def test_the_index_holds_sentence_vectors_and_ask_embeds_only_the_question(retriever, monkeypatch):
     sv = retriever.store.sentences
     assert sv is not None and len(sv.vectors) == len(sv.spans) > len(retriever.store.chunks)

@@ -9,6 +9,7 @@ from jianggao.qa.question import (
     abbreviation_in,
     answer_type,
     asked_level,
+    asked_measure,
     coverage,
     figures,
     is_question_word,
@@ -127,9 +128,32 @@ def test_a_date_question_wants_a_date_as_fine_as_it_asks():
 
 
 def test_a_number_name_is_not_a_date():
-    # 一号工程 / 一号文件 are names; a day needs digits or a month before it.
+    # 一号工程 / 一号文件 / a variety 青薯9号 / 3号线 are names; a day needs a month, 日, or a 号 no word runs into.
     assert type_match("全力推进港口“一号工程”", "date", "港口工程何时完工") == 0.0
     assert type_match("定于8号开工", "date", "工程何时开工") == 1.0
+    assert type_match("新品种青薯9号亩产创新高", "date", "新品种何时推广") == 0.0
+    assert type_match("地铁3号线开通运营", "date", "地铁何时开通") == 0.0
+    assert type_match("大会于15日闭幕", "date", "大会何时闭幕") == 1.0
+
+
+def test_a_figure_question_without_a_unit_reads_what_it_measures():
+    # Sentences and questions written for the test.
+    assert asked_measure("全市去年投入了多少资金改造老旧小区") == "money"
+    assert asked_measure("新区的总投资是多少") == "money"
+    assert asked_measure("社会消费品零售额是多少") == "money"
+    assert asked_measure("全县财政收入增长多少") == "rate"  # a rate word wins: 增长多少 asks a rate
+    assert asked_measure("清洁能源占多少") == "rate"
+    assert asked_measure("森林覆盖率达到多少") == "rate"
+    assert asked_measure("风电机组单机功率有多大") == ""  # 功率 is power, not a ratio
+    assert asked_measure("全县有多少所学校") == ""
+    assert asked_measure("名额有多少") == ""
+    money_q, rate_q = "改造供水管网投入了多少资金", "清洁能源装机占多少"
+    assert type_match("改造供水管网300公里，惠及5万户", "quantity", money_q) == 0.0  # figures, but none in 元
+    assert type_match("投入资金2.5亿元改造供水管网", "quantity", money_q) == 1.0
+    assert type_match("清洁能源装机1200万千瓦", "quantity", rate_q) == 0.0
+    assert type_match("清洁能源装机比重达到62.5%", "quantity", rate_q) == 1.0
+    assert type_match("清洁能源装机比重提高3个百分点", "quantity", rate_q) == 1.0
+    assert type_match("全年新增就业12.5万人", "quantity", "新增就业多少") == 1.0  # nothing said: any figure
 
 
 def test_a_determiner_before_the_suffix_is_no_place_name():

@@ -5,7 +5,9 @@ import numpy as np
 
 from jianggao.indexer.types import Chunk, Speech, SpeechMeta
 from jianggao.qa.retrieval import RetrievalConfig, Retriever
-from jianggao.qa.selfquery import Identity, NameIndex, identity_of, named_speeches, names, question_grams
+from jianggao.qa.selfquery import (
+    Identity, NameIndex, identity_of, named_speeches, names, question_grams, runs_naming, strongest_naming,
+)
 
 
 def speech(sid, title="讲话", **meta):
@@ -44,6 +46,23 @@ def test_named_speeches_keeps_distinctive_runs_and_prefers_the_longer_one():
     assert named_speeches("明年的目标是多少", index) == {}
     one = NameIndex({"sh": Identity(("上海市",))})
     assert named_speeches("上海市的目标", one) == {}  # one speech: nothing to tell apart
+
+
+def test_the_strongest_run_says_which_speech_a_question_is_about():
+    index = NameIndex({
+        "sh": Identity(("上海市", "2025-01-15")),
+        "hai": Identity(("海南省", "2025-01-20")),
+        "hai24": Identity(("海南省", "2024-01-25")),
+        "tj": Identity(("天津市", "2024-01-10")),
+    })
+    runs = runs_naming("海南省投入多少资金", index)
+    assert runs == {"hai": "海南省", "hai24": "海南省"}
+    assert strongest_naming(runs) == ({"hai", "hai24"}, "海南省")
+    # The longest run wins (a year is four characters): both 2024 speeches, whatever their place.
+    runs = runs_naming("海南2024年投入多少资金", index)
+    assert runs == {"hai": "海南", "hai24": "2024", "tj": "2024"}
+    assert strongest_naming(runs) == ({"hai24", "tj"}, "2024")
+    assert strongest_naming(runs_naming("明年的目标是多少", index)) == (set(), "")
 
 
 def test_the_index_agrees_with_names_on_every_run_of_a_question():
