@@ -382,6 +382,9 @@ def abbreviation_in(text: str, short: str) -> bool:
 _TIME_TAGS = frozenset({"t", "tg"})
 
 
+_SUBSET = re.compile(r"中(?:的)?([\u4e00-\u9fff]{2,8}?)(?:有|占|是|为)?(?:多少|几)")
+
+
 def unmatched_modifiers(question: str, terms: Sequence[KeyTerm], text: str, scope: str,
                         tag: Tagger | None = None, min_weight: float = MODIFIER_IDF) -> list[str]:
     """Key terms of ``question`` that qualify a term ``text`` holds but are missing from ``scope`` (``text`` and
@@ -402,6 +405,9 @@ def unmatched_modifiers(question: str, terms: Sequence[KeyTerm], text: str, scop
     # the figure asked for, and a figure of something else does not answer. Without a classifier the noun after
     # 多少 may be the measure itself (多少钱), so it is not taken.
     counted = {m.end() for m in _COUNTED.finditer(question)}
+    # So does the part of a whole that a figure question asks about (X中女性有多少名, 工资中建筑行业占多少): the
+    # text's figure for the whole does not give the part's.
+    counted |= {m.start(1) for m in _SUBSET.finditer(question)}
     for t in terms:
         if (t.specific or not t.known or t.weight < min_weight or t.term in times or term_in(scope, t)
                 or (ABBREVIATIONS and abbreviation_in(scope, t.term))):

@@ -233,6 +233,18 @@ def test_the_thing_a_figure_question_counts_must_be_there():
     assert unmatched_modifiers("每年拿出多少钱", money, "每年拿出1000万元", "每年拿出1000万元") == []
 
 
+def test_the_part_of_a_whole_a_figure_question_asks_about_must_be_there():
+    from jianggao.qa.question import unmatched_modifiers
+
+    terms = [KeyTerm("选派", 4.0, False), KeyTerm("科技", 3.6, False), KeyTerm("特派员", 5.0, False),
+             KeyTerm("女性", 4.5, False)]
+    text = "全年选派科技特派员800名"
+    assert unmatched_modifiers("选派的科技特派员中女性有多少名", terms, text, text) == ["女性"]
+    assert unmatched_modifiers("选派的科技特派员中女性有多少名", terms, "其中女性特派员300名",
+                               "全年选派科技特派员800名，其中女性特派员300名") == []
+    assert unmatched_modifiers("选派了多少名科技特派员", terms, text, text) == []
+
+
 def test_a_verb_is_no_head_of_a_qualifier():
     from jianggao.qa.question import unmatched_modifiers
 
