@@ -43,7 +43,8 @@ from jianggao.qa.excerpts import (
     excerpt_range, layout_of, paragraph_of, select_excerpts, with_marker,
 )
 from jianggao.qa.question import (
-    Coverage, KeyTerm, answer_type, coverage, key_terms, term_in, type_match, unmatched_modifiers, weighted_share,
+    Coverage, KeyTerm, answer_type, coverage, is_place_name, key_terms, term_in, type_match, unmatched_modifiers,
+    weighted_share,
 )
 from jianggao.qa.retrieval import Filters, Hit, Mode, validate_query
 
@@ -109,6 +110,8 @@ PLACE_IN_SPEECH = True
 # Whether a runner-up excerpt of the best excerpt's speech may answer when the best one fails the gates (see
 # _extractive).
 ANSWER_FROM_RUNNER_UP = True
+# Whether the answering excerpt must hold a figure for every figure the question asks (新建多少所学校？投资多少亿元？).
+ALL_ASKS = True
 
 
 # -- result types --------------------------------------------------------------------------------------------
@@ -567,7 +570,9 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
     evidence = with_relative_years(excerpt_norm, context) + "\n" + context + " " + time_frame(context)
     if PLACE_IN_SPEECH:
         # A place the speech's text names (not only the excerpt): the speech is about that place too.
-        evidence += " " + " ".join(t.term for t in ev.terms if t.specific and t.alternatives and term_in(sp_norm, t))
+        # Only places: a company or an ordinal of the question must be in the excerpt itself.
+        evidence += " " + " ".join(t.term for t in ev.terms
+                                   if t.specific and t.alternatives and is_place_name(t.term) and term_in(sp_norm, t))
     cov = coverage(evidence, ev.terms)
     # A qualifier of the question that the excerpt's paragraph lacks (冷链 of 冷链货物 where the excerpt counts
     # all 货物) is a detail the library does not give: it joins the missing specific terms.
@@ -575,8 +580,8 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
     modifiers = unmatched_modifiers(ev.qnorm, ev.terms, evidence, evidence + "\n" + par_norm, tag=_pos_tag)
     if modifiers:
         cov = cov._replace(missing_specific=[*cov.missing_specific, *modifiers])
-    tag = _pos_tag if ev.atype in ("place", "person", "organisation") else None
-    type_ok = type_match(excerpt_norm, ev.atype, ev.qnorm, tag=tag) >= 1.0
+    tag = _pos_tag if ev.atype in ("place", "person", "organisation", "list") else None
+    type_ok = type_match(excerpt_norm, ev.atype, ev.qnorm, tag=tag, all_asks=ALL_ASKS) >= 1.0
     conf = evidence_score(relevance, type_ok)
     return Verdict(decide(conf, cov, type_ok), conf)
 
