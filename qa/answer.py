@@ -43,7 +43,8 @@ from jianggao.qa.excerpts import (
     excerpt_range, layout_of, paragraph_of, select_excerpts, with_marker,
 )
 from jianggao.qa.question import (
-    Coverage, KeyTerm, answer_type, coverage, is_place_name, key_terms, term_in, type_match, unmatched_modifiers,
+    Coverage, KeyTerm, answer_type, coverage, is_place_name, key_terms, quoted_terms, term_in, type_match,
+    unmatched_modifiers,
     weighted_share,
 )
 from jianggao.qa.retrieval import Filters, Hit, Mode, validate_query
@@ -53,7 +54,8 @@ if TYPE_CHECKING:
     from jianggao.qa.retrieval import Retriever
 
 __all__ = [
-    "Answer", "Citation", "ask", "ask_batch", "decide", "evidence_score", "pick_verdict", "score_sentences",
+    "Answer", "Citation", "ask", "ask_batch", "decide", "evidence_score", "named_around", "pick_verdict",
+    "score_sentences",
     "SentenceFeatures", "Verdict",
     "CITATION_MARGIN", "MAX_CITATIONS", "MAX_EXCERPT_CHARS", "MIN_EXCERPT_CHARS", "Candidate", "Excerpt", "Layout",
     "excerpt_range", "layout_of", "paragraph_of", "select_excerpts", "with_marker",
@@ -112,6 +114,10 @@ PLACE_IN_SPEECH = True
 ANSWER_FROM_RUNNER_UP = True
 # Whether the answering excerpt must hold a figure for every figure the question asks (新建多少所学校？投资多少亿元？).
 ALL_ASKS = True
+# Whether a name the question quotes counts as covered when the excerpt's paragraph names it (named_around).
+# In-process: provinces cited/answered 0.857/0.929 -> 0.893/0.964 (one item), dev unchanged, refusals unchanged on
+# both: a gain on one set only.
+QUOTED_IN_PARAGRAPH = True
 
 
 # -- result types --------------------------------------------------------------------------------------------
@@ -231,6 +237,26 @@ def evidence_score(relevance: float, type_ok: bool) -> float:
     figure question as for a definition or a place question; ranking only gives the feature to the types cheap
     enough to check on every sentence (RANKED_TYPES), which made the threshold 0.5 stricter for the others. Pure."""
     return relevance + (W_TYPE if type_ok else 0.0)
+
+
+def named_around(terms: Sequence[KeyTerm], question: str, speech: str, paragraph: str,
+                 place_in_speech: bool | None = None, quoted_in_paragraph: bool | None = None) -> list[str]:
+    """Specific terms that the excerpt's surroundings hold for it: a place the speech's text names anywhere (the
+    speech is about that place too), a name the question quotes (an event, a programme) that the excerpt's
+    paragraph names (the paragraph is about it; the excerpt is one of its sentences). Companies, ordinals, years
+    and numbers must be in the excerpt itself. Pure."""
+    place_in_speech = PLACE_IN_SPEECH if place_in_speech is None else place_in_speech
+    quoted_in_paragraph = QUOTED_IN_PARAGRAPH if quoted_in_paragraph is None else quoted_in_paragraph
+    quoted = quoted_terms(question)
+    out = []
+    for t in terms:
+        if not t.specific:
+            continue
+        if place_in_speech and t.alternatives and is_place_name(t.term) and term_in(speech, t):
+            out.append(t.term)
+        elif quoted_in_paragraph and t.term in quoted and term_in(paragraph, t):
+            out.append(t.term)
+    return out
 
 
 class Decision(NamedTuple):
@@ -568,15 +594,11 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
     excerpt_norm = sp_norm[cit.start:cit.end]
     context = cache.context(cit.speech_id)
     evidence = with_relative_years(excerpt_norm, context) + "\n" + context + " " + time_frame(context)
-    if PLACE_IN_SPEECH:
-        # A place the speech's text names (not only the excerpt): the speech is about that place too.
-        # Only places: a company or an ordinal of the question must be in the excerpt itself.
-        evidence += " " + " ".join(t.term for t in ev.terms
-                                   if t.specific and t.alternatives and is_place_name(t.term) and term_in(sp_norm, t))
+    par_norm = sp_norm[cit.paragraph_start:cit.paragraph_end]
+    evidence += " " + " ".join(named_around(ev.terms, ev.qnorm, sp_norm, par_norm))
     cov = coverage(evidence, ev.terms)
     # A qualifier of the question that the excerpt's paragraph lacks (冷链 of 冷链货物 where the excerpt counts
     # all 货物) is a detail the library does not give: it joins the missing specific terms.
-    par_norm = sp_norm[cit.paragraph_start:cit.paragraph_end]
     modifiers = unmatched_modifiers(ev.qnorm, ev.terms, evidence, evidence + "\n" + par_norm, tag=_pos_tag)
     if modifiers:
         cov = cov._replace(missing_specific=[*cov.missing_specific, *modifiers])

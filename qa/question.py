@@ -413,6 +413,11 @@ def is_question_word(token: str) -> bool:
     return token in QUESTION_WORDS or bool(_QUESTION_PREFIX.match(token))
 
 
+def quoted_terms(question: str) -> set[str]:
+    """The titles and names the question quotes (《…》, “…”). Pure."""
+    return {next(g for g in m.groups() if g) for m in _QUOTED.finditer(question)}
+
+
 def chinese_number(text: str) -> int | None:
     """1-99 written in Chinese numerals (三, 十, 十四, 二十, 二十三); None for anything else."""
     if text in _CN_DIGITS:

@@ -340,3 +340,10 @@ def test_a_company_named_with_its_legal_form_is_a_specific_term():
     assert not [s for s, _ in specific_terms("民营公司有多少家")]  # no name before a bare 公司
     assert not [s for s, _ in specific_terms("新成立的合作社有几家")]
     assert is_place_name("青川县") and not is_place_name("金穗农业发展有限公司")
+
+
+def test_quoted_terms_are_the_names_a_question_quotes():
+    from jianggao.qa.question import quoted_terms
+
+    assert quoted_terms("“春风行动”期间招聘了多少人，《乡村振兴促进条例》何时施行") == {"春风行动", "乡村振兴促进条例"}
+    assert quoted_terms("去年招聘了多少人") == set()
