@@ -28,9 +28,22 @@ _PLACE_Q = re.compile(
     r"哪里|哪儿|何地|何处|什么地方|哪些地方|在哪|"
     r"哪(?:一|个|座|些)?(?:省|市|县|区|镇|乡|村|地方|地区|城市|国家|区域|流域|口岸|港口)"
 )
+# Nouns of the organisation class, and the classifiers they take (哪所学校, 哪家企业, 哪支队伍).
+ORG_NOUNS = ("单位 部门 机构 机关 公司 企业 集团 组织 学校 大学 高校 院校 学院 医院 银行 协会 学会 团体 平台 团队 "
+             "研究院 研究所 科研院所 实验室 课题组 厂家 厂商 媒体").split()
 _ORG_Q = re.compile(
-    r"(?:哪|什么)(?:一|个|家|些)?(?:单位|部门|机构|机关|公司|企业|集团|组织|学校|大学|医院|银行|协会|团体|平台)"
+    r"(?:哪|什么)(?:一|个|家|所|支|些)?(" + "|".join(sorted(ORG_NOUNS, key=len, reverse=True)) + ")"
 )
+# The kind of organisation a question asks for, when names of that kind carry it as their suffix (X大学, X医院,
+# X银行, X实验室): the answer must be such a name, as a county question wants X县. Companies, departments and
+# units are often named bare (a brand, 发改委), so those classes take any organisation name.
+ORG_CLASS_SUFFIXES: dict[str, tuple[str, ...]] = {
+    **{k: ("大学", "学院", "学校", "中学", "小学", "高校", "职院") for k in ("学校", "大学", "高校", "院校", "学院")},
+    "医院": ("医院",), "银行": ("银行",),
+    **{k: ("研究院", "研究所", "实验室", "研究中心", "科学院", "大学", "学院") for k in ("研究院", "研究所", "科研院所")},
+    **{k: ("团队", "课题组", "小组", "实验室") for k in ("团队", "课题组")},
+    "实验室": ("实验室",),
+}
 _PERSON_Q = re.compile(r"谁|哪位|哪一位|何人|什么人|哪个人")
 _QUANTITY_Q = re.compile(
     r"多少|几(?!乎|何|点|月|号|日|年)|多大|多高|多长|多远|多重|多快|多久|多深|多宽|百分之几|几成|比重|比例是|占比|增速|增幅|规模多"
@@ -147,6 +160,106 @@ def asked_measure(question: str) -> str:
     return ""
 
 
+# Individual classifiers of Chinese vary with register and region for one and the same noun (一条船 / 一艘船,
+# 一家医院 / 一所医院, 几个人 / 几名): a count with another classifier of this class answers when the counted noun
+# follows it. Classifiers of people (人, 名, 位) count the same thing whatever follows. Standard measures (元, 吨,
+# 公里, 人次, 天 ...) are not in the class: another measure is another quantity.
+INDIVIDUAL_CLASSIFIERS = frozenset("个 条 艘 只 头 台 辆 架 家 所 座 件 项 张 把 根 颗 棵 株 枚 部 本 篇 栋 间 处 套 支 座 列 盏 粒 块".split())
+PEOPLE_CLASSIFIERS = frozenset("人 名 位".split())
+# The magnitude a question asks for with a scale word between the interrogative and the unit (几亿件, 多少万人,
+# 多少万): a figure of that magnitude (10万件 does not answer 几亿件; 1.2亿人 answers 多少万人).
+_SCALE_ASKED = re.compile(r"(?:多少|几)(万|亿)")
+_SCALE_VALUE = {"万": 1e4, "亿": 1e8}
+# One figure asked: 多少/几 with what follows it up to the next interrogative or clause break.
+_ASK = re.compile(r"(?:多少|几(?!乎|何|点|月|号|日|年|个方面|方面))[^，。？！；、,?!;多几]*")
+# Numbers that are part of a name, not amounts: inside quotation marks or a title (“3+3”模式, 《2035年规划》),
+# after Latin letters (G20, C919), or before one capital letter (5G, 4K).
+_NAME_NUMBER = re.compile(r"“[^”]{1,30}”|「[^」]{1,30}」|《[^》]{1,40}》|[A-Za-z]+[0-9][0-9A-Za-z]*|[0-9]+[A-Z](?![A-Za-z])")
+
+
+def _mask_names(text: str) -> str:
+    """``text`` with numbers that are names blanked (length kept)."""
+    return _NAME_NUMBER.sub(lambda m: " " * len(m.group()), text)
+
+
+class FigureAsk(NamedTuple):
+    """One figure a question asks for: its unit ("" when none is said), the scale word between the interrogative
+    and the unit ("" when none), and the noun right after the unit (多少条船 -> 船; "" when none)."""
+
+    unit: str
+    scale: str
+    noun: str
+    measure: str = ""  # without a unit: what its clause measures ("rate", "money", "" any; asked_measure)
+
+
+def figure_asks(question: str) -> list[FigureAsk]:
+    """The figures a question asks for, one per interrogative clause (新建多少所学校？投资多少亿元？ asks two).
+    Pure."""
+    out = []
+    for m in _ASK.finditer(question):
+        part = m.group()
+        u = _UNIT_AFTER.match(part)
+        unit = u.group(1) if u else ""
+        s = _SCALE_ASKED.match(part)
+        scale = s.group(1) if s else (unit[0] if len(unit) > 1 and unit[0] in _SCALE_VALUE else "")
+        rest = part[u.end():] if u else ""
+        noun = re.match(r"[\u4e00-\u9fff]{0,2}", rest).group() if rest else ""
+        start = max(question.rfind(c, 0, m.start()) for c in "，,；;。？?！!") + 1
+        out.append(FigureAsk(unit, scale, noun, "" if unit else asked_measure(question[start:m.end()])))
+    return out
+
+
+def _number_value(digits: str) -> float:
+    try:
+        return float(digits.replace(",", ""))
+    except ValueError:
+        return 0.0
+
+
+def _magnitude_ok(number: str, scale_in_text: str, asked: str) -> bool:
+    """Whether a figure (its number and the scale word written after it) is of the magnitude asked."""
+    if not asked:
+        return True
+    value = (_number_value(number) if number[:1].isdigit() else 0.0) * _SCALE_VALUE.get(scale_in_text, 1.0)
+    if any(ch in number for ch in "万亿"):  # a Chinese numeral holding its own scale (三千万)
+        value = max(value, 1e8 if "亿" in number else 1e4)
+    return value >= _SCALE_VALUE[asked]
+
+
+_FIGURE_UNIT = re.compile(r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(万|亿|千|百)?[多余]?([\u4e00-\u9fff]{1,5})?")
+
+
+def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
+    """Start offsets of the figures in ``text`` that answer ``ask`` (a number the question does not give itself;
+    with the unit asked, an equivalent classifier before the counted noun, and the magnitude asked; without a
+    unit, of the measure asked: a rate or an amount of money, see asked_measure). Pure."""
+    masked = _YEAR.sub(lambda m: " " * len(m.group()), _mask_names(text))
+    measure = ask.measure
+    if not ask.unit:
+        pattern = {"rate": _RATE_FIGURE, "money": _MONEY_FIGURE}.get(measure, _FIGURE)
+        out = [m.start() for m in pattern.finditer(masked)
+               if m.group().strip() and m.group().strip() not in given
+               and not (measure and m.group()[:1] in _NOT_A_COUNT)]
+        if ask.scale:
+            out = [m.start() for m in _FIGURE_UNIT.finditer(masked)
+                   if m.start() in out and _magnitude_ok(m.group(1), m.group(2) or "", ask.scale)]
+        return out
+    out = []
+    for m in _FIGURE_UNIT.finditer(masked):
+        number, scale, after = m.group(1), m.group(2) or "", m.group(3) or ""
+        if number in given or number in _NOT_A_COUNT or not after:
+            continue
+        unit_here = after.startswith(ask.unit) or (ask.unit[0] in _SCALE_VALUE and (scale + after).startswith(ask.unit))
+        if not unit_here and len(ask.unit) == 1 and after[0] != ask.unit:
+            swap = ((ask.unit in INDIVIDUAL_CLASSIFIERS and after[0] in INDIVIDUAL_CLASSIFIERS
+                     and bool(ask.noun) and after[1:].startswith(ask.noun[:1]))
+                    or (ask.unit in PEOPLE_CLASSIFIERS and after[0] in PEOPLE_CLASSIFIERS))
+            unit_here = swap
+        if unit_here and _magnitude_ok(number, scale, ask.scale):
+            out.append(m.start())
+    return out
+
+
 def figures(text: str) -> list[str]:
     """The figures in ``text`` (years are dates, not figures)."""
     masked = _YEAR.sub(lambda m: " " * len(m.group()), text)
@@ -176,7 +289,7 @@ def asked_level(question: str) -> str:
     return m.group(1) if m else ""
 
 
-def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = None) -> float:
+def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = None, all_asks: bool = False) -> float:
     """1.0 when ``text`` holds an answer of the type asked for that the question does not already give (a
     figure, a date, a place, a person, an organisation, an enumeration), else 0.0; always 1.0 for "other".
     ``tag`` (text -> [(word, POS flag)]) adds jieba's names to the suffix patterns for places, persons and
@@ -184,26 +297,30 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
     if atype == "other":
         return 1.0
     if atype == "quantity":
-        given = set(figures(question))
-        unit = asked_unit(question)
-        if unit:  # a figure carrying the unit asked for (scale words such as 万/亿 may come between)
-            # 多/余 ("more than") may stand before or after the scale word: 10多万人, 10亿多人.
-            found = re.findall(r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(?:万|亿|千|百)?[多余]?"
-                               + re.escape(unit), text)
-            return 1.0 if any(f not in given and f not in _NOT_A_COUNT for f in found) else 0.0
-        measure = asked_measure(question)
-        if measure:  # a rate is answered by a percentage, an amount of money by a figure in 元
-            masked = _YEAR.sub(lambda m: " " * len(m.group()), text)
-            pattern = _RATE_FIGURE if measure == "rate" else _MONEY_FIGURE
-            return 1.0 if any(m.group().strip() not in given and m.group(0)[:1] not in _NOT_A_COUNT
-                              for m in pattern.finditer(masked)) else 0.0
-        return 1.0 if any(f not in given for f in figures(text)) else 0.0
+        given = set(figures(question)) | {m.group(1) for m in _FIGURE_UNIT.finditer(question)}
+        asks = figure_asks(question) or [FigureAsk("", "", "", asked_measure(question))]
+        if not all_asks:
+            asks = asks[:1]
+        # Each figure asked needs a figure of its own: greedily, the most constrained asks first.
+        used: set[int] = set()
+        for ask in sorted(asks, key=lambda a: (not a.unit, not a.scale, not a.measure)):
+            free = [p for p in figures_for(text, ask, given) if p not in used]
+            if not free:
+                return 0.0
+            used.add(free[0])
+        return 1.0
     if atype == "date":
         pattern = _DAY_TEXT if _DAY_Q.search(question) else _MONTH_TEXT if _MONTH_Q.search(question) else _DATE_TEXT
         given = {m.group() for m in pattern.finditer(question)}
         return 1.0 if any(m.group() not in given for m in pattern.finditer(text)) else 0.0
+    if atype == "organisation":
+        suffixes = asked_org_suffixes(question)
+        if suffixes:
+            # Only a name of the kind asked, not already in the question: 高校 wants X大学 / X学院.
+            return 1.0 if any(m.group().endswith(suffixes) and not any(m.group()[-n:] in question for n in range(3, len(m.group()) + 1))
+                              for m in _ORG_NAME_OF_KIND.finditer(text)) else 0.0
     if atype == "list":
-        return 1.0 if len(_LIST_TEXT.findall(text)) >= 2 else 0.0
+        return 1.0 if list_of_class(text, asked_list_class(question, tag)) else 0.0
     level = asked_level(question) if atype == "place" else ""
     if level in SUFFIXED_LEVELS:
         # A county, district, township or village is written with its suffix: only such a name answers, and
@@ -219,6 +336,66 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
     if tag is not None and any(f in tags and len(w) >= 2 and w not in question for w, f in tag(text)):
         return 1.0
     return 0.0
+
+
+_ORG_NAME_OF_KIND = re.compile(r"[\u4e00-\u9fff]{2,}?(?:" + "|".join(sorted({x for v in ORG_CLASS_SUFFIXES.values() for x in v}, key=len, reverse=True)) + ")")
+
+
+def asked_org_suffixes(question: str) -> tuple[str, ...]:
+    """The name suffixes of the kind of organisation a question asks for (哪所高校 -> 大学, 学院 ...); () when it
+    asks for no such kind (哪家企业, 哪个部门: any organisation). Every kind asked must be answered: the first
+    with suffixes is taken. Pure."""
+    for m in _ORG_Q.finditer(question):
+        if m.group(1) in ORG_CLASS_SUFFIXES:
+            return ORG_CLASS_SUFFIXES[m.group(1)]
+    return ()
+
+
+_LIST_ASK = re.compile(r"哪些|哪几[个项类种条方]?|有什么|包括什么|包含什么")
+_NOUN_TAGS = ("n", "vn", "nz")
+_CLAUSE = re.compile(r"[^,，。;；!！?？\n]+")
+
+
+def asked_list_class(question: str, tag: Tagger | None) -> str:
+    """The class a list question asks to enumerate: the head noun of the phrase after 哪些 (哪些种类的产品 ->
+    产品), else the last noun before it (五个示范园区分别是哪些 -> 园区); "" when none is found or no tagger is
+    given. Pure apart from ``tag``."""
+    m = _LIST_ASK.search(question)
+    if m is None or tag is None:
+        return ""
+    after = list(tag(question[m.end():]))
+    head = ""
+    for w, f in after:
+        if f.startswith(_NOUN_TAGS) and _CJK_WORD.fullmatch(w):
+            head = w
+        elif w != "的" and not f.startswith(("n", "a", "b", "m", "q", "r")):
+            break
+    if head:
+        return head
+    before = [w for w, f in tag(question[:m.start()]) if f.startswith(_NOUN_TAGS) and _CJK_WORD.fullmatch(w)]
+    return before[-1] if before else ""
+
+
+def list_of_class(text: str, cls: str) -> bool:
+    """Whether ``text`` enumerates (two items or more: 、 between them, 一是…二是…) items of the class ``cls``.
+    When the text names the class, the enumeration must be attached to it: in the clause that names it
+    (A、B、C等园区; 园区包括A、B), or after it and a colon (园区：一是…); a list of something else in the same
+    sentence does not answer. A text that does not name the class (措施 are seldom called so) may enumerate
+    anywhere. Pure."""
+    if len(_LIST_TEXT.findall(text)) < 2:
+        return False
+    if not cls or cls not in text:
+        return True
+    for m in _CLAUSE.finditer(text):
+        clause = m.group()
+        if cls not in clause:
+            continue
+        if clause.count("、") >= 1:
+            return True
+        colon = max(clause.rfind("："), clause.rfind(":"))
+        if colon > clause.find(cls) and len(_LIST_TEXT.findall(text[m.start() + colon:])) >= 2:
+            return True
+    return False
 
 
 # -- key terms -----------------------------------------------------------------------------------------------
@@ -243,6 +420,12 @@ _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 _FUNCTION_TAGS = frozenset("rmqpcudf")
 
 
+# A company named with its legal form, or a longer name before 公司 (a generic 科技公司 or 民营公司 names none).
+_COMPANY_NAME = re.compile(r"[\u4e00-\u9fff]{2,}?(股份有限公司|有限责任公司|有限公司|合作社)|[\u4e00-\u9fff]{4,}?(公司)")
+_PLACE_PREFIX = re.compile(r"^.*(?:省|市|县|区|镇|乡|村)(?=[\u4e00-\u9fff]{2,}(?:公司|合作社))")
+_NOT_A_NAME_START = frozenset("这那该此本其每各全哪某我")
+
+
 class KeyTerm(NamedTuple):
     term: str  # as it should appear in the text (normalised)
     weight: float  # IDF in the library: rare terms weigh more
@@ -256,8 +439,18 @@ def idf(df: int, n_docs: int) -> float:
     return math.log((n_docs - df + 0.5) / (df + 0.5) + 1.0)
 
 
+def is_place_name(term: str) -> bool:
+    """Whether a specific term is a place name (written with its administrative suffix: 紫阳县, 上海市). Pure."""
+    return bool(_ADMIN_SUFFIX.search(term))
+
+
 def is_question_word(token: str) -> bool:
     return token in QUESTION_WORDS or bool(_QUESTION_PREFIX.match(token))
+
+
+def quoted_terms(question: str) -> set[str]:
+    """The titles and names the question quotes (《…》, “…”). Pure."""
+    return {next(g for g in m.groups() if g) for m in _QUOTED.finditer(question)}
 
 
 def chinese_number(text: str) -> int | None:
@@ -287,6 +480,14 @@ def specific_terms(question: str, tag: Tagger | None = None) -> list[tuple[str, 
     for m in _ORDINAL.finditer(question):
         n = chinese_number(m.group(1))
         out.setdefault(m.group(), (f"第{n}{m.group(2)}",) if n is not None else ())
+    for m in _COMPANY_NAME.finditer(question):
+        # A company or cooperative named with its legal form (X有限公司, X合作社) is one entity: an excerpt about
+        # another one does not answer. The place before it (X县…) is left to the place rule; the name counts
+        # also without its legal form (金穗农业有限公司 -> 金穗农业公司, 金穗农业).
+        name = _PLACE_PREFIX.sub("", re.split("[的地得了着是在和与及]", m.group())[-1])
+        stem = name[: len(name) - len(m.group(1) or m.group(2))]
+        if len(stem) >= 2 and not is_question_word(stem) and stem[0] not in _NOT_A_NAME_START:
+            out.setdefault(name, tuple(dict.fromkeys(x for x in (stem + "公司", stem) if x != name)))
     if tag is not None:
         # Only names that are unmistakably names: a place with its administrative suffix (jieba also tags
         # plenty of common words as names, and a paraphrase must not fail on those).

@@ -2,7 +2,7 @@
 # Both dev sets through the CLI, scored with the shared score.py (figures for the README and the notes).
 #   seed corpus  data/speeches                    -> $SHARED/eval/dev.jsonl        index $IDX_ROOT/dev
 #   provinces    $SHARED/corpora/provinces-2025   -> $SHARED/eval/provinces.jsonl  index $IDX_ROOT/prov
-#   hold         the same provinces index          -> scripts/holdout-provinces.jsonl (24 questions written by the
+#   hold         the same provinces index          -> tests/data/holdout_provinces.jsonl (24 questions written by the
 #                team from random sentences of the reports, 8 of them near-misses; never tuned on, see README)
 # SHARED: $JIANGGAO_SHARED, else ../shared beside the repository. Each index is built (or brought up to date:
 # its embedding cache makes a rebuild cheap) in its own folder. Outputs and score tables in $OUT/<set>/.
@@ -27,7 +27,7 @@ for set in "${SETS[@]}"; do
     case $set in
         dev) corpus=data/speeches; gold="$SHARED/eval/dev.jsonl" ;;
         prov) corpus="$SHARED/corpora/provinces-2025"; gold="$SHARED/eval/provinces.jsonl" ;;
-        hold) corpus="$SHARED/corpora/provinces-2025"; gold=scripts/holdout-provinces.jsonl ;;
+        hold) corpus="$SHARED/corpora/provinces-2025"; gold=tests/data/holdout_provinces.jsonl ;;
         *) echo "unknown set $set (dev, prov, hold)" >&2; exit 2 ;;
     esac
     idx="$IDX_ROOT/${set/hold/prov}"

@@ -143,6 +143,21 @@ def test_partial_message_names_a_term_once_and_the_missing_qualified_phrase():
     assert msg.startswith("资料提到了内河港、游客，但没有给出关于夜间游客的内容")
 
 
+def test_named_around_covers_places_in_the_speech_and_quoted_names_in_the_paragraph():
+    from jianggao.qa.question import KeyTerm
+
+    terms = [KeyTerm("青川县", 5.0, True, ("青川",)), KeyTerm("春风行动", 6.0, True),
+             KeyTerm("金穗农业有限公司", 6.0, True, ("金穗农业公司", "金穗农业")), KeyTerm("第5届", 4.0, True, ("第五届",)),
+             KeyTerm("招聘", 2.0, False)]
+    q = "青川县“春风行动”中金穗农业有限公司第5届招聘多少人"
+    speech = "青川开展春风行动。金穗农业公司举办第五届招聘会。"
+    paragraph = "开展“春风行动”，组织专场招聘。"
+    assert A.named_around(terms, q, speech, paragraph) == ["青川县", "春风行动"]
+    # a company or an ordinal elsewhere in the speech is not the excerpt's
+    assert A.named_around(terms, q, speech, "组织专场招聘。") == ["青川县"]
+    assert A.named_around(terms, q, speech, paragraph, place_in_speech=False, quoted_in_paragraph=False) == []
+
+
 def test_relative_years_are_read_against_the_speech_year():
     assert "2020年" in with_relative_years("去年完成了任务", "2021年某市政府工作报告")
     assert "2021年" in with_relative_years("今年要完成任务", "2021年某市政府工作报告")

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import pytest
 
+from jianggao.indexer.segment import pos_tag
 from jianggao.qa.question import (
+    FigureAsk,
     KeyTerm,
     abbreviation_in,
     answer_type,
     asked_level,
+    asked_list_class,
     asked_measure,
+    asked_org_suffixes,
+    figure_asks,
+    is_place_name,
+    list_of_class,
     coverage,
     figures,
     is_question_word,
@@ -303,3 +310,76 @@ def test_a_set_phrase_of_many_is_no_count():
     assert type_match("共有十家企业入驻", "quantity", "有几家企业入驻") == 1.0
     assert type_match("全国约有10亿多人参与", "quantity", "有多少人参与") == 1.0  # 多 after the scale word
     assert type_match("全国约有3万余户参与", "quantity", "有多少户参与") == 1.0
+
+
+def test_each_figure_asked_needs_a_figure_of_its_own():
+    q = "新建了多少所学校？投资多少亿元？"
+    assert figure_asks(q) == [FigureAsk("所", "", "学校"), FigureAsk("元", "亿", "")]
+    assert type_match("新建学校12所，总投资3.5亿元", "quantity", q, all_asks=True) == 1.0
+    assert type_match("新建学校12所，进展顺利", "quantity", q, all_asks=True) == 0.0  # one of two
+    assert type_match("新建学校12所，进展顺利", "quantity", q) == 1.0  # ranking reads the first ask only
+    # two unit-less asks need two figures, not one figure twice
+    assert type_match("营收增长8%", "quantity", "营收是多少，增长多少", all_asks=True) == 0.0
+    assert type_match("营收120亿元，增长8%", "quantity", "营收是多少，增长多少", all_asks=True) == 1.0
+
+
+def test_a_scale_word_asked_wants_a_figure_of_that_magnitude():
+    assert type_match("全年发放20件", "quantity", "一共需要几亿件") == 0.0
+    assert type_match("全年发放2.3亿件", "quantity", "一共需要几亿件") == 1.0
+    assert type_match("游客达85万人次", "quantity", "游客有多少万") == 1.0
+    assert type_match("游客达850人次", "quantity", "游客有多少万") == 0.0
+
+
+def test_an_individual_classifier_may_differ_when_the_counted_noun_follows():
+    q = "港口有多少条船"
+    assert type_match("港口停泊渔船1200艘", "quantity", q) == 0.0  # no noun after the classifier
+    assert type_match("组织1200艘船舶进港", "quantity", q) == 1.0  # 艘 for 条, the noun 船 follows
+    assert type_match("完成1200吨船运", "quantity", q) == 0.0  # a measure is another quantity
+    # people: 人 / 名 / 位 count the same thing
+    assert type_match("录取考生300名", "quantity", "录取了多少人") == 1.0
+
+
+def test_numbers_in_names_are_no_figures():
+    assert type_match("推广“1+3”工作法和5G应用", "quantity", "产值是多少") == 0.0
+    assert type_match("引进C919机型", "quantity", "有多少架") == 0.0
+    assert type_match("全年产值12亿元", "quantity", "产值是多少") == 1.0
+
+
+def test_an_organisation_kind_asked_wants_a_name_of_that_kind():
+    q = "这项成果是哪所高校完成的"
+    assert answer_type(q) == "organisation"
+    assert asked_org_suffixes(q)
+    assert type_match("由东川大学材料团队完成", "organisation", q) == 1.0
+    assert type_match("建设三大省级技术中心", "organisation", q) == 0.0  # an organisation of another kind
+    assert asked_org_suffixes("由哪家企业承建") == ()  # companies are often named bare: any organisation
+    assert answer_type("是哪支团队攻关的") == "organisation"
+
+
+def test_a_list_answer_enumerates_the_class_asked():
+    q = "全省建设的5个示范园分别是哪些"
+    cls = asked_list_class(q, pos_tag)
+    assert cls == "示范园"
+    assert asked_list_class("重点发展哪些种类的产品", pos_tag) == "产品"
+    # the enumeration is of something else: not an answer
+    assert not list_of_class("出台数据、算力、材料等支持政策,建设5个示范园。", cls)
+    assert list_of_class("建设数据、算力、材料等5个示范园。", cls)
+    assert list_of_class("5个示范园:一是东区;二是西区;三是南区。", cls)
+    # a text that does not name the class may enumerate anywhere (措施 are seldom called so)
+    assert list_of_class("一是稳就业;二是保民生;三是促消费", "措施")
+    assert type_match("出台数据、算力、材料等支持政策,建设5个示范园。", "list", q, tag=pos_tag) == 0.0
+
+
+def test_a_company_named_with_its_legal_form_is_a_specific_term():
+    spec = dict(specific_terms("青川县白石镇金穗农业发展有限公司去年营收多少"))
+    assert spec["金穗农业发展有限公司"] == ("金穗农业发展公司", "金穗农业发展")
+    assert "这家公司" not in dict(specific_terms("这家公司去年营收多少"))
+    assert not [s for s, _ in specific_terms("民营公司有多少家")]  # no name before a bare 公司
+    assert not [s for s, _ in specific_terms("新成立的合作社有几家")]
+    assert is_place_name("青川县") and not is_place_name("金穗农业发展有限公司")
+
+
+def test_quoted_terms_are_the_names_a_question_quotes():
+    from jianggao.qa.question import quoted_terms
+
+    assert quoted_terms("“春风行动”期间招聘了多少人，《乡村振兴促进条例》何时施行") == {"春风行动", "乡村振兴促进条例"}
+    assert quoted_terms("去年招聘了多少人") == set()
