@@ -199,8 +199,15 @@ class Encoder:
 
     @property
     def cache_key(self) -> str:
-        """What cached vectors are keyed by: the identity, plus the vector kind for non-exact backends."""
-        return self.identity if self.backend in EXACT_BACKENDS else f"{self.identity}+{self.backend}"
+        """What cached vectors are keyed by: the identity, plus the vector kind for non-exact backends (for int8,
+        with the ONNX recipe: another quantisation gives other vectors)."""
+        if self.backend in EXACT_BACKENDS:
+            return self.identity
+        if self.backend == "onnx-int8":
+            from jianggao.indexer.onnx_export import RECIPE
+
+            return f"{self.identity}+{self.backend}-r{RECIPE}"
+        return f"{self.identity}+{self.backend}"
 
     @property
     def device(self) -> str:
