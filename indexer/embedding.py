@@ -12,8 +12,9 @@ Backends (one registry, ``Backend``; force one with ``Encoder(backend=...)`` or 
   worst cosine to fp32 ~0.9999. On a CPU without native bf16 it is emulated and ~7x *slower* than fp32;
 * ``torch-fp16``  autocast to fp16 (GPUs without bf16 only);
 * ``onnx``        ONNX Runtime fp32 (same vectors as torch up to rounding);
-* ``onnx-int8``   ONNX Runtime with int8 per-channel weights (``jianggao.indexer.onnx_export``): the fast path
-  on CPUs without bf16; worst cosine to fp32 ~0.996, retrieval within the bounds of issue 12.
+* ``onnx-int8``   ONNX Runtime on the fused graph (attention, LayerNorm, GELU fused) with int8 per-channel
+  weights, attention's Q/K/V projection included (``jianggao.indexer.onnx_export``): the fast path on CPUs
+  without bf16; worst cosine to fp32 ~0.996 on the default corpus's passages.
 
 ``auto`` (``choose_backend``): a GPU runs torch under autocast; a CPU with native bf16 runs ``torch-bf16``;
 any other CPU ``onnx-int8`` when onnxruntime is installed, else ``torch``. The two ONNX paths compute mean
@@ -199,8 +200,15 @@ class Encoder:
 
     @property
     def cache_key(self) -> str:
-        """What cached vectors are keyed by: the identity, plus the vector kind for non-exact backends."""
-        return self.identity if self.backend in EXACT_BACKENDS else f"{self.identity}+{self.backend}"
+        """What cached vectors are keyed by: the identity, plus the vector kind for non-exact backends (for int8,
+        with the ONNX recipe: another quantisation gives other vectors)."""
+        if self.backend in EXACT_BACKENDS:
+            return self.identity
+        if self.backend == "onnx-int8":
+            from jianggao.indexer.onnx_export import RECIPE
+
+            return f"{self.identity}+{self.backend}-r{RECIPE}"
+        return f"{self.identity}+{self.backend}"
 
     @property
     def device(self) -> str:

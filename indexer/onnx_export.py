@@ -4,10 +4,17 @@ Recipe (``RECIPE``; bump it when these steps change, which makes every cache ent
 
 1. ``torch.onnx.export`` of the transformer (inputs ids / mask / token types, output the last hidden state),
    dynamic batch and sequence axes;
-2. ``int8`` only: ONNX Runtime dynamic quantisation of the weight MatMuls (Q/K/V projections, attention output,
-   both feed-forward layers) to signed int8 with **per-channel** scales; activations are quantised per batch at
-   run time. Embeddings, LayerNorm, softmax and the two activation x activation MatMuls of attention stay fp32.
-   Per-tensor scales lost the most accuracy (worst cosine to fp32 0.987 in round one; per-channel: ~0.996).
+2. ``int8`` only: the export is made with eager attention (the pattern ONNX Runtime's transformer optimizer
+   recognises; the SDPA export is not fused), then ``onnxruntime.transformers.optimizer`` fuses it into one
+   EmbedLayerNormalization, an Attention per layer, SkipLayerNormalization and BiasGelu, with the head count and
+   hidden size read from the model's config;
+3. ``int8`` only: ONNX Runtime dynamic quantisation of the *fused* graph: the weight MatMuls (feed-forward and
+   attention output) and each fused Attention (-> QAttention: the Q/K/V projection in int8) to signed int8 with
+   **per-channel** weight scales; activations are quantised per batch at run time. Embeddings, LayerNorm,
+   softmax and GELU stay fp32. Per-tensor scales lost the most accuracy (worst cosine to fp32 0.987 in round
+   one; per-channel: ~0.996). On the default corpus's passages, side by side under load, the fused int8 graph
+   ran 1.33x faster than quantising the unfused export (MatMul only on the fused graph: 1.03x), at the same
+   cosine to fp32. The fp32 variant stays the plain export: fusing it gained nothing measurable (0.97x).
 
 The file's name is a hash of the model identity (name + weights hash, ``jianggao.indexer.model_identity``), the
 variant, the recipe and the torch / onnxruntime versions that produce it: not of a path or of HOME, so another
@@ -17,6 +24,7 @@ so concurrent first starts build it once and never see a part-written file.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -24,12 +32,12 @@ import re
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Iterator, Literal, get_args
 
 log = logging.getLogger(__name__)
 
 ENV_CACHE = "JIANGGAO_CACHE"
-RECIPE = 2
+RECIPE = 3  # 3: int8 is quantised from the fused (optimised) graph, QAttention included
 OnnxVariant = Literal["fp32", "int8"]
 ONNX_VARIANTS: tuple[str, ...] = get_args(OnnxVariant)
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
@@ -92,21 +100,27 @@ def prepared_onnx(model: Any, identity: str, variant: OnnxVariant) -> Path:
         tmp_dir = path.parent
         fp32 = tmp_dir / f".{path.stem}.{os.getpid()}.fp32.onnx.tmp"
         out = tmp_dir / f".{path.stem}.{os.getpid()}.onnx.tmp"
+        fused = tmp_dir / f".{path.stem}.{os.getpid()}.fused.onnx.tmp"
         try:
-            _export(bert, model.tokenizer, fp32)
+            _export(bert, model.tokenizer, fp32, eager_attention=variant == "int8")
             if variant == "int8":
-                _quantize_int8(fp32, out)
+                if _fuse(fp32, fused, bert.config):
+                    _quantize_int8(fused, out, attention=True)
+                else:  # a model the optimizer does not recognise: its weight MatMuls in int8, as recipe 2 did
+                    _quantize_int8(fp32, out, attention=False)
             else:
                 os.replace(fp32, out)
             os.replace(out, path)
         finally:
-            for p in (fp32, out):
+            for p in (fp32, fused, out):
                 p.unlink(missing_ok=True)
         log.warning("prepared %s in %.0f s", path.name, time.perf_counter() - t0)
     return path
 
 
-def _export(bert: Any, tokenizer: Any, dest: Path) -> None:
+def _export(bert: Any, tokenizer: Any, dest: Path, eager_attention: bool = False) -> None:
+    """``bert`` as ONNX at ``dest``; with ``eager_attention``, traced through the eager attention code (the
+    pattern the transformer optimizer fuses), the model's own attention setting restored afterwards."""
     import torch
 
     class _Wrapped(torch.nn.Module):  # keyword call: newer transformers changed positional arguments
@@ -120,7 +134,7 @@ def _export(bert: Any, tokenizer: Any, dest: Path) -> None:
             ).last_hidden_state
 
     sample = tokenizer(["示例文本", "示例"], padding=True, return_tensors="pt")
-    with warnings.catch_warnings(), torch.inference_mode():
+    with warnings.catch_warnings(), torch.inference_mode(), _attention(bert, "eager" if eager_attention else None):
         warnings.simplefilter("ignore")
         torch.onnx.export(
             _Wrapped(bert.eval()).float(),
@@ -134,23 +148,71 @@ def _export(bert: Any, tokenizer: Any, dest: Path) -> None:
         )
 
 
-def _quantize_int8(src: Path, dest: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+@contextlib.contextmanager
+def _attention(bert: Any, implementation: str | None) -> Iterator[None]:
+    """``bert`` with its attention implementation set to ``implementation`` (None: left as it is) meanwhile."""
+    config = bert.config
+    was = getattr(config, "_attn_implementation", None)
+    if implementation is None or was == implementation:
+        yield
+        return
+    setter = getattr(bert, "set_attn_implementation", None)  # transformers >= 4.48; older read the config
+    (setter or (lambda v: setattr(config, "_attn_implementation", v)))(implementation)
+    try:
+        yield
+    finally:
+        (setter or (lambda v: setattr(config, "_attn_implementation", v)))(was)
 
+
+def _fuse(src: Path, dest: Path, config: Any) -> bool:
+    """ONNX Runtime's BERT fusions of ``src`` written to ``dest``; False (with a warning, nothing written) when
+    not every attention layer was fused."""
+    from onnxruntime.transformers.fusion_options import FusionOptions
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    with _quiet_logging():
+        # opt_level 0: only the fusions; ONNX Runtime applies its own graph optimisations when it loads the file.
+        model = optimize_model(
+            str(src), model_type="bert", num_heads=int(config.num_attention_heads),
+            hidden_size=int(config.hidden_size), optimization_options=FusionOptions("bert"), opt_level=0,
+        )
+    fused = model.get_fused_operator_statistics()
+    if fused.get("Attention", 0) != int(config.num_hidden_layers):
+        log.warning("the transformer optimizer fused %d attention layers of %d: quantising the unfused graph",
+                    fused.get("Attention", 0), config.num_hidden_layers)
+        return False
+    model.save_model_to_file(str(dest))
+    return True
+
+
+@contextlib.contextmanager
+def _quiet_logging() -> Iterator[None]:
+    """The optimizer and quantiser log hints and may install a root handler: keep logging as it was."""
     root = logging.getLogger()
     # The quantiser logs a "consider pre-processing" hint and may install a root handler: keep logging as it was.
     was, handlers, level = root.disabled, list(root.handlers), root.level
     root.disabled = True
     try:
+        yield
+    finally:
+        root.disabled, root.handlers[:], root.level = was, handlers, level
+
+
+def _quantize_int8(src: Path, dest: Path, attention: bool) -> None:
+    """Weights of ``src``'s MatMuls (and, with ``attention``, of its fused Attention nodes) in int8."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with _quiet_logging():
         quantize_dynamic(
             str(src),
             str(dest),
             weight_type=QuantType.QInt8,
             per_channel=True,
-            op_types_to_quantize=["MatMul"],
+            op_types_to_quantize=["MatMul", "Attention"] if attention else ["MatMul"],
+            # Shape inference cannot type the outputs of the fused (contrib) ops; they are all float.
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
-    finally:
-        root.disabled, root.handlers[:], root.level = was, handlers, level
 
 
 def session(path: Path, threads: int | None = None) -> Any:

@@ -160,6 +160,10 @@ def main() -> None:
         enc.encode(["预热一下模型"])
         encoders[p] = enc
     out["prepare_s"] = prepare_s
+    if onnx_available():
+        from jianggao.indexer.onnx_export import RECIPE
+
+        out["onnx_recipe"] = RECIPE  # 3: int8 quantised from the fused graph (QAttention)
     plain = SentenceTransformer(auto.name, device="cpu")
     plain.encode(["预热一下模型"])
 
@@ -235,7 +239,8 @@ def main() -> None:
               f"{i['chunks']} chunks, {i['tokens']} tokens{note}")
     for p in paths:
         print(f"  stages of {p:14s} " + ", ".join(f"{k} {v:.1f} s" for k, v in out["stages_s"][p].items()))
-    print(f"one-time preparation (load; ONNX export/quantisation, cached per model): {prepare_s}")
+    print(f"one-time preparation (load; ONNX export/quantisation, cached per model): {prepare_s}"
+          + (f"; ONNX recipe {out['onnx_recipe']}" if "onnx_recipe" in out else ""))
     for p, why in out["skipped"].items():
         print(f"  not timed: {p} ({why})")
     print(f"no-change re-index: {out['noop_reindex_s']}s")

@@ -141,7 +141,10 @@ def test_cache_key_keeps_int8_vectors_apart(monkeypatch):
     monkeypatch.delenv("JIANGGAO_BACKEND", raising=False)
     exact = {Encoder(device="cpu", backend=b).cache_key for b in ("torch", "torch-bf16", "onnx")}
     assert len(exact) == 1 and next(iter(exact)).startswith("m3e-small@sha256:")
-    assert Encoder(device="cpu", backend="onnx-int8").cache_key == next(iter(exact)) + "+onnx-int8"
+    from jianggao.indexer.onnx_export import RECIPE
+
+    # int8 vectors are keyed by the quantisation recipe too: a new recipe never reuses the old one's vectors.
+    assert Encoder(device="cpu", backend="onnx-int8").cache_key == next(iter(exact)) + f"+onnx-int8-r{RECIPE}"
 
 
 # -- every backend on real passages --------------------------------------------------------------------------
