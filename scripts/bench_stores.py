@@ -201,7 +201,7 @@ def main(argv=None) -> int:
                 _, t_s2 = timed(lambda: backend.save(bigger))
             written = {}
             if getattr(bigger, "epoch", 0):  # the Milvus store: count what the update wrote
-                for coll, key in ((bigger.collection, "passages"), (f"{bigger.collection}_sents", "sentence_rows"),
+                for coll, key in ((bigger.collection, "passages"), (f"{bigger.collection}_sents", "packed_sentence_rows"),
                                   (f"{bigger.collection}_docs", "docs")):
                     res = backend.client.query(coll, filter=f"born == {bigger.epoch}", output_fields=["count(*)"])
                     written[key] = int(res[0]["count(*)"])
