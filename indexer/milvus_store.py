@@ -1,17 +1,25 @@
 """The Milvus store: passages, their vectors and a BM25 full-text index in Milvus (Lite or a server).
 
-Layout (version LAYOUT = 2). One *generation* is three collections, and the alias ``<prefix>`` names its chunk
+Layout (version LAYOUT = 3). One *generation* is three collections, and the alias ``<prefix>`` names its chunk
 collection:
 
     <prefix>_v<time>_<hex>        one row per passage: pk, chunk_id, speech_id, row (JSON: the chunk), vec
-                                  (FLOAT_VECTOR, IP), terms (VARCHAR, BM25 function input) -> sparse
-                                  (SPARSE_FLOAT_VECTOR, BM25), sig (what the row holds, hashed)
+                                  (FLOAT_VECTOR, IP), packed (the same vector's float32 bytes in base64), terms
+                                  (VARCHAR, BM25 function input) -> sparse (SPARSE_FLOAT_VECTOR, BM25), sig (what
+                                  the row holds, hashed)
     <prefix>_v<time>_<hex>_docs   speeches (JSON in pieces: Milvus caps a VARCHAR at 65,535 bytes), and per epoch its
                                   manifest, its layout (the passages' keys in position order, the speech order, the
                                   duplicate links), the sentence-row count and the commit row; a 2-d placeholder
                                   vector because every collection needs one
-    <prefix>_v<time>_<hex>_sents  the sentence vectors of jianggao.indexer.sentvec, one row per (passage, sentence):
-                                  row (pk), cpk (the passage's pk), start, end (offsets into the speech text), vec
+    <prefix>_v<time>_<hex>_sents  the sentence vectors of jianggao.indexer.sentvec, packed per passage: row (pk),
+                                  cpk (the passage's pk), piece, n (its sentence count), body (a piece of base64 of
+                                  the int32 start/end pairs then the float32 vectors); a 2-d placeholder vector
+
+Why packed. Milvus Lite (3.x) is pure Python: a float vector written or read costs a Python object per component
+on both sides of its gRPC call, and a check per component on insert. A Lite load read every vector that way (10k
+passages with 58k sentence rows: 136 s, 80 s of it the sentence rows) and a save wrote them that way (271 s, 173 s
+the sentence rows), under load. Only ``vec`` of the chunk collection is searched in Milvus; a load reads
+``packed`` instead, and sentence vectors live only packed, one payload per passage.
 
 Epochs. Every row carries ``born`` (the epoch that wrote it) and ``dead`` (the first epoch without it; ALIVE while
 it is live). A save is the next epoch E+1 of the live generation: it deletes what a killed save left (rows born
@@ -52,7 +60,9 @@ What stays local: the writer's lock and the embedding cache in the index folder 
 """
 from __future__ import annotations
 
+import base64
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -66,7 +76,7 @@ import numpy as np
 
 from jianggao.indexer import fileio
 from jianggao.indexer.checkpoints import checkpoint
-from jianggao.indexer.lexical import LexicalHit, check_batch, terms
+from jianggao.indexer.lexical import LexicalHit, check_batch, terms, terms_many
 from jianggao.indexer.store import (
     APPROX_MAX_K,
     FORMAT_VERSION,
@@ -99,12 +109,16 @@ ID_CHARS = 512
 SENTS = "_sents"  # suffix of a version's sentence-vector collection
 DOCS = "_docs"
 _NON_WORD = re.compile(r"\W")
-LAYOUT = 2  # the Milvus layout: 1 = a whole set of collections per save; 2 = one set updated by epochs
+# The Milvus layout: 1 = a whole set of collections per save; 2 = one set updated by epochs; 3 = as 2, with each
+# passage's vector also packed as text and its sentence vectors packed into one row per passage (module doc).
+LAYOUT = 3
 ALIVE = 2**63 - 1  # ``dead`` of a row still in the live epoch
 QUERY_LIMIT = 16_384  # Milvus's cap on one query's rows
 KEY_BATCH = 1000  # keys per ``in [...]`` query
-SCAN_RANGE = 1000  # primary keys per range query
+SCAN_RANGE = 1000  # primary keys per range query (rows of up to ~64 kB: a reply stays far below gRPC's cap)
+SIG_SCAN_RANGE = QUERY_LIMIT  # primary keys per range query reading only the 64-character signatures
 SIG_CHARS = 64
+PACK_CHARS = 60_000  # base64 characters per packed piece (ASCII: bytes = characters < the VARCHAR cap)
 
 
 def alive(epoch: int) -> str:
@@ -155,16 +169,43 @@ class Commit:
                       next_docs=int(d.get("next_docs", 0)), next_sents=int(d.get("next_sents", 0)))
 
 
+@functools.lru_cache(maxsize=1 << 18)
+def _word(term: str) -> str:
+    """A term as one word-character token (the analyzer splits at anything else; the bigram mark becomes _).
+    Cached: terms repeat across passages (~400 terms per passage, a vocabulary of ~120k at 1M passages)."""
+    return _NON_WORD.sub("_", term)
+
+
 def milvus_terms(text: str) -> list[str]:
     """The keyword terms of ``text`` (jianggao.indexer.lexical.terms) as single word-character tokens."""
-    return [_NON_WORD.sub("_", t) for t in terms(text)]
+    return [_word(t) for t in terms(text)]
 
 
-def _terms_field(text: str) -> str:
-    out = " ".join(milvus_terms(text))
+def _terms_field(words: list[str]) -> str:
+    out = " ".join(map(_word, words))
     if len(out.encode("utf-8")) > MAX_TERMS_BYTES:  # a very long chunk: keep the terms that fit
         out = out.encode("utf-8")[:MAX_TERMS_BYTES].decode("utf-8", "ignore").rsplit(" ", 1)[0]
     return out
+
+
+def _terms_fields(texts: Sequence[str]) -> list[str]:
+    """The BM25 input field of each text: ``milvus_terms`` of each, computed by terms_many as the FAISS build does
+    (the same terms; each distinct line of a batch tokenised once)."""
+    return [_terms_field(words) for words in terms_many(texts)]
+
+
+def _pack(array: np.ndarray) -> str:
+    """An array's bytes as ASCII text. Vectors read back this way cost one decode per row instead of a Python
+    float per component on both sides of the gRPC call (the bulk of a Milvus Lite load)."""
+    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
+
+
+def _unpack(text: str, dtype: Any) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype=dtype)
+
+
+def _packed_pieces(text: str) -> list[str]:
+    return [text[i:i + PACK_CHARS] for i in range(0, len(text), PACK_CHARS)] or [""]
 
 
 @contextlib.contextmanager
@@ -296,13 +337,17 @@ class MilvusBackend:
                 out += rows
         return out
 
-    def _scan(self, collection: str, end: int, fields: list[str], expr: str) -> list[dict[str, Any]]:
-        """Every row with pk < ``end`` matching ``expr``, read in primary-key ranges (Milvus Lite lacks the RPC that
-        pymilvus's query iterator needs; keys are handed out in order by the writer, below ``end``)."""
+    def _scan(self, collection: str, end: int, fields: list[str], expr: str, pk: str = "pk",
+              step: int = SCAN_RANGE) -> list[dict[str, Any]]:
+        """Every row with ``pk`` < ``end`` matching ``expr``, read in primary-key ranges of ``step`` (Milvus Lite
+        lacks the RPC that pymilvus's query iterator needs; keys are handed out in order by the writer, below
+        ``end``). Ranges rather than ``pk in [...]`` lists of the keys wanted: no key list in the expression, and
+        the packed sentence rows are read without knowing their keys. Milvus Lite goes over the whole collection
+        for each query, but at 30k passages larger steps did not load measurably faster (README, "Performance")."""
         out: list[dict[str, Any]] = []
-        for start in range(0, end, SCAN_RANGE):
-            out += self._query(collection, f"({expr}) and pk >= {start} and pk < {start + SCAN_RANGE}",
-                               ["pk", *fields], limit=SCAN_RANGE)
+        for start in range(0, end, step):
+            out += self._query(collection, f"({expr}) and {pk} >= {start} and {pk} < {start + step}",
+                               [pk, *fields], limit=step)
         return out
 
     def _commit(self, name: str) -> Commit | None:
@@ -329,23 +374,49 @@ class MilvusBackend:
     def _read_sentences(self, name: str, commit: Commit, manifest: Manifest, keys: Sequence[int],
                         expected: int) -> Any:
         """The sentence vectors of the passages ``keys`` (in that order) alive at the epoch: SentenceVectors with
-        rows in passage order; StoreError when not all ``expected`` rows are there or they do not fit."""
+        rows in passage order; StoreError when not all ``expected`` rows are there or they do not fit.
+
+        Each passage's sentences are one packed payload (int32 start/end pairs, then float32 vectors), cut into
+        pieces of PACK_CHARS characters, one Milvus row per piece; every piece row carries the passage's sentence
+        count ``n``, so a missing piece is a payload of the wrong size."""
         from jianggao.indexer.sentvec import SentenceVectors
 
         if expected == 0:
             return SentenceVectors.empty(manifest.dim)
         self.client.load_collection(f"{name}{SENTS}")
-        rows = self._by_keys(f"{name}{SENTS}", "cpk", keys, ["row", "cpk", "start", "end", "vec"],
-                             alive(commit.epoch))
-        if len(rows) != expected:
-            raise StoreError(f"the index {name} (epoch {commit.epoch}) holds {len(rows)} sentence vectors, "
-                             f"{expected} were written; {REBUILD_HINT}")
+        rows = self._scan(f"{name}{SENTS}", commit.next_sents, ["cpk", "piece", "n", "body"], alive(commit.epoch),
+                          pk="row")
         position = {k: i for i, k in enumerate(keys)}
-        rows.sort(key=lambda r: (position[int(r["cpk"])], int(r["row"])))  # the writer's order within a passage
-        vectors = np.zeros((len(rows), manifest.dim), np.float32)
-        for i, r in enumerate(rows):
-            vectors[i] = r["vec"]
-        spans = np.asarray([(position[int(r["cpk"])], r["start"], r["end"]) for r in rows], np.int32).reshape(-1, 3)
+        by_passage: dict[int, list[dict[str, Any]]] = {}
+        for r in rows:
+            by_passage.setdefault(int(r["cpk"]), []).append(r)
+        per_row = 2 * 4 + manifest.dim * 4
+        parts: list[tuple[int, np.ndarray, np.ndarray]] = []
+        total = 0
+        for cpk, pieces in by_passage.items():
+            pieces.sort(key=lambda r: int(r["piece"]))
+            n = int(pieces[0]["n"])
+            raw = base64.b64decode("".join(r["body"] for r in pieces))
+            if cpk not in position or len(raw) != n * per_row or [int(r["piece"]) for r in pieces] != list(
+                    range(len(pieces))):
+                raise StoreError(f"the index {name} (epoch {commit.epoch}) holds damaged sentence vectors (passage "
+                                 f"key {cpk}); {REBUILD_HINT}")
+            span = np.frombuffer(raw[:n * 8], np.int32).reshape(n, 2)
+            vecs = np.frombuffer(raw[n * 8:], np.float32).reshape(n, manifest.dim)
+            parts.append((position[cpk], span, vecs))
+            total += n
+        if total != expected:
+            raise StoreError(f"the index {name} (epoch {commit.epoch}) holds {total} sentence vectors, "
+                             f"{expected} were written; {REBUILD_HINT}")
+        parts.sort(key=lambda t: t[0])  # passage order; within a passage, the writer's order
+        vectors = np.zeros((total, manifest.dim), np.float32)
+        spans = np.zeros((total, 3), np.int32)
+        at = 0
+        for pos, span, vecs in parts:
+            vectors[at:at + len(span)] = vecs
+            spans[at:at + len(span), 0] = pos
+            spans[at:at + len(span), 1:] = span
+            at += len(span)
         sentences = SentenceVectors(vectors, spans)
         problem = sentence_problem(sentences, manifest.dim, manifest.n_chunks)
         if problem:
@@ -383,7 +454,7 @@ class MilvusBackend:
             keys = [int(k) for k in layout["chunks"]]
             bodies = self._joined(docs, "speech")
             speeches = [json.loads(bodies[s]) for s in layout["speeches"] if s in bodies]
-            rows = self._by_keys(name, "pk", keys, ["row", "vec"], alive(commit.epoch))
+            rows = self._scan(name, commit.next_chunks, ["row", "packed"], alive(commit.epoch))
             count = self._joined(docs, "sentences").get("count")
             sentences = (None if count is None else
                          self._read_sentences(name, commit, manifest, keys, int(json.loads(count)["rows"])))
@@ -397,9 +468,12 @@ class MilvusBackend:
             raise StoreError(f"the index {name} holds {len(speeches)} speeches, manifest says "
                              f"{manifest.n_speeches}; {REBUILD_HINT}")
         by_key = {int(r["pk"]): r for r in rows}
+        if set(by_key) != set(keys):
+            raise StoreError(f"the index {name} holds other chunks at epoch {commit.epoch} than its layout lists; "
+                             f"{REBUILD_HINT}")
         vectors = np.zeros((len(keys), manifest.dim), np.float32)
         for i, k in enumerate(keys):
-            vectors[i] = by_key[k]["vec"]
+            vectors[i] = _unpack(by_key[k]["packed"], np.float32)
         dups: list[list[int]] = [[] for _ in keys]
         for i, d in layout["dups"]:
             dups[int(i)] = [int(j) for j in d]
@@ -451,6 +525,9 @@ class MilvusBackend:
         from pymilvus import DataType, Function, FunctionType, MilvusClient
 
         c = self.client
+        if len(_pack(np.zeros(manifest.dim, np.float32))) > 65_535:
+            raise StoreError(f"vectors of {manifest.dim} dimensions do not fit one Milvus text field packed; "
+                             "use the FAISS store")
         schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
         schema.add_field("pk", DataType.INT64, is_primary=True)
         schema.add_field("chunk_id", DataType.VARCHAR, max_length=ID_CHARS)
@@ -461,6 +538,8 @@ class MilvusBackend:
         schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
         schema.add_field("vec", DataType.FLOAT_VECTOR, dim=manifest.dim)
         schema.add_field("sig", DataType.VARCHAR, max_length=SIG_CHARS)
+        # The vector again, packed (_pack): what a load reads (``vec`` is what Milvus searches).
+        schema.add_field("packed", DataType.VARCHAR, max_length=65_535)
         self._lifetime(schema)
         schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["terms"],
                                      output_field_names=["sparse"]))
@@ -490,10 +569,11 @@ class MilvusBackend:
         sents = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
         sents.add_field("row", DataType.INT64, is_primary=True)
         sents.add_field("cpk", DataType.INT64)  # the passage's pk in the chunk collection
-        sents.add_field("start", DataType.INT64)
-        sents.add_field("end", DataType.INT64)
+        sents.add_field("piece", DataType.INT64)
+        sents.add_field("n", DataType.INT64)  # the passage's sentence count
+        sents.add_field("body", DataType.VARCHAR, max_length=65_535)  # a piece of the packed payload
         self._lifetime(sents)
-        sents.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
+        sents.add_field("vec", DataType.FLOAT_VECTOR, dim=2)  # unused: Milvus wants a vector in every collection
         sidx = c.prepare_index_params()
         # Read into memory, not searched in Milvus (module doc): FLAT, which costs nothing to build.
         sidx.add_index(field_name="vec", index_type="FLAT", metric_type="IP")
@@ -611,7 +691,11 @@ class MilvusBackend:
         old_docs = self._epoch_docs(name, commit) if commit.epoch else []
         old_layout = json.loads(self._joined(old_docs, "layout").get("layout", "null") or "null")
         old_keys = [int(k) for k in old_layout["chunks"]] if old_layout else []
-        old_by_sig = {r["sig"]: int(r["pk"]) for r in self._by_keys(name, "pk", old_keys, ["sig"])}
+        # The live passages' signatures, read in key ranges (a few queries, not one per 1,000 keys).
+        wanted = set(old_keys)
+        old_by_sig = {r["sig"]: int(r["pk"]) for r in (
+            self._scan(name, commit.next_chunks, ["sig"], alive(commit.epoch), step=SIG_SCAN_RANGE)
+            if commit.epoch else []) if int(r["pk"]) in wanted}
 
         keys: list[int] = []
         new_rows: list[int] = []
@@ -624,13 +708,18 @@ class MilvusBackend:
                 next_chunk += 1
                 new_rows.append(i)
             keys.append(k)
-        self._insert(name, (  # made batch by batch: a list of Python floats per row is ~8x the array
-            {"pk": keys[i], "chunk_id": store.chunks[i].id, "speech_id": store.chunks[i].speech_id,
-             "row": {"chunk": store.chunks[i].to_json()}, "terms": _terms_field(texts[i]),
-             "vec": store.vectors[i].tolist(), "born": epoch, "dead": ALIVE,
-             "sig": sigs[i]}
-            for i in new_rows
-        ))
+        def chunk_rows() -> Iterator[dict[str, Any]]:
+            # Made batch by batch: a list of Python floats per row is ~8x the array, and the terms are computed
+            # per batch (terms_many's memo lives for one call).
+            for a in range(0, len(new_rows), INSERT_BATCH):
+                batch = new_rows[a:a + INSERT_BATCH]
+                for i, field in zip(batch, _terms_fields([texts[i] for i in batch])):
+                    yield {"pk": keys[i], "chunk_id": store.chunks[i].id, "speech_id": store.chunks[i].speech_id,
+                           "row": {"chunk": store.chunks[i].to_json()}, "terms": field,
+                           "vec": store.vectors[i].tolist(), "packed": _pack(store.vectors[i].astype(np.float32)),
+                           "born": epoch, "dead": ALIVE, "sig": sigs[i]}
+
+        self._insert(name, chunk_rows())
         checkpoint("writing")  # new chunks in, no commit yet
         gone = sorted(old_by_sig.values())  # passages of the live epoch that the new one does not hold
         self._mark(name, "pk", gone, epoch)
@@ -645,13 +734,26 @@ class MilvusBackend:
                 dead_sents = self._by_keys(f"{name}{SENTS}", "cpk", gone, ["row"], alive(commit.epoch))
                 self._mark(f"{name}{SENTS}", "row", [int(r["row"]) for r in dead_sents], epoch)
             if sv is not None:
-                todo = [(keys[i], int(r)) for i in new_rows for r in sent_rows[i]]
-                self._insert(f"{name}{SENTS}", (
-                    {"row": next_sent + j, "cpk": k, "start": int(sv.spans[r, 1]), "end": int(sv.spans[r, 2]),
-                     "vec": sv.vectors[r].tolist(), "born": epoch, "dead": ALIVE}
-                    for j, (k, r) in enumerate(todo)
-                ))
-                next_sent += len(todo)
+                written = [next_sent]
+
+                def sentence_rows() -> Iterator[dict[str, Any]]:
+                    # One payload per passage (its sentences' int32 start/end pairs, then their float32
+                    # vectors), in pieces: a few rows per passage instead of one per sentence, and no vector
+                    # sent as a list of floats (_read_sentences reads it back).
+                    for i in new_rows:
+                        rows = sent_rows[i]
+                        if not len(rows):
+                            continue
+                        payload = base64.b64encode(
+                            np.ascontiguousarray(sv.spans[rows, 1:], np.int32).tobytes()
+                            + np.ascontiguousarray(sv.vectors[rows], np.float32).tobytes()).decode("ascii")
+                        for j, body in enumerate(_packed_pieces(payload)):
+                            yield {"row": written[0], "cpk": keys[i], "piece": j, "n": len(rows), "body": body,
+                                   "vec": [0.0, 0.0], "born": epoch, "dead": ALIVE}
+                            written[0] += 1
+
+                self._insert(f"{name}{SENTS}", sentence_rows())
+                next_sent = written[0]
             c.flush(f"{name}{SENTS}")
 
         # Docs: speeches kept when unchanged; the manifest, layout and sentence count are the epoch's own.

@@ -113,17 +113,22 @@ def tokenise_rate(texts: list[str]) -> float:
 
 @contextlib.contextmanager
 def memoised_terms():
-    """jianggao.indexer.lexical.terms memoised while building (both stores tokenise passages through it), so that
-    repeated synthetic text is tokenised once; restored for the searches, whose queries are tokenised in full."""
+    """The keyword terms memoised per text while building, so that repeated synthetic text is tokenised once;
+    restored for the searches, whose queries are tokenised in full. The FAISS store tokenises all passages in one
+    terms_many call, whose own memo of distinct lines already does this; the Milvus store calls terms_many per
+    insert batch, whose memo would not span the copies, so its terms_many is memoised here per text (the same
+    lists: terms_many(texts) == [terms(t) for t in texts])."""
     from jianggao.indexer import lexical, milvus_store
 
-    real = lexical.terms
+    real, real_many = lexical.terms, milvus_store.terms_many
     cached = functools.lru_cache(maxsize=None)(real)
     lexical.terms = milvus_store.terms = lambda text: list(cached(text))  # a fresh list: callers may extend it
+    milvus_store.terms_many = lambda texts: [list(cached(t)) for t in texts]
     try:
         yield
     finally:
         lexical.terms = milvus_store.terms = real
+        milvus_store.terms_many = real_many
 
 
 def timed(fn):
@@ -196,7 +201,7 @@ def main(argv=None) -> int:
                 _, t_s2 = timed(lambda: backend.save(bigger))
             written = {}
             if getattr(bigger, "epoch", 0):  # the Milvus store: count what the update wrote
-                for coll, key in ((bigger.collection, "passages"), (f"{bigger.collection}_sents", "sentence_rows"),
+                for coll, key in ((bigger.collection, "passages"), (f"{bigger.collection}_sents", "packed_sentence_rows"),
                                   (f"{bigger.collection}_docs", "docs")):
                     res = backend.client.query(coll, filter=f"born == {bigger.epoch}", output_fields=["count(*)"])
                     written[key] = int(res[0]["count(*)"])
@@ -207,6 +212,8 @@ def main(argv=None) -> int:
                    "add_one_speech_parts_s": {"build": round(t_b2, 1), "save": round(t_s2, 1)},
                    "add_one_speech_rows_written": written or "a whole version"}
             report["stores"][name] = row
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)  # each store's row kept as soon as it is done
+            Path(args.out).write_text(json.dumps(report, indent=1), encoding="utf-8")
             print(f"{name}: build+save {row['build_s'] + row['save_s']:.1f}s, load {t_load:.1f}s, "
                   f"add one speech {row['add_one_speech_s']}s", flush=True)
             if hasattr(backend, "close"):

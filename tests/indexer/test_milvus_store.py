@@ -137,7 +137,9 @@ def test_an_update_writes_only_what_changed_and_a_reader_keeps_its_epoch(backend
     c = backend.client
     written = c.query(name, filter="born == 2", output_fields=["chunk_id"], consistency_level="Strong")
     assert sorted(r["chunk_id"] for r in written) == [f"sp-0-6:{j}" for j in range(4)]
-    assert len(c.query(f"{name}_sents", filter="born == 2", output_fields=["row"], consistency_level="Strong")) == 8
+    # One packed row per new passage holds its sentence vectors (two each here).
+    sents = c.query(f"{name}_sents", filter="born == 2", output_fields=["n"], consistency_level="Strong")
+    assert len(sents) == 4 and sum(r["n"] for r in sents) == 8
     dead = c.query(name, filter="dead == 2", output_fields=["chunk_id"], consistency_level="Strong")
     assert sorted(r["chunk_id"] for r in dead) == [f"sp-0-3:{j}" for j in range(4)]
     loaded = backend.load()
@@ -309,3 +311,33 @@ def test_varchar_check_is_off_only_while_inserting():
         with _unchecked_varchars():
             raise RuntimeError("insert failed")
     assert entity_helper.CHECK_STR_ARRAY == before
+
+
+def test_sentence_payloads_cut_into_pieces_read_back_and_a_lost_piece_is_refused(backend, monkeypatch):
+    """A passage's packed sentence vectors longer than one text field are written in pieces and read back row for
+    row; a piece missing makes the version unloadable (the payload has the wrong size), not silently weaker."""
+    from jianggao.indexer import milvus_store
+
+    monkeypatch.setattr(milvus_store, "PACK_CHARS", 100)  # 16-d float32 sentences: ~2 pieces per passage
+    fs, _ = save_library(backend, [0, 1, 2])
+    name = backend.live_collection()
+    pieces = backend.client.query(f"{name}_sents", filter="piece >= 1", output_fields=["row"],
+                                  consistency_level="Strong")
+    assert pieces  # some passage was cut
+    loaded = backend.load()
+    np.testing.assert_array_equal(loaded.sentences.spans, fs.sentences.spans)
+    np.testing.assert_array_equal(loaded.sentences.vectors, fs.sentences.vectors)  # float32 bytes: exact
+    np.testing.assert_array_equal(loaded.vectors, fs.vectors)
+    backend.client.delete(f"{name}_sents", filter=f"row == {pieces[0]['row']}")
+    backend.client.flush(f"{name}_sents")
+    with pytest.raises(StoreError, match="damaged sentence vectors.*--rebuild"):
+        backend.load()
+
+
+def test_the_keyword_field_holds_each_passages_terms_computed_in_batch():
+    """The BM25 input written per insert batch (terms_many, one memo per batch) equals each text's own terms."""
+    from jianggao.indexer.milvus_store import _terms_fields, milvus_terms
+
+    texts = ["广东省人民政府\n校车安全工作会议讲话\n要落实校车安全管理责任", "广东省人民政府\n脱贫攻坚，困户帮扶",
+             "", "Ｅｎｇｌｉｓｈ text 2024年\n\n第十四届"]
+    assert _terms_fields(texts) == [" ".join(milvus_terms(t)) for t in texts]
