@@ -368,7 +368,8 @@ def asked_list_class(question: str, tag: Tagger | None) -> str:
     for w, f in after:
         if f.startswith(_NOUN_TAGS) and _CJK_WORD.fullmatch(w):
             head = w
-        elif w != "的" and not f.startswith(("n", "a", "b", "m", "q", "r")):
+        elif w not in ("的", "和", "与", "及", "以及", "、") and not f.startswith(("n", "a", "b", "m", "q", "r")):
+            # 的 and the conjunctions stay inside the phrase: the head of 排查和检测工作 is 工作, not 排查
             break
     if head:
         return head

@@ -360,6 +360,7 @@ def test_a_list_answer_enumerates_the_class_asked():
     cls = asked_list_class(q, pos_tag)
     assert cls == "示范园"
     assert asked_list_class("重点发展哪些种类的产品", pos_tag) == "产品"
+    assert asked_list_class("要做好哪些排查和检测工作", pos_tag) == "工作"  # the head of a coordinated phrase
     # the enumeration is of something else: not an answer
     assert not list_of_class("出台数据、算力、材料等支持政策,建设5个示范园。", cls)
     assert list_of_class("建设数据、算力、材料等5个示范园。", cls)
