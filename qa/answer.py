@@ -600,7 +600,8 @@ def _relevance_of(ev: _Evidence, e: Excerpt) -> float:
 
 def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: float) -> Verdict:
     """The gates and the threshold applied to one excerpt: does it answer the question?"""
-    sp_norm = store.speech_by_id(cit.speech_id).norm
+    speech = store.speech_by_id(cit.speech_id)
+    sp_norm = speech.norm
     excerpt_norm = sp_norm[cit.start:cit.end]
     context = cache.context(cit.speech_id)
     evidence = with_relative_years(excerpt_norm, context) + "\n" + context + " " + time_frame(context)
@@ -612,7 +613,7 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
     modifiers = unmatched_modifiers(ev.qnorm, ev.terms, evidence, evidence + "\n" + par_norm, tag=_pos_tag)
     if modifiers:
         cov = cov._replace(missing_specific=[*cov.missing_specific, *modifiers])
-    if ev.named and not _is_named(store.speech_by_id(cit.speech_id), ev.named) \
+    if ev.named and not _is_named(speech, ev.named) \
             and ev.naming_run not in cov.missing_specific:
         # The question names a speech (天津 names the Tianjin report) and this excerpt is from another one: a
         # figure of the right kind from the wrong speech is the near-miss the gates exist for.

@@ -146,7 +146,9 @@ _MONEY_WORDS = re.compile(
 _RATE_FIGURE = re.compile(
     r"[0-9][0-9.,]*\s*(?:%|‰|个?百分点|倍|成)|百分之[零一二两三四五六七八九十点]+|[一二两三四五六七八九十]成|[一二两三四五六七八九十]倍"
 )
-_MONEY_FIGURE = re.compile(r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(?:万|亿|千|百)?[多余]?(?:美)?元")
+# A number with its scale word (3.5万, 十余亿, 10多万): the amount part of every figure pattern below.
+_AMOUNT = r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(万|亿|千|百)?[多余]?"
+_MONEY_FIGURE = re.compile(_AMOUNT + r"(?:美)?元")
 
 
 def asked_measure(question: str) -> str:
@@ -226,7 +228,7 @@ def _magnitude_ok(number: str, scale_in_text: str, asked: str) -> bool:
     return value >= _SCALE_VALUE[asked]
 
 
-_FIGURE_UNIT = re.compile(r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(万|亿|千|百)?[多余]?([\u4e00-\u9fff]{1,5})?")
+_FIGURE_UNIT = re.compile(_AMOUNT + r"([\u4e00-\u9fff]{1,5})?")
 
 
 def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
