@@ -43,11 +43,11 @@ from jianggao.qa.excerpts import (
     excerpt_range, layout_of, paragraph_of, select_excerpts, with_marker,
 )
 from jianggao.qa.question import (
-    Coverage, KeyTerm, answer_type, coverage, is_place_name, key_terms, quoted_terms, term_in, type_match,
+    Coverage, KeyTerm, answer_type, binding_terms, coverage, is_place_name, key_terms, quoted_terms, term_in, type_match,
     unmatched_modifiers, weighted_share,
 )
 from jianggao.qa.retrieval import Filters, Hit, Mode, validate_query
-from jianggao.qa.selfquery import strongest_naming
+from jianggao.qa.selfquery import is_proper_naming, strongest_naming
 
 if TYPE_CHECKING:
     from jianggao.qa.llm import ChatClient
@@ -72,7 +72,7 @@ LLM_FALLBACK_WARNING = "生成式回答不可用（{reason}），已改用原文
 LLM_NO_CITATION_WARNING = "生成式回答没有引用任何资料，已改用原文摘录回答。"
 # What "the detail asked" is called in the partial message, per answer type.
 TYPE_NAMES = {"quantity": "具体数字", "date": "具体时间", "place": "具体地点", "person": "具体人物",
-              "organisation": "具体单位", "list": "具体条目", "other": "明确答案"}
+              "organisation": "具体单位", "list": "具体条目", "reason": "具体原因", "other": "明确答案"}
 
 DEFAULT_K = 8
 
@@ -90,7 +90,10 @@ W_PRIOR = 0.02
 W_TYPE = 0.5
 # Types cheap and reliable enough (regular expressions) to rank every candidate sentence by; names (places,
 # persons, organisations) are only checked on the chosen excerpt, where POS tagging is affordable.
-RANKED_TYPES = ("quantity", "date")
+RANKED_TYPES = ("quantity", "date", "reason")
+# Whether a reason question is answered only by an excerpt stating a reason with a connective (为了, 因为 ...);
+# otherwise the connective only ranks the candidate sentences.
+REASON_GATE = False
 
 # Answers whose evidence score (evidence_score: the answering sentence's relevance plus W_TYPE when its excerpt
 # holds an answer of the type asked) is below this are not "answered". Tuned on provinces.jsonl, checked on
@@ -456,6 +459,8 @@ def _gather(retriever: "Retriever", qs: list[str], k: int, mode: Mode, filters: 
         terms = key_terms(qnorm, tokenize(q), cache.doc_freq, n_docs, tag=_pos_tag)
         weights = {t.term: t.weight for t in terms}
         named, run = strongest_naming(runs[qi])
+        if not is_proper_naming(run, _pos_tag):
+            named, run = set(), ""
         cs = _candidates(cache, store, pool)
         if not cs:
             out.append(_Evidence([], terms, closest[qi], atype, qnorm, named=frozenset(named), naming_run=run))
@@ -619,7 +624,9 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
         # figure of the right kind from the wrong speech is the near-miss the gates exist for.
         cov = cov._replace(missing_specific=[*cov.missing_specific, ev.naming_run])
     tag = _pos_tag if ev.atype in ("place", "person", "organisation", "list") else None
-    type_ok = type_match(excerpt_norm, ev.atype, ev.qnorm, tag=tag, all_asks=ALL_ASKS) >= 1.0
+    bind = binding_terms(ev.terms, ev.naming_run) if ev.atype == "quantity" else ()
+    type_ok = type_match(excerpt_norm, ev.atype, ev.qnorm, tag=tag, all_asks=ALL_ASKS, bind=bind) >= 1.0 \
+        or (ev.atype == "reason" and not REASON_GATE)
     conf = evidence_score(relevance, type_ok)
     return Verdict(decide(conf, cov, type_ok), conf)
 

@@ -12,8 +12,8 @@ import math
 import re
 from typing import Callable, Iterable, Literal, NamedTuple, Sequence
 
-AnswerType = Literal["quantity", "date", "place", "person", "organisation", "list", "other"]
-ANSWER_TYPES: tuple[str, ...] = ("quantity", "date", "place", "person", "organisation", "list", "other")
+AnswerType = Literal["quantity", "date", "place", "person", "organisation", "list", "reason", "other"]
+ANSWER_TYPES: tuple[str, ...] = ("quantity", "date", "place", "person", "organisation", "list", "reason", "other")
 
 Tagger = Callable[[str], Sequence[tuple[str, str]]]
 
@@ -49,6 +49,9 @@ _QUANTITY_Q = re.compile(
     r"多少|几(?!乎|何|点|月|号|日|年)|多大|多高|多长|多远|多重|多快|多久|多深|多宽|百分之几|几成|比重|比例是|占比|增速|增幅|规模多"
     r"|几年"
 )
+# A reason or a purpose (为什么, 为何, 出于什么考虑): the answer states it with a causal or final connective.
+_REASON_Q = re.compile(r"为什么|为何|什么原因|原因是什么|出于什么|目的是什么|什么目的|何故|缘何")
+_REASON_TEXT = re.compile(r"为了|因为|由于|旨在|目的|以便|原因|之所以|为此|缘于|源于|所以|是为")
 _LIST_FIRST_Q = re.compile(r"哪几|几个方面|几方面")  # "which few": a list, although 几 asks for a number
 _LIST_Q = re.compile(r"哪些|哪几|有什么|有哪|包括什么|包含什么|几个方面|几项|哪几项|什么措施|什么举措|哪方面")
 
@@ -56,6 +59,7 @@ _LIST_Q = re.compile(r"哪些|哪几|有什么|有哪|包括什么|包含什么|
 # Checked in this order: the first pattern the question matches gives its type. 哪几 / 几个方面 ask for a list
 # although 几 asks for a number, so they come before the quantity pattern; other list words come after it.
 _TYPE_ORDER: tuple[tuple[re.Pattern[str], AnswerType], ...] = (
+    (_REASON_Q, "reason"),
     (_DATE_Q, "date"),
     (_PERSON_Q, "person"),
     (_ORG_Q, "organisation"),
@@ -67,8 +71,8 @@ _TYPE_ORDER: tuple[tuple[re.Pattern[str], AnswerType], ...] = (
 
 
 def answer_type(question: str) -> AnswerType:
-    """The kind of answer a (normalised) question asks for; "other" for definitions, reasons and manner
-    (什么是 / 为什么 / 如何), which any relevant passage may answer."""
+    """The kind of answer a (normalised) question asks for (a reason: 为什么, 为何); "other" for definitions and manner
+    (什么是 / 如何), which any relevant passage may answer."""
     return next((kind for pattern, kind in _TYPE_ORDER if pattern.search(question)), "other")
 
 
@@ -151,14 +155,22 @@ _AMOUNT = r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[
 _MONEY_FIGURE = re.compile(_AMOUNT + r"(?:美)?元")
 
 
+# An amount of something (产量, 人数, 规模, 总数) is a count or a measure, not its growth: 年产气量是多少 is not answered
+# by 增长10.4%. 质量, 力量 and 能量 are not amounts.
+_AMOUNT_WORDS = re.compile(r"(?<![质力能])量|总数|人数|户数|个数|件数|次数|家数|规模")
+
+
 def asked_measure(question: str) -> str:
-    """"rate", "money" or "" (any figure) for a figure question that names no unit; see _RATE_WORDS."""
+    """"rate", "money", "amount" (any figure but a rate) or "" (any figure) for a figure question that names no
+    unit; see _RATE_WORDS and _AMOUNT_WORDS."""
     clauses = [c for c in re.split(r"[，,；;。？?！!]", question) if _QUANTITY_Q.search(c)]
     clause = clauses[0] if clauses else question
     if _RATE_WORDS.search(clause):
         return "rate"
     if _MONEY_WORDS.search(clause):
         return "money"
+    if _AMOUNT_WORDS.search(clause):
+        return "amount"
     return ""
 
 
@@ -191,7 +203,8 @@ class FigureAsk(NamedTuple):
     unit: str
     scale: str
     noun: str
-    measure: str = ""  # without a unit: what its clause measures ("rate", "money", "" any; asked_measure)
+    measure: str = ""  # without a unit: what its clause measures ("rate", "money", "amount", "" any; asked_measure)
+    one_period: bool = False  # the question scopes it to one period (当年, 全年, 去年): a running total does not answer
 
 
 def figure_asks(question: str) -> list[FigureAsk]:
@@ -207,8 +220,23 @@ def figure_asks(question: str) -> list[FigureAsk]:
         rest = part[u.end():] if u else ""
         noun = re.match(r"[\u4e00-\u9fff]{0,2}", rest).group() if rest else ""
         start = max(question.rfind(c, 0, m.start()) for c in "，,；;。？?！!") + 1
-        out.append(FigureAsk(unit, scale, noun, "" if unit else asked_measure(question[start:m.end()])))
+        out.append(FigureAsk(unit, scale, noun, "" if unit else asked_measure(question[start:m.end()]),
+                             bool(_ONE_PERIOD.search(question)) and not _CUMULATIVE.search(question)))
     return out
+
+
+# A question about one period (当年, 全年, 去年, 年度) is not answered by a running total over several (累计, 共计):
+# 中老铁路累计发送货物5000万吨 does not say how much was sent in 2024. The total is recognised by its word in the
+# figure's clause, before the figure.
+_ONE_PERIOD = re.compile(r"当年|全年|年度|今年|去年|本年|上年|当月|本月|当季|(?<![0-9零一二两三四五六七八九十百几多])一年(?!级)")
+_CUMULATIVE = re.compile(r"累计|累积|共计|总计|合计|一共|总共")
+_CLAUSE_BEFORE = re.compile(r"[^，,；;。！？!?\n]*$")
+
+
+def _running_total(text: str, pos: int) -> bool:
+    """Whether the figure at ``pos`` is announced as a running total (累计…) in its clause. Pure."""
+    clause = _CLAUSE_BEFORE.search(text, 0, pos).group()
+    return bool(_CUMULATIVE.search(clause))
 
 
 def _number_value(digits: str) -> float:
@@ -241,7 +269,8 @@ def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
         pattern = {"rate": _RATE_FIGURE, "money": _MONEY_FIGURE}.get(measure, _FIGURE)
         out = [m.start() for m in pattern.finditer(masked)
                if m.group().strip() and m.group().strip() not in given
-               and not (measure and m.group()[:1] in _NOT_A_COUNT)]
+               and not (measure and m.group()[:1] in _NOT_A_COUNT)
+               and not (measure == "amount" and _RATE_FIGURE.match(masked, m.start()))]
         if ask.scale:
             out = [m.start() for m in _FIGURE_UNIT.finditer(masked)
                    if m.start() in out and _magnitude_ok(m.group(1), m.group(2) or "", ask.scale)]
@@ -291,13 +320,41 @@ def asked_level(question: str) -> str:
     return m.group(1) if m else ""
 
 
-def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = None, all_asks: bool = False) -> float:
+# A figure answers a figure question only when the sentence it stands in is about what the question asks: it holds
+# one of the question's content terms (``bind``: words of two characters or more that are not places or numbers,
+# which name the speech rather than the fact). An excerpt grows to its neighbours, and a report's sentence is a
+# run of figures about many things: a figure of the right kind in a sentence that shares no content word with the
+# question is a figure about something else. The unit asked (多少艘, 几亿件) binds by itself, so a figure with its own
+# unit is exempt. Sentences, not clauses: a paraphrase names the subject once per sentence, often in another clause.
+BIND_FIGURES = True
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
+
+
+def _bound(text: str, pos: int, bind: Sequence[str]) -> bool:
+    """Whether the sentence of ``text`` that holds offset ``pos`` holds one of ``bind``. Pure."""
+    lo = max((m.end() for m in _SENTENCE_END.finditer(text, 0, pos)), default=0)
+    end = _SENTENCE_END.search(text, pos)
+    return any(t in text[lo:end.start() if end else len(text)] for t in bind)
+
+
+def binding_terms(terms: Sequence["KeyTerm"], naming_run: str = "") -> list[str]:
+    """The question's content terms that can bind a figure to what is asked (see BIND_FIGURES): two characters or
+    more, not a number, not a place name and not the run that names the speech (天津 is in every sentence's
+    speech, not in the fact). Pure."""
+    return [t.term for t in terms if len(t.term) >= 2 and not _SPECIFIC_NUMBER.fullmatch(t.term)
+            and not (t.specific and is_place_name(t.term)) and t.term != naming_run]
+
+
+def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = None, all_asks: bool = False,
+               bind: Sequence[str] = ()) -> float:
     """1.0 when ``text`` holds an answer of the type asked for that the question does not already give (a
     figure, a date, a place, a person, an organisation, an enumeration), else 0.0; always 1.0 for "other".
     ``tag`` (text -> [(word, POS flag)]) adds jieba's names to the suffix patterns for places, persons and
     organisations."""
     if atype == "other":
         return 1.0
+    if atype == "reason":
+        return 1.0 if _REASON_TEXT.search(text) else 0.0
     if atype == "quantity":
         given = set(figures(question)) | {m.group(1) for m in _FIGURE_UNIT.finditer(question)}
         asks = figure_asks(question) or [FigureAsk("", "", "", asked_measure(question))]
@@ -306,7 +363,9 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
         # Each figure asked needs a figure of its own: greedily, the most constrained asks first.
         used: set[int] = set()
         for ask in sorted(asks, key=lambda a: (not a.unit, not a.scale, not a.measure)):
-            free = [p for p in figures_for(text, ask, given) if p not in used]
+            free = [p for p in figures_for(text, ask, given)
+                    if p not in used and (ask.unit or not bind or not BIND_FIGURES or _bound(text, p, bind))
+                    and not (ask.one_period and _running_total(text, p))]
             if not free:
                 return 0.0
             used.add(free[0])
@@ -586,6 +645,9 @@ def abbreviation_in(text: str, short: str) -> bool:
 _TIME_TAGS = frozenset({"t", "tg"})
 
 
+# Whether a qualifier must be a noun-like word of the question (not v/m/q/r/d/i/p/c/u) qualifying a whole word.
+QUALIFIER_POS = True
+_NOT_QUALIFIER_TAGS = frozenset("vmqrdipcu")
 _SUBSET = re.compile(r"中(?:的)?([\u4e00-\u9fff]{2,8}?)(?:有|占|是|为)?(?:多少|几)")
 
 
@@ -603,6 +665,16 @@ def unmatched_modifiers(question: str, terms: Sequence[KeyTerm], text: str, scop
     times = {w for w, f in tagged if f in _TIME_TAGS}
     # A verb is no head: in 对老人发放 the noun is the verb's object, not its qualifier.
     verbs = {w for w, f in tagged if f == "v"}
+    # Nor is a verb, a numeral, a pronoun, an adverb or an idiom a qualifier: 防止弄虚作假 and 哪一类装备 ask about
+    # 弄虚作假 and 装备, they do not name a kind of them (QUALIFIER_POS).
+    not_qualifiers = {w for w, f in tagged if QUALIFIER_POS and f[:1] in _NOT_QUALIFIER_TAGS} - {
+        w for w, f in tagged if f[:1] not in _NOT_QUALIFIER_TAGS}
+    # A head is a word of the question, not the start of a longer one (贫困 is not the head of 复查贫困户名单).
+    ends = set()
+    pos = 0
+    for w, _ in tagged:
+        pos += len(w)
+        ends.add(pos)
     heads = [t for t in terms if term_in(text, t) and t.term not in verbs]
     out = []
     # The thing a figure question counts comes right after 多少/几 and its classifier (多少元养老补贴): it qualifies
@@ -614,7 +686,7 @@ def unmatched_modifiers(question: str, terms: Sequence[KeyTerm], text: str, scop
     counted |= {m.start(1) for m in _SUBSET.finditer(question)}
     for t in terms:
         if (t.specific or not t.known or t.weight < min_weight or t.term in times or term_in(scope, t)
-                or (ABBREVIATIONS and abbreviation_in(scope, t.term))):
+                or (ABBREVIATIONS and abbreviation_in(scope, t.term)) or t.term in not_qualifiers):
             continue
         if any(question.startswith(t.term, e) for e in counted):
             out.append(t.term)
@@ -622,7 +694,8 @@ def unmatched_modifiers(question: str, terms: Sequence[KeyTerm], text: str, scop
         i = question.find(t.term)
         while i >= 0:
             end = i + len(t.term)
-            head = next((x for h in heads for x in (h.term, *h.alternatives) if question.startswith(x, end)), None)
+            head = next((x for h in heads for x in (h.term, *h.alternatives) if question.startswith(x, end)
+                         and (not QUALIFIER_POS or not ends or end + len(x) in ends)), None)
             if head is not None:
                 out.append(t.term + head)  # the qualified phrase (冷链货物) says what is missing
                 break

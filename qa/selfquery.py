@@ -127,3 +127,26 @@ def strongest_naming(runs: dict[str, str]) -> tuple[set[str], str]:
         return set(), ""
     top = max(runs.values(), key=len)
     return {sid for sid, g in runs.items() if len(g) == len(top)}, top
+
+
+# jieba's tags of common words: nouns, verbs, adjectives, adverbs, place and time words, function words. Anything
+# else (ns, nr, nt, nz, an unknown word x, a name jieba mistakes for an idiom i) may be a proper name.
+_COMMON_TAGS = frozenset({"n", "vn", "v", "vd", "a", "ad", "an", "d", "f", "s", "t", "m", "q", "r", "p", "c", "u",
+                          "uj", "ul", "uz", "ud", "ug", "uv", "zg"})
+_ADMIN_END = re.compile(r"(?:省|市|县|区|镇|乡|村|旗|州)$")
+
+
+def is_proper_naming(run: str, tag=None) -> bool:
+    """Whether a naming run is a proper name that pins one speech (a year, a place with its suffix, a person, an
+    organisation's name, a meeting's distinctive part), rather than a common word that some speeches' identity
+    values start with (教育 of 县教育局, 教育局, 自治区: every county has one; a question about them asks about a
+    kind of body, not about one speech). Common words still boost those speeches at retrieval; only a proper
+    name makes the answer come from the named speech. Pure apart from ``tag`` (text -> [(word, POS flag)])."""
+    if not run:
+        return False
+    if run.isdigit() or len(run) >= MEETING_MIN_CHARS:
+        return True
+    if tag is None:
+        return bool(_ADMIN_END.search(run)) and len(run) >= 3
+    return any(f not in _COMMON_TAGS for _, f in tag(run))
+

@@ -42,7 +42,7 @@ from jianggao.qa.question import (
     ("有哪些惠民措施", "list"),
     ("包括哪几个方面", "list"),
     ("什么是新质生产力", "other"),
-    ("为什么要发展低空经济", "other"),
+    ("为什么要发展低空经济", "reason"),
     ("如何推进城市更新", "other"),
     ("几乎所有乡镇都通了公交吗", "other"),  # 几乎 is not 几
 ])
@@ -163,6 +163,42 @@ def test_a_figure_question_without_a_unit_reads_what_it_measures():
     assert type_match("全年新增就业12.5万人", "quantity", "新增就业多少") == 1.0  # nothing said: any figure
 
 
+def test_an_amount_is_not_answered_by_its_growth():
+    # Sentences and questions written for the test.
+    assert asked_measure("油田的年产油量是多少") == "amount"
+    assert asked_measure("全县有多少所学校") == ""  # a unit is asked: the unit decides
+    assert asked_measure("粮食产量增长多少") == "rate"  # rate words first
+    assert asked_measure("产品质量提高了多少") == ""  # 质量 is quality, not an amount
+    q = "新建油田的年产油量是多少"
+    assert type_match("新建油田投产，工业增加值增长8.2%", "quantity", q) == 0.0
+    assert type_match("新建油田投产，年产原油120万吨", "quantity", q) == 1.0
+
+
+def test_a_figure_must_stand_in_a_sentence_about_what_is_asked():
+    from jianggao.qa.question import binding_terms
+
+    terms = [KeyTerm("城区", 3.0, False), KeyTerm("污水", 4.0, False), KeyTerm("管网", 4.0, False),
+             KeyTerm("投资", 2.0, False), KeyTerm("2023", 3.0, True), KeyTerm("江城市", 5.0, True, ("江城",))]
+    bind = binding_terms(terms, naming_run="江城")
+    assert bind == ["城区", "污水", "管网", "投资"]  # no number, no place name
+    q = "江城市城区污水管网改造总投资是多少"
+    # A figure in 元 in a sentence about something else does not answer; in a sentence about the pipes it does.
+    text = "全市完成国有资本收益12.4亿元。城区污水管网改造全面启动。"
+    assert type_match(text, "quantity", q, bind=bind) == 0.0
+    assert type_match(text, "quantity", q) == 1.0  # without binding terms any figure of the kind answers
+    assert type_match("城区污水管网改造完成投资3.6亿元。", "quantity", q, bind=bind) == 1.0
+    # A figure that carries the unit asked is bound by it.
+    assert type_match("全年新建公园12座。", "quantity", "城区新建了多少座口袋公园", bind=["口袋", "公园", "城区新建"]) == 1.0
+
+
+def test_a_running_total_does_not_answer_for_one_period():
+    q = "港口当年完成集装箱吞吐量多少万标箱"
+    assert type_match("港口累计完成集装箱吞吐量超过900万标箱", "quantity", q) == 0.0
+    assert type_match("港口全年完成集装箱吞吐量320万标箱", "quantity", q) == 1.0
+    # Without a one-period word, a running total is an answer.
+    assert type_match("港口累计完成集装箱吞吐量超过900万标箱", "quantity", "港口完成集装箱吞吐量多少万标箱") == 1.0
+
+
 def test_a_determiner_before_the_suffix_is_no_place_name():
     # 全市 / 我省 point at a place without naming it: they do not answer "in which district".
     assert type_match("推动全市网络深度覆盖", "place", "集群建在哪个区") == 0.0
@@ -261,6 +297,33 @@ def test_a_verb_is_no_head_of_a_qualifier():
     text = "发放补贴300元"
     assert unmatched_modifiers("对老人发放补贴多少", terms, text, text, tag=tags) == []
     assert unmatched_modifiers("对老人发放补贴多少", terms, text, text) == ["老人发放"]  # untagged: any head counts
+
+
+def test_a_verb_numeral_or_idiom_is_no_qualifier_and_a_head_is_a_whole_word():
+    from jianggao.qa.question import unmatched_modifiers
+
+    # Questions and texts written for the test.
+    terms = [KeyTerm("防止", 4.0, False), KeyTerm("弄虚作假", 5.0, False), KeyTerm("一类", 4.0, False),
+             KeyTerm("装备", 4.0, False), KeyTerm("复查", 5.0, False), KeyTerm("贫困", 3.0, False)]
+    tags = lambda q: [("靠", "v"), ("什么", "r"), ("防止", "v"), ("弄虚作假", "i")]  # noqa: E731
+    text = "建立制度，严防弄虚作假"
+    assert unmatched_modifiers("靠什么防止弄虚作假", terms, text, text, tag=tags) == []
+    tags = lambda q: [("哪", "r"), ("一类", "m"), ("装备", "n"), ("最", "d"), ("缺", "v")]  # noqa: E731
+    assert unmatched_modifiers("哪一类装备最缺", terms, "装备偏少", "装备偏少", tag=tags) == []
+    # 贫困 is only the start of the word 贫困户: 复查 does not qualify it
+    tags = lambda q: [("复查", "vn"), ("贫困户", "n"), ("名单", "n")]  # noqa: E731
+    assert unmatched_modifiers("复查贫困户名单", terms, "核实贫困人口", "核实贫困人口", tag=tags) == []
+    # a noun before a whole head word still qualifies it
+    cold = [KeyTerm("冷链", 5.0, False), KeyTerm("物流", 2.0, False)]
+    tags = lambda q: [("冷链", "n"), ("物流", "n"), ("规模", "n")]  # noqa: E731
+    assert unmatched_modifiers("冷链物流规模", cold, "物流规模扩大", "物流规模扩大", tag=tags) == ["冷链物流"]
+
+
+def test_a_reason_question_is_ranked_by_a_stated_reason():
+    assert answer_type("为什么要提高挂职干部的比例") == "reason"
+    assert answer_type("新区为何选址在江边") == "reason"
+    assert type_match("主要是为了打破行政化", "reason", "为什么要改革") == 1.0
+    assert type_match("挂职干部比例提高到15%", "reason", "为什么要改革") == 0.0
 
 
 def test_the_asked_administrative_level_is_read_from_the_question():

@@ -140,3 +140,24 @@ def test_a_pasted_passage_names_no_speech():
     passage = "紫阳县今年要抓好产业扶贫。各乡镇要落实责任,确保按期完成任务。"
     assert is_passage(passage) and not is_passage("紫阳县今年的目标是多少?")
     assert named_speeches(passage, index) == {}
+
+
+def test_only_a_proper_name_pins_the_answer_to_one_speech():
+    from jianggao.qa.selfquery import is_proper_naming
+
+    tags = {"教育局": [("教育局", "n")], "教育": [("教育", "vn")], "天津": [("天津", "ns")], "紫阳县": [("紫阳县", "ns")],
+            "攀枝花": [("攀枝花", "i")],
+            "中国残联": [("中国残联", "nt")], "自治区": [("自治区", "n")]}
+    tag = lambda text: tags[text]  # noqa: E731
+    assert is_proper_naming("天津", tag)
+    assert is_proper_naming("中国残联", tag)
+    assert is_proper_naming("2014", tag)  # a year
+    assert is_proper_naming("紫阳县", tag)
+    assert is_proper_naming("攀枝花", tag)  # a city's name that the tagger takes for an idiom is no common word
+    assert is_proper_naming("紫阳县") and not is_proper_naming("教育局")  # untagged: a place with its suffix
+    assert is_proper_naming("全县脱贫攻坚", tag)  # a meeting's distinctive part
+    # a kind of body or a topic word that identity values start with names no one speech
+    assert not is_proper_naming("教育局", tag)
+    assert not is_proper_naming("教育", tag)
+    assert not is_proper_naming("自治区", tag)
+    assert not is_proper_naming("", tag)
