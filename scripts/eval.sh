@@ -3,11 +3,15 @@
 #   seed corpus  data/speeches                    -> $SHARED/eval/dev.jsonl        index $IDX_ROOT/dev
 #   provinces    $SHARED/corpora/provinces-2025   -> $SHARED/eval/provinces.jsonl  index $IDX_ROOT/prov
 #   hold         the same provinces index          -> tests/data/holdout_provinces.jsonl (24 questions written by the
-#                team from random sentences of the reports, 8 of them near-misses; never tuned on, see README)
+#                team from random sentences of the reports, 8 of them near-misses; read for failure categories since)
+#   hold2        the same provinces index          -> tests/data/holdout2_provinces.jsonl (30 questions, written
+#                later the same way by someone who never ran the system on them; only its aggregates are read)
+#   seeds        the seed corpus index             -> tests/data/holdout_seeds.jsonl (20 questions written with
+#                hold2; read for failure categories)
 # SHARED: $JIANGGAO_SHARED, else ../shared beside the repository. Each index is built (or brought up to date:
 # its embedding cache makes a rebuild cheap) in its own folder. Outputs and score tables in $OUT/<set>/.
 # Protocol: thresholds and weights are tuned on provinces, dev is the check (README).
-# Usage: scripts/eval.sh [SET...]   (default: dev prov hold)
+# Usage: scripts/eval.sh [SET...]   (default: dev prov hold hold2 seeds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${JIANGGAO_SHARED:-../shared}
@@ -21,16 +25,18 @@ OUT=${OUT:-bench-results/eval}
 J=.venv/bin/jianggao
 PY=.venv/bin/python
 SETS=("$@")
-[ ${#SETS[@]} -eq 0 ] && SETS=(dev prov hold)
+[ ${#SETS[@]} -eq 0 ] && SETS=(dev prov hold hold2 seeds)
 
 for set in "${SETS[@]}"; do
     case $set in
         dev) corpus=data/speeches; gold="$SHARED/eval/dev.jsonl" ;;
         prov) corpus="$SHARED/corpora/provinces-2025"; gold="$SHARED/eval/provinces.jsonl" ;;
         hold) corpus="$SHARED/corpora/provinces-2025"; gold=tests/data/holdout_provinces.jsonl ;;
-        *) echo "unknown set $set (dev, prov, hold)" >&2; exit 2 ;;
+        hold2) corpus="$SHARED/corpora/provinces-2025"; gold=tests/data/holdout2_provinces.jsonl ;;
+        seeds) corpus=data/speeches; gold=tests/data/holdout_seeds.jsonl ;;
+        *) echo "unknown set $set (dev, prov, hold, hold2, seeds)" >&2; exit 2 ;;
     esac
-    idx="$IDX_ROOT/${set/hold/prov}"
+    case $set in dev|seeds) idx="$IDX_ROOT/dev" ;; *) idx="$IDX_ROOT/prov" ;; esac
     out="$OUT/$set"
     mkdir -p "$out"
     echo "######## $set: $corpus -> $idx, gold $gold"
