@@ -145,7 +145,7 @@ def asked_unit(question: str) -> str:
 _RATE_WORDS = re.compile(r"增速|增幅|增长率|增长(?:了)?(?:多少|几)|比重|占比|比例|百分之|百分比|份额|(?<![功效频速])率|占")
 _MONEY_WORDS = re.compile(
     r"资金|经费|投资|投入|金额|资产|收入|费用|补贴|补助|奖金|价格|造价|成本|产值|营收|税收|预算|存款|贷款|融资|授信|"
-    r"生产总值|GDP|钱|(?<![名份限])额"
+    r"生产总值|GDP|钱|(?<![名份限])额|(?<![黄白])金(?![属融牌奖色])|(?<![条])款"
 )
 _RATE_FIGURE = re.compile(
     r"[0-9][0-9.,]*\s*(?:%|‰|个?百分点|倍|成)|百分之[零一二两三四五六七八九十点]+|[一二两三四五六七八九十]成|[一二两三四五六七八九十]倍"
@@ -160,11 +160,21 @@ _MONEY_FIGURE = re.compile(_AMOUNT + r"(?:美)?元")
 _AMOUNT_WORDS = re.compile(r"(?<![质力能])量|总数|人数|户数|个数|件数|次数|家数|规模")
 
 
+# How long or how often (多久, 多长时间): a span of time or a frequency answers, not a count of something else.
+_DURATION_WORDS = re.compile(r"多久|多长时间|多少时间|多长的?时间|多长期限|什么周期|多少年一次")
+_DURATION_FIGURE = re.compile(
+    r"(?:[0-9][0-9.]*|[零一二两三四五六七八九十百半]+)\s*[多余]?个?(?:年|月|周|星期|天|日|小时|分钟|季度|工作日)"
+    r"|每(?:年|半年|季度|季|月|周|天|日|隔)"
+)
+
+
 def asked_measure(question: str) -> str:
-    """"rate", "money", "amount" (any figure but a rate) or "" (any figure) for a figure question that names no
-    unit; see _RATE_WORDS and _AMOUNT_WORDS."""
+    """"duration", "rate", "money", "amount" (any figure but a rate) or "" (any figure) for a figure question that
+    names no unit; see _DURATION_WORDS, _RATE_WORDS and _AMOUNT_WORDS."""
     clauses = [c for c in re.split(r"[，,；;。？?！!]", question) if _QUANTITY_Q.search(c)]
     clause = clauses[0] if clauses else question
+    if _DURATION_WORDS.search(clause):
+        return "duration"
     if _RATE_WORDS.search(clause):
         return "rate"
     if _MONEY_WORDS.search(clause):
@@ -191,8 +201,13 @@ _ASK = re.compile(r"(?:多少|几(?!乎|何|点|月|号|日|年|个方面|方面
 _NAME_NUMBER = re.compile(r"“[^”]{1,30}”|「[^」]{1,30}」|《[^》]{1,40}》|[A-Za-z]+[0-9][0-9A-Za-z]*|[0-9]+[A-Z](?![A-Za-z])")
 
 
+# The number of an item in a list (4、开展走访慰问; 2. 加强管理) at the start of a line or sentence counts nothing.
+_ENUMERATOR = re.compile(r"(?:^|(?<=[。；;！!？?\n]))\s*[0-9]{1,2}\s*[、．.)）](?![0-9])")
+
+
 def _mask_names(text: str) -> str:
-    """``text`` with numbers that are names blanked (length kept)."""
+    """``text`` with numbers that are names (or list items' numbers) blanked (length kept)."""
+    text = _ENUMERATOR.sub(lambda m: " " * len(m.group()), text)
     return _NAME_NUMBER.sub(lambda m: " " * len(m.group()), text)
 
 
@@ -203,7 +218,7 @@ class FigureAsk(NamedTuple):
     unit: str
     scale: str
     noun: str
-    measure: str = ""  # without a unit: what its clause measures ("rate", "money", "amount", "" any; asked_measure)
+    measure: str = ""  # without a unit: what its clause measures ("duration", "rate", "money", "amount", "" any)
     one_period: bool = False  # the question scopes it to one period (当年, 全年, 去年): a running total does not answer
 
 
@@ -266,7 +281,7 @@ def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
     masked = _YEAR.sub(lambda m: " " * len(m.group()), _mask_names(text))
     measure = ask.measure
     if not ask.unit:
-        pattern = {"rate": _RATE_FIGURE, "money": _MONEY_FIGURE}.get(measure, _FIGURE)
+        pattern = {"rate": _RATE_FIGURE, "money": _MONEY_FIGURE, "duration": _DURATION_FIGURE}.get(measure, _FIGURE)
         out = [m.start() for m in pattern.finditer(masked)
                if m.group().strip() and m.group().strip() not in given
                and not (measure and m.group()[:1] in _NOT_A_COUNT)

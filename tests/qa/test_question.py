@@ -191,6 +191,20 @@ def test_a_figure_must_stand_in_a_sentence_about_what_is_asked():
     assert type_match("全年新建公园12座。", "quantity", "城区新建了多少座口袋公园", bind=["口袋", "公园", "城区新建"]) == 1.0
 
 
+def test_how_long_wants_a_span_of_time_and_list_numbers_count_nothing():
+    q = "检查组多久开展一次安全检查"
+    assert asked_measure(q) == "duration"
+    assert type_match("检查组每季度开展一次安全检查", "quantity", q) == 1.0
+    assert type_match("检查组检查了35家企业", "quantity", q) == 0.0
+    assert type_match("检查组检查周期为3个月", "quantity", q) == 1.0
+    # the number of a list item is no figure
+    q2 = "走访时每户发多少慰问金"
+    assert asked_measure(q2) == "money"  # 慰问金, 救助金, 拨款: words of money
+    assert type_match("4、开展走访慰问。要走家入户，嘘寒问暖。", "quantity", "走访了多少户") == 0.0
+    assert type_match("要走访慰问120户", "quantity", "走访了多少户") == 1.0
+    assert asked_measure("金融机构有多少家") == ""  # 金融 is no money word
+
+
 def test_a_running_total_does_not_answer_for_one_period():
     q = "港口当年完成集装箱吞吐量多少万标箱"
     assert type_match("港口累计完成集装箱吞吐量超过900万标箱", "quantity", q) == 0.0
