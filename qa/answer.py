@@ -624,7 +624,7 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
         # figure of the right kind from the wrong speech is the near-miss the gates exist for.
         cov = cov._replace(missing_specific=[*cov.missing_specific, ev.naming_run])
     tag = _pos_tag if ev.atype in ("place", "person", "organisation", "list") else None
-    bind = binding_terms(ev.terms, ev.naming_run) if ev.atype == "quantity" else ()
+    bind = binding_terms(ev.terms, ev.naming_run) if ev.atype in ("quantity", "date") else ()
     type_ok = type_match(excerpt_norm, ev.atype, ev.qnorm, tag=tag, all_asks=ALL_ASKS, bind=bind) >= 1.0 \
         or (ev.atype == "reason" and not REASON_GATE)
     conf = evidence_score(relevance, type_ok)

@@ -335,13 +335,14 @@ def asked_level(question: str) -> str:
     return m.group(1) if m else ""
 
 
-# A figure answers a figure question only when the sentence it stands in is about what the question asks: it holds
+# A figure (or a date) answers a figure (date) question only when the sentence it stands in is about what the
+# question asks: it holds
 # one of the question's content terms (``bind``: words of two characters or more that are not places or numbers,
 # which name the speech rather than the fact). An excerpt grows to its neighbours, and a report's sentence is a
 # run of figures about many things: a figure of the right kind in a sentence that shares no content word with the
 # question is a figure about something else. The unit asked (多少艘, 几亿件) binds by itself, so a figure with its own
 # unit is exempt. Sentences, not clauses: a paraphrase names the subject once per sentence, often in another clause.
-BIND_FIGURES = True
+BIND_ANSWERS = True
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
 
 
@@ -353,7 +354,7 @@ def _bound(text: str, pos: int, bind: Sequence[str]) -> bool:
 
 
 def binding_terms(terms: Sequence["KeyTerm"], naming_run: str = "") -> list[str]:
-    """The question's content terms that can bind a figure to what is asked (see BIND_FIGURES): two characters or
+    """The question's content terms that can bind a figure to what is asked (see BIND_ANSWERS): two characters or
     more, not a number, not a place name and not the run that names the speech (天津 is in every sentence's
     speech, not in the fact). Pure."""
     return [t.term for t in terms if len(t.term) >= 2 and not _SPECIFIC_NUMBER.fullmatch(t.term)
@@ -379,7 +380,7 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
         used: set[int] = set()
         for ask in sorted(asks, key=lambda a: (not a.unit, not a.scale, not a.measure)):
             free = [p for p in figures_for(text, ask, given)
-                    if p not in used and (ask.unit or not bind or not BIND_FIGURES or _bound(text, p, bind))
+                    if p not in used and (ask.unit or not bind or not BIND_ANSWERS or _bound(text, p, bind))
                     and not (ask.one_period and _running_total(text, p))]
             if not free:
                 return 0.0
@@ -388,7 +389,8 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
     if atype == "date":
         pattern = _DAY_TEXT if _DAY_Q.search(question) else _MONTH_TEXT if _MONTH_Q.search(question) else _DATE_TEXT
         given = {m.group() for m in pattern.finditer(question)}
-        return 1.0 if any(m.group() not in given for m in pattern.finditer(text)) else 0.0
+        return 1.0 if any(m.group() not in given and (not bind or not BIND_ANSWERS or _bound(text, m.start(), bind))
+                          for m in pattern.finditer(text)) else 0.0
     if atype == "organisation":
         suffixes = asked_org_suffixes(question)
         if suffixes:
