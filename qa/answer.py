@@ -611,11 +611,13 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
     context = cache.context(cit.speech_id)
     evidence = with_relative_years(excerpt_norm, context) + "\n" + context + " " + time_frame(context)
     par_norm = sp_norm[cit.paragraph_start:cit.paragraph_end]
+    own = evidence  # what the excerpt and the speech's identity say, before what the surroundings add
     evidence += " " + " ".join(named_around(ev.terms, ev.qnorm, sp_norm, par_norm))
     cov = coverage(evidence, ev.terms)
     # A qualifier of the question that the excerpt's paragraph lacks (冷链 of 冷链货物 where the excerpt counts
-    # all 货物) is a detail the library does not give: it joins the missing specific terms.
-    modifiers = unmatched_modifiers(ev.qnorm, ev.terms, evidence, evidence + "\n" + par_norm, tag=_pos_tag)
+    # all 货物) is a detail the library does not give: it joins the missing specific terms. A place the speech
+    # names elsewhere is no qualifier of this paragraph's figure.
+    modifiers = unmatched_modifiers(ev.qnorm, ev.terms, evidence, own + "\n" + par_norm, tag=_pos_tag)
     if modifiers:
         cov = cov._replace(missing_specific=[*cov.missing_specific, *modifiers])
     if ev.named and not _is_named(speech, ev.named) \

@@ -168,6 +168,13 @@ _DURATION_FIGURE = re.compile(
 )
 
 
+# An area (面积, 占地) is answered in units of area, a length (长度, 里程, 多长, 多远) in units of length.
+_AREA_WORDS = re.compile(r"面积|占地")
+_AREA_FIGURE = re.compile(_AMOUNT + r"\s*(?:平方公里|平方千米|平方米|平米|亩|公顷|km2|㎡)")
+_LENGTH_WORDS = re.compile(r"长度|里程|多长(?!时间)|多远|距离")
+_LENGTH_FIGURE = re.compile(_AMOUNT + r"\s*(?:公里|千米|米|km)(?!/)")
+
+
 def asked_measure(question: str) -> str:
     """"duration", "rate", "money", "amount" (any figure but a rate) or "" (any figure) for a figure question that
     names no unit; see _DURATION_WORDS, _RATE_WORDS and _AMOUNT_WORDS."""
@@ -175,6 +182,10 @@ def asked_measure(question: str) -> str:
     clause = clauses[0] if clauses else question
     if _DURATION_WORDS.search(clause):
         return "duration"
+    if _AREA_WORDS.search(clause):
+        return "area"
+    if _LENGTH_WORDS.search(clause):
+        return "length"
     if _RATE_WORDS.search(clause):
         return "rate"
     if _MONEY_WORDS.search(clause):
@@ -220,6 +231,7 @@ class FigureAsk(NamedTuple):
     noun: str
     measure: str = ""  # without a unit: what its clause measures ("duration", "rate", "money", "amount", "" any)
     one_period: bool = False  # the question scopes it to one period (当年, 全年, 去年): a running total does not answer
+    per_unit: str = ""  # it asks a figure per head (每人/人均 -> 人, 每户 -> 户; per_unit_kind): a total does not answer
 
 
 def figure_asks(question: str) -> list[FigureAsk]:
@@ -236,7 +248,8 @@ def figure_asks(question: str) -> list[FigureAsk]:
         noun = re.match(r"[\u4e00-\u9fff]{0,2}", rest).group() if rest else ""
         start = max(question.rfind(c, 0, m.start()) for c in "，,；;。？?！!") + 1
         out.append(FigureAsk(unit, scale, noun, "" if unit else asked_measure(question[start:m.end()]),
-                             bool(_ONE_PERIOD.search(question)) and not _CUMULATIVE.search(question)))
+                             bool(_ONE_PERIOD.search(question)) and not _CUMULATIVE.search(question),
+                             per_unit_kind(question[start:m.end()])))
     return out
 
 
@@ -246,6 +259,34 @@ def figure_asks(question: str) -> list[FigureAsk]:
 _ONE_PERIOD = re.compile(r"当年|全年|年度|今年|去年|本年|上年|当月|本月|当季|(?<![0-9零一二两三四五六七八九十百几多])一年(?!级)")
 _CUMULATIVE = re.compile(r"累计|累积|共计|总计|合计|一共|总共")
 _CLAUSE_BEFORE = re.compile(r"[^，,；;。！？!?\n]*$")
+
+
+# A figure per head (每人 500元, 人均 3.2万元, 200元/人) answers a question asking one; a total does not.
+_PER_UNIT_Q = re.compile(r"每(人|户|名|位|个|家|亩|年|月|天|所)|(人|户)均|平均")
+# People are counted by 人, 名 and 位 alike.
+_PER_KIND = {"名": "人", "位": "人"}
+
+
+def per_unit_kind(question: str) -> str:
+    """What a question asks a figure per (每人 / 人均 -> 人, 每户 -> 户, 每亩 -> 亩); "均" for 平均 (any); "" when
+    it asks no figure per head. Pure."""
+    m = _PER_UNIT_Q.search(question)
+    if not m:
+        return ""
+    kind = m.group(1) or m.group(2) or "均"
+    return _PER_KIND.get(kind, kind)
+
+
+def _per_unit(text: str, pos: int, kind: str) -> bool:
+    """Whether the figure at ``pos`` is stated per ``kind`` in its clause (每人, 人均, 200元/人; for "均" any of
+    them). Pure."""
+    lo = max((m.end() for m in re.finditer(r"[，,；;。！？!?\n]", text[:pos])), default=0)
+    end = re.search(r"[，,；;。！？!?\n]", text[pos:])
+    clause = text[lo:pos + end.start() if end else len(text)]
+    if kind == "均":
+        return bool(re.search(r"每|均|/|／", clause))
+    kinds = "人名位" if kind == "人" else kind
+    return bool(re.search(f"每[{kinds}]|{kind}均|[/／][{kinds}]", clause))
 
 
 def _running_total(text: str, pos: int) -> bool:
@@ -281,7 +322,8 @@ def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
     masked = _YEAR.sub(lambda m: " " * len(m.group()), _mask_names(text))
     measure = ask.measure
     if not ask.unit:
-        pattern = {"rate": _RATE_FIGURE, "money": _MONEY_FIGURE, "duration": _DURATION_FIGURE}.get(measure, _FIGURE)
+        pattern = {"rate": _RATE_FIGURE, "money": _MONEY_FIGURE, "duration": _DURATION_FIGURE, "area": _AREA_FIGURE,
+                   "length": _LENGTH_FIGURE}.get(measure, _FIGURE)
         out = [m.start() for m in pattern.finditer(masked)
                if m.group().strip() and m.group().strip() not in given
                and not (measure and m.group()[:1] in _NOT_A_COUNT)
@@ -343,6 +385,9 @@ def asked_level(question: str) -> str:
 # question is a figure about something else. The unit asked (多少艘, 几亿件) binds by itself, so a figure with its own
 # unit is exempt. Sentences, not clauses: a paraphrase names the subject once per sentence, often in another clause.
 BIND_ANSWERS = True
+# The general classifier (多少个) counts anything: it does not say what is counted, so it binds nothing. Other
+# classifiers (艘, 所, 件, 项) narrow the kind of thing counted.
+GENERIC_UNITS = frozenset({"个"})
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
 
 
@@ -380,8 +425,10 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
         used: set[int] = set()
         for ask in sorted(asks, key=lambda a: (not a.unit, not a.scale, not a.measure)):
             free = [p for p in figures_for(text, ask, given)
-                    if p not in used and (ask.unit or not bind or not BIND_ANSWERS or _bound(text, p, bind))
-                    and not (ask.one_period and _running_total(text, p))]
+                    if p not in used and ((ask.unit and ask.unit not in GENERIC_UNITS) or not bind or not BIND_ANSWERS
+                                          or _bound(text, p, bind))
+                    and not (ask.one_period and _running_total(text, p))
+                    and not (ask.per_unit and not _per_unit(text, p, ask.per_unit))]
             if not free:
                 return 0.0
             used.add(free[0])
@@ -665,7 +712,7 @@ _TIME_TAGS = frozenset({"t", "tg"})
 # Whether a qualifier must be a noun-like word of the question (not v/m/q/r/d/i/p/c/u) qualifying a whole word.
 QUALIFIER_POS = True
 _NOT_QUALIFIER_TAGS = frozenset("vmqrdipcu")
-_SUBSET = re.compile(r"中(?:的)?([\u4e00-\u9fff]{2,8}?)(?:有|占|是|为)?(?:多少|几)")
+_SUBSET = re.compile(r"中[，,]?(?:的)?([\u4e00-\u9fff]{2,8}?)(?:有|占|是|为)?(?:多少|几)")
 
 
 def unmatched_modifiers(question: str, terms: Sequence[KeyTerm], text: str, scope: str,
@@ -700,8 +747,13 @@ def unmatched_modifiers(question: str, terms: Sequence[KeyTerm], text: str, scop
     counted = {m.end() for m in _COUNTED.finditer(question)}
     # So does the part of a whole that a figure question asks about (X中女性有多少名, 工资中建筑行业占多少): the
     # text's figure for the whole does not give the part's.
-    counted |= {m.start(1) for m in _SUBSET.finditer(question)}
+    subsets = {m.start(1) for m in _SUBSET.finditer(question)}
+    counted |= subsets
     for t in terms:
+        if (t.specific and any(question.startswith(t.term, e) for e in subsets) and not term_in(scope, t)):
+            # The part asked about is a name (X中浦东新区有几个): the speech naming it elsewhere does not give it.
+            out.append(t.term)
+            continue
         if (t.specific or not t.known or t.weight < min_weight or t.term in times or term_in(scope, t)
                 or (ABBREVIATIONS and abbreviation_in(scope, t.term)) or t.term in not_qualifiers):
             continue

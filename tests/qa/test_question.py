@@ -205,6 +205,33 @@ def test_how_long_wants_a_span_of_time_and_list_numbers_count_nothing():
     assert asked_measure("金融机构有多少家") == ""  # 金融 is no money word
 
 
+def test_area_length_and_per_head_questions():
+    from jianggao.qa.question import per_unit_kind
+
+    assert asked_measure("产业园的规划面积有多大") == "area"
+    assert type_match("产业园启动建设、签约项目163个", "quantity", "产业园的规划面积有多大") == 0.0
+    assert type_match("产业园规划面积12.5平方公里", "quantity", "产业园的规划面积有多大") == 1.0
+    assert asked_measure("新修公路的里程是多少") == "length"
+    assert type_match("新修公路通车，惠及群众3万人", "quantity", "新修公路的里程是多少") == 0.0
+    assert type_match("新修公路120公里", "quantity", "新修公路的里程是多少") == 1.0
+    assert per_unit_kind("每人最高能救助多少钱") == "人"
+    assert per_unit_kind("户均增收多少元") == "户"
+    assert per_unit_kind("救助基金总共多少钱") == ""
+    q = "救助基金每人最高能救助多少钱"
+    assert type_match("设立救助基金500万元", "quantity", q) == 0.0  # a total
+    assert type_match("每年拿出救助基金500万元", "quantity", q) == 0.0  # per year is not per person
+    assert type_match("救助基金每人最高补助2万元", "quantity", q) == 1.0
+    assert type_match("救助基金补助标准为3000元/人", "quantity", q) == 1.0
+
+
+def test_the_general_classifier_binds_nothing():
+    bind = ["美丽", "街区", "口袋", "公园"]
+    q = "全市建成了多少个口袋公园"
+    # 个 says nothing of what is counted: the figure's sentence must be about parks
+    assert type_match("新增国家级夜间消费集聚区2个。", "quantity", q, bind=bind) == 0.0
+    assert type_match("建成口袋公园56个。", "quantity", q, bind=bind) == 1.0
+
+
 def test_a_running_total_does_not_answer_for_one_period():
     q = "港口当年完成集装箱吞吐量多少万标箱"
     assert type_match("港口累计完成集装箱吞吐量超过900万标箱", "quantity", q) == 0.0
@@ -300,6 +327,16 @@ def test_the_part_of_a_whole_a_figure_question_asks_about_must_be_there():
     assert unmatched_modifiers("选派的科技特派员中女性有多少名", terms, "其中女性特派员300名",
                                "全年选派科技特派员800名，其中女性特派员300名") == []
     assert unmatched_modifiers("选派了多少名科技特派员", terms, text, text) == []
+
+
+def test_a_named_part_of_a_whole_must_be_in_the_paragraph():
+    from jianggao.qa.question import unmatched_modifiers
+
+    terms = [KeyTerm("美丽街区", 5.0, True), KeyTerm("东湖新区", 6.0, True, ("东湖新",))]
+    text = "建成102个美丽街区"
+    q = "建成的102个美丽街区中，东湖新区有几个"
+    assert unmatched_modifiers(q, terms, text, text) == ["东湖新区"]
+    assert unmatched_modifiers(q, terms, text, text + "\n其中东湖新区建成30个") == []
 
 
 def test_a_verb_is_no_head_of_a_qualifier():
