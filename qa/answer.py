@@ -47,7 +47,7 @@ from jianggao.qa.question import (
     unmatched_modifiers, weighted_share,
 )
 from jianggao.qa.retrieval import Filters, Hit, Mode, validate_query
-from jianggao.qa.selfquery import is_proper_naming, strongest_naming
+from jianggao.qa.selfquery import MEETING_MIN_CHARS, is_proper_naming, strongest_naming
 
 if TYPE_CHECKING:
     from jianggao.qa.llm import ChatClient
@@ -621,9 +621,12 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
     if modifiers:
         cov = cov._replace(missing_specific=[*cov.missing_specific, *modifiers])
     if ev.named and not _is_named(speech, ev.named) \
-            and ev.naming_run not in cov.missing_specific:
+            and ev.naming_run not in cov.missing_specific \
+            and not (len(ev.naming_run) >= MEETING_MIN_CHARS and ev.naming_run in own + par_norm):
         # The question names a speech (天津 names the Tianjin report) and this excerpt is from another one: a
-        # figure of the right kind from the wrong speech is the near-miss the gates exist for.
+        # figure of the right kind from the wrong speech is the near-miss the gates exist for. A meeting the
+        # question names (全市脱贫攻坚工作大会) that this excerpt's paragraph names too is what the excerpt is about,
+        # whatever the speech's identity says: a report of the meeting is not the meeting's own speech.
         cov = cov._replace(missing_specific=[*cov.missing_specific, ev.naming_run])
     tag = _pos_tag if ev.atype in ("place", "person", "organisation", "list") else None
     bind = binding_terms(ev.terms, ev.naming_run) if ev.atype in ("quantity", "date") else ()

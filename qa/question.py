@@ -105,6 +105,10 @@ _ORG_TEXT = re.compile(
     r"[\u4e00-\u9fff]{2,}(公司|集团|委员会|管理局|局|厅|办公室|中心|协会|学会|研究院|研究所|大学|学院|学校|医院|银行|基金会|部门|机构)"
 )
 _PLACE_TEXT = re.compile(r"[\u4e00-\u9fff]{2,}(省|市|县|区|镇|乡|村|州|旗|盟|自治区|新区|开发区|园区|港|口岸)")
+# Where a meeting or an event takes place (在哪里召开 / 举行 / 举办) is a venue as often as a town: a name ending in
+# the word for a kind of venue.
+_EVENT_PLACE_Q = re.compile(r"(?:在哪里?|在什么地方|在何处|在何地)(?:召开|举行|举办|开幕|闭幕)|(?:召开|举行|举办)(?:地点|的地方)")
+_VENUE_TEXT = re.compile(r"[\u4e00-\u9fff]{2,}(会展中心|会议中心|中心|会堂|礼堂|广场|宾馆|酒店|饭店|大厦|会议室|体育馆|体育场|剧院|展览馆|博览园|公园)")
 _PERSON_TEXT = re.compile(r"[\u4e00-\u9fff]{2,3}(同志|书记|主席|总理|省长|市长|县长|区长|主任|部长|局长|院长|校长|代表)")
 _LIST_TEXT = re.compile(r"[一二三四五六七八九十]是|第[一二三四五六七八九十]|首先|其次|[、；;]")
 # 全市, 我省, 本县, 各区: a determiner before the suffix points at a place without naming it.
@@ -458,6 +462,8 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
     }[atype]
     if _new_names(text, pattern, question, atype):
         return 1.0
+    if atype == "place" and _EVENT_PLACE_Q.search(question) and _new_names(text, _VENUE_TEXT, question, atype):
+        return 1.0
     if tag is not None and any(f in tags and len(w) >= 2 and w not in question for w, f in tag(text)):
         return 1.0
     return 0.0
@@ -529,7 +535,7 @@ def list_of_class(text: str, cls: str) -> bool:
 QUESTION_WORDS = frozenset(
     "多少 多少钱 多大 多久 多长 多高 多远 多重 几 几个 几次 几年 几天 几项 几种 什么 什么样 怎么 怎么样 怎样 如何 为什么 为何 "
     "是否 有没有 是不是 能否 可否 谁 哪 哪些 哪个 哪里 哪儿 哪位 哪年 哪一年 哪天 何时 何地 何处 吗 呢 吧 啊 请问 "
-    "是 有 要 在 了 的 提到 提出 讲到 谈到 说 说到 介绍 根据 按照 报告 讲话 文中 其中".split()
+    "是 有 要 在 了 的 提到 提出 讲到 谈到 说 说到 介绍 根据 按照 报告 讲话 文中 其中 时候".split()
 )
 _QUESTION_PREFIX = re.compile(r"^(?:哪|几(?!乎)|第几|多少)")
 _SPECIFIC_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")

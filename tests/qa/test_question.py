@@ -232,6 +232,20 @@ def test_the_general_classifier_binds_nothing():
     assert type_match("建成口袋公园56个。", "quantity", q, bind=bind) == 1.0
 
 
+def test_where_a_meeting_was_held_is_answered_by_a_venue():
+    q = "全县经济工作会议在哪里召开"
+    assert type_match("全县经济工作会议在县会展中心召开", "place", q) == 1.0
+    assert type_match("全县经济工作会议于上午召开", "place", q) == 0.0
+    # a venue is no answer to where something is built
+    assert type_match("新园区紧邻体育中心", "place", "新园区建在哪里") == 0.0
+
+
+def test_when_is_a_question_word():
+    from jianggao.qa.question import is_question_word
+
+    assert is_question_word("时候")  # of 什么时候: never in the answer
+
+
 def test_a_running_total_does_not_answer_for_one_period():
     q = "港口当年完成集装箱吞吐量多少万标箱"
     assert type_match("港口累计完成集装箱吞吐量超过900万标箱", "quantity", q) == 0.0
