@@ -22,3 +22,22 @@ def test_simplified_query_matches_traditional_text():
 def test_normalize_query_collapses_whitespace_and_strips_pinyin():
     assert normalize_query("  務(wù)必\u3000認清\t形勢  ") == "务必 认清 形势"
     assert normalize_query("") == ""
+
+
+def test_a_province_called_by_another_name_is_searched_under_its_official_name_too():
+    from jianggao.qa.query import expand_region_aliases, region_aliases
+
+    assert expand_region_aliases("八闽大地去年新增多少家企业") == "八闽大地去年新增多少家企业 福建"
+    assert expand_region_aliases("巴蜀文化") == "巴蜀文化 重庆 四川"  # an alias of two divisions names both
+    assert expand_region_aliases("江苏省的目标") == "江苏省的目标"  # 苏省 inside the official name adds nothing new
+    assert expand_region_aliases("辽宁省的目标") == "辽宁省的目标"  # no X省 alias hides in an official name
+    assert expand_region_aliases("全县粮食产量") == "全县粮食产量"
+    aliases = dict(region_aliases())
+    # every alias has two characters or more: a lone 简称 (闽, 鲁) is part of too many words
+    assert all(len(a) >= 2 for a in aliases)
+    assert len({n for names in aliases.values() for n in names}) == 31  # the 31 mainland provincial divisions
+    # no alias is found inside an official name of another division
+    official = {n for names in aliases.values() for n in names}
+    for alias, names in aliases.items():
+        for other in official - set(names):
+            assert alias not in other + "省" and alias not in other + "市", (alias, other)
