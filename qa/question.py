@@ -543,6 +543,8 @@ _SPECIFIC_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 # it pins the question to one session, round or batch, as a year does.
 _ORDINAL = re.compile(r"第([一二三四五六七八九十]{1,3})(届|次|批|期|轮)")
 _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+# "For the first time" with the counter of what is first (首个, 首家, 首条 …; 全国首个).
+FIRST_TIME = tuple(f"首{c}" for c in "个家条台单座艘架批项例位")
 _QUOTED = re.compile(r"《([^》]{2,40})》|“([^”]{2,40})”|「([^」]{2,40})」|\"([^\"]{2,40})\"")
 _NAME_TAGS = frozenset({"ns", "nr", "nrfg", "nrt", "nt", "nz"})
 _ADMIN_SUFFIX = re.compile(r"(?:省|市|县|区|镇|乡|村|旗|州|自治区)$")
@@ -556,6 +558,7 @@ _FUNCTION_TAGS = frozenset("rmqpcudf")
 _COMPANY_NAME = re.compile(r"[\u4e00-\u9fff]{2,}?(股份有限公司|有限责任公司|有限公司|合作社)|[\u4e00-\u9fff]{4,}?(公司)")
 _PLACE_PREFIX = re.compile(r"^.*(?:省|市|县|区|镇|乡|村)(?=[\u4e00-\u9fff]{2,}(?:公司|合作社))")
 _NOT_A_NAME_START = frozenset("这那该此本其每各全哪某我")
+_ASKING = re.compile(r"多少|几|哪|什么|啥")
 
 
 class KeyTerm(NamedTuple):
@@ -611,14 +614,19 @@ def specific_terms(question: str, tag: Tagger | None = None) -> list[tuple[str, 
         out.setdefault(next(g for g in m.groups() if g), ())
     for m in _ORDINAL.finditer(question):
         n = chinese_number(m.group(1))
-        out.setdefault(m.group(), (f"第{n}{m.group(2)}",) if n is not None else ())
+        alts = (f"第{n}{m.group(2)}",) if n is not None else ()
+        if n == 1:
+            # 第一次 / 第一届 / 第一批 are said 首次 / 首届 / 首批 as often; "for the first time" also 首个, 首家 …
+            alts += (f"首{m.group(2)}",) + (FIRST_TIME if m.group(2) == "次" else ())
+        out.setdefault(m.group(), alts)
     for m in _COMPANY_NAME.finditer(question):
         # A company or cooperative named with its legal form (X有限公司, X合作社) is one entity: an excerpt about
         # another one does not answer. The place before it (X县…) is left to the place rule; the name counts
         # also without its legal form (金穗农业有限公司 -> 金穗农业公司, 金穗农业).
         name = _PLACE_PREFIX.sub("", re.split("[的地得了着是在和与及]", m.group())[-1])
         stem = name[: len(name) - len(m.group(1) or m.group(2))]
-        if len(stem) >= 2 and not is_question_word(stem) and stem[0] not in _NOT_A_NAME_START:
+        if (len(stem) >= 2 and not is_question_word(stem) and stem[0] not in _NOT_A_NAME_START
+                and not _ASKING.search(stem)):  # 多少家公司, 哪些公司 count or ask for companies, they name none
             out.setdefault(name, tuple(dict.fromkeys(x for x in (stem + "公司", stem) if x != name)))
     if tag is not None:
         # Only names that are unmistakably names: a place with its administrative suffix (jieba also tags

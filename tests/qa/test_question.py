@@ -232,6 +232,19 @@ def test_the_general_classifier_binds_nothing():
     assert type_match("建成口袋公园56个。", "quantity", q, bind=bind) == 1.0
 
 
+def test_first_is_also_said_with_shou_and_a_counted_company_is_no_name():
+    from jianggao.qa.question import specific_terms
+
+    spec = dict(specific_terms("全省第一次举办国际马拉松是哪一年"))
+    assert "首次" in spec["第一次"] and "首个" in spec["第一次"] and "第1次" in spec["第一次"]
+    assert dict(specific_terms("第一届博览会在哪里举办"))["第一届"] == ("第1届", "首届")
+    assert "第二次" in dict(specific_terms("第二次会议"))  # only the first has another word
+    # 多少家公司 / 哪些公司 ask about companies; they name none
+    assert not any("公司" in t for t, _ in specific_terms("去年有多少家公司退出了融资平台"))
+    assert not any("公司" in t for t, _ in specific_terms("全市有哪些公司入选了百强"))
+    assert "长丰运输有限公司" in dict(specific_terms("长丰运输有限公司有多少辆车"))
+
+
 def test_where_a_meeting_was_held_is_answered_by_a_venue():
     q = "全县经济工作会议在哪里召开"
     assert type_match("全县经济工作会议在县会展中心召开", "place", q) == 1.0
