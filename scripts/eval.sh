@@ -8,10 +8,12 @@
 #                later the same way by someone who never ran the system on them; only its aggregates are read)
 #   seeds        the seed corpus index             -> tests/data/holdout_seeds.jsonl (20 questions written with
 #                hold2; read for failure categories)
+#   hold3, s3    the provinces / seed corpus index -> tests/data/holdout3_provinces.jsonl (40), holdout3_seeds.jsonl
+#                (30): a third batch, scored once before the changes made after it, then read for categories
 # SHARED: $JIANGGAO_SHARED, else ../shared beside the repository. Each index is built (or brought up to date:
 # its embedding cache makes a rebuild cheap) in its own folder. Outputs and score tables in $OUT/<set>/.
 # Protocol: thresholds and weights are tuned on provinces, dev is the check (README).
-# Usage: scripts/eval.sh [SET...]   (default: dev prov hold hold2 seeds)
+# Usage: scripts/eval.sh [SET...]   (default: dev prov hold hold2 seeds hold3 s3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${JIANGGAO_SHARED:-../shared}
@@ -25,7 +27,7 @@ OUT=${OUT:-bench-results/eval}
 J=.venv/bin/jianggao
 PY=.venv/bin/python
 SETS=("$@")
-[ ${#SETS[@]} -eq 0 ] && SETS=(dev prov hold hold2 seeds)
+[ ${#SETS[@]} -eq 0 ] && SETS=(dev prov hold hold2 seeds hold3 s3)
 
 for set in "${SETS[@]}"; do
     case $set in
@@ -34,9 +36,11 @@ for set in "${SETS[@]}"; do
         hold) corpus="$SHARED/corpora/provinces-2025"; gold=tests/data/holdout_provinces.jsonl ;;
         hold2) corpus="$SHARED/corpora/provinces-2025"; gold=tests/data/holdout2_provinces.jsonl ;;
         seeds) corpus=data/speeches; gold=tests/data/holdout_seeds.jsonl ;;
-        *) echo "unknown set $set (dev, prov, hold, hold2, seeds)" >&2; exit 2 ;;
+        hold3) corpus="$SHARED/corpora/provinces-2025"; gold=tests/data/holdout3_provinces.jsonl ;;
+        s3) corpus=data/speeches; gold=tests/data/holdout3_seeds.jsonl ;;
+        *) echo "unknown set $set (dev, prov, hold, hold2, seeds, hold3, s3)" >&2; exit 2 ;;
     esac
-    case $set in dev|seeds) idx="$IDX_ROOT/dev" ;; *) idx="$IDX_ROOT/prov" ;; esac
+    case $set in dev|seeds|s3) idx="$IDX_ROOT/dev" ;; *) idx="$IDX_ROOT/prov" ;; esac
     out="$OUT/$set"
     mkdir -p "$out"
     echo "######## $set: $corpus -> $idx, gold $gold"
