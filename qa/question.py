@@ -53,7 +53,8 @@ _QUANTITY_Q = re.compile(
 _REASON_Q = re.compile(r"为什么|为何|什么原因|原因是什么|出于什么|目的是什么|什么目的|何故|缘何")
 _REASON_TEXT = re.compile(r"为了|因为|由于|旨在|目的|以便|原因|之所以|为此|缘于|源于|所以|是为")
 _LIST_FIRST_Q = re.compile(r"哪几|几个方面|几方面")  # "which few": a list, although 几 asks for a number
-_LIST_Q = re.compile(r"哪些|哪几|有什么|有哪|包括什么|包含什么|几个方面|几项|哪几项|什么措施|什么举措|哪方面")
+# 有哪个 / 有哪一 ask for one thing (有哪个景区新评上了5A级), not a list.
+_LIST_Q = re.compile(r"哪些|哪几|有什么|有哪(?![个一位家所座])|包括什么|包含什么|几个方面|几项|哪几项|什么措施|什么举措|哪方面")
 
 
 # Checked in this order: the first pattern the question matches gives its type. 哪几 / 几个方面 ask for a list

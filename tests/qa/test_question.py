@@ -253,6 +253,12 @@ def test_where_a_meeting_was_held_is_answered_by_a_venue():
     assert type_match("新园区紧邻体育中心", "place", "新园区建在哪里") == 0.0
 
 
+def test_which_one_is_not_a_list():
+    assert answer_type("园区有哪些新举措") == "list"
+    assert answer_type("全省有哪个景区新评上了5A级") != "list"
+    assert answer_type("有哪一所学校获评示范校") != "list"
+
+
 def test_when_is_a_question_word():
     from jianggao.qa.question import is_question_word
 
