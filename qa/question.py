@@ -181,8 +181,8 @@ _LENGTH_FIGURE = re.compile(_AMOUNT + r"\s*(?:公里|千米|米|km)(?!/)")
 
 
 def asked_measure(question: str) -> str:
-    """"duration", "rate", "money", "amount" (any figure but a rate) or "" (any figure) for a figure question that
-    names no unit; see _DURATION_WORDS, _RATE_WORDS and _AMOUNT_WORDS."""
+    """"duration", "area", "length", "rate", "money", "amount" (any figure but a rate) or "" (any figure) for a
+    figure question that names no unit; see the *_WORDS patterns above."""
     clauses = [c for c in re.split(r"[，,；;。？?！!]", question) if _QUANTITY_Q.search(c)]
     clause = clauses[0] if clauses else question
     if _DURATION_WORDS.search(clause):
@@ -234,7 +234,7 @@ class FigureAsk(NamedTuple):
     unit: str
     scale: str
     noun: str
-    measure: str = ""  # without a unit: what its clause measures ("duration", "rate", "money", "amount", "" any)
+    measure: str = ""  # without a unit: what its clause measures (asked_measure; "" any figure)
     one_period: bool = False  # the question scopes it to one period (当年, 全年, 去年): a running total does not answer
     per_unit: str = ""  # it asks a figure per head (每人/人均 -> 人, 每户 -> 户; per_unit_kind): a total does not answer
 
@@ -383,9 +383,8 @@ def asked_level(question: str) -> str:
 
 
 # A figure (or a date) answers a figure (date) question only when the sentence it stands in is about what the
-# question asks: it holds
-# one of the question's content terms (``bind``: words of two characters or more that are not places or numbers,
-# which name the speech rather than the fact). An excerpt grows to its neighbours, and a report's sentence is a
+# question asks: it holds one of the question's content terms (``bind``: words of two characters or more that are
+# not places or numbers, which name the speech rather than the fact). An excerpt grows to its neighbours, and a report's sentence is a
 # run of figures about many things: a figure of the right kind in a sentence that shares no content word with the
 # question is a figure about something else. The unit asked (多少艘, 几亿件) binds by itself, so a figure with its own
 # unit is exempt. Sentences, not clauses: a paraphrase names the subject once per sentence, often in another clause.
