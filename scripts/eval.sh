@@ -10,10 +10,12 @@
 #                hold2; read for failure categories)
 #   hold3, s3    the provinces / seed corpus index -> tests/data/holdout3_provinces.jsonl (40), holdout3_seeds.jsonl
 #                (30): a third batch, scored once before the changes made after it, then read for categories
+#   hold4, s4    the provinces / seed corpus index -> tests/data/holdout4_provinces.jsonl (30), holdout4_seeds.jsonl
+#                (24): the last batch, written at the end and never read: the clean check
 # SHARED: $JIANGGAO_SHARED, else ../shared beside the repository. Each index is built (or brought up to date:
 # its embedding cache makes a rebuild cheap) in its own folder. Outputs and score tables in $OUT/<set>/.
 # Protocol: thresholds and weights are tuned on provinces, dev is the check (README).
-# Usage: scripts/eval.sh [SET...]   (default: dev prov hold hold2 seeds hold3 s3)
+# Usage: scripts/eval.sh [SET...]   (default: dev prov hold hold2 seeds hold3 s3 hold4 s4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${JIANGGAO_SHARED:-../shared}
@@ -27,7 +29,7 @@ OUT=${OUT:-bench-results/eval}
 J=.venv/bin/jianggao
 PY=.venv/bin/python
 SETS=("$@")
-[ ${#SETS[@]} -eq 0 ] && SETS=(dev prov hold hold2 seeds hold3 s3)
+[ ${#SETS[@]} -eq 0 ] && SETS=(dev prov hold hold2 seeds hold3 s3 hold4 s4)
 
 for set in "${SETS[@]}"; do
     case $set in
@@ -38,9 +40,11 @@ for set in "${SETS[@]}"; do
         seeds) corpus=data/speeches; gold=tests/data/holdout_seeds.jsonl ;;
         hold3) corpus="$SHARED/corpora/provinces-2025"; gold=tests/data/holdout3_provinces.jsonl ;;
         s3) corpus=data/speeches; gold=tests/data/holdout3_seeds.jsonl ;;
-        *) echo "unknown set $set (dev, prov, hold, hold2, seeds, hold3, s3)" >&2; exit 2 ;;
+        hold4) corpus="$SHARED/corpora/provinces-2025"; gold=tests/data/holdout4_provinces.jsonl ;;
+        s4) corpus=data/speeches; gold=tests/data/holdout4_seeds.jsonl ;;
+        *) echo "unknown set $set (dev, prov, hold, hold2, seeds, hold3, s3, hold4, s4)" >&2; exit 2 ;;
     esac
-    case $set in dev|seeds|s3) idx="$IDX_ROOT/dev" ;; *) idx="$IDX_ROOT/prov" ;; esac
+    case $set in dev|seeds|s3|s4) idx="$IDX_ROOT/dev" ;; *) idx="$IDX_ROOT/prov" ;; esac
     out="$OUT/$set"
     mkdir -p "$out"
     echo "######## $set: $corpus -> $idx, gold $gold"
