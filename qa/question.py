@@ -180,24 +180,26 @@ _LENGTH_WORDS = re.compile(r"长度|里程|多长(?!时间)|多远|距离")
 _LENGTH_FIGURE = re.compile(_AMOUNT + r"\s*(?:公里|千米|米|km)(?!/)")
 
 
+# What a unitless figure question measures, in the order checked (the first whose words its clause holds), and the
+# figures that answer it: duration, area and length words name their measure outright; rate words come before money
+# (投资增长多少 asks a rate); an amount takes any figure but a rate (figures_for).
+MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
+    ("duration", _DURATION_WORDS, _DURATION_FIGURE),
+    ("area", _AREA_WORDS, _AREA_FIGURE),
+    ("length", _LENGTH_WORDS, _LENGTH_FIGURE),
+    ("rate", _RATE_WORDS, _RATE_FIGURE),
+    ("money", _MONEY_WORDS, _MONEY_FIGURE),
+    ("amount", _AMOUNT_WORDS, _FIGURE),
+)
+_MEASURE_FIGURE = {name: figure for name, _, figure in MEASURES}
+
+
 def asked_measure(question: str) -> str:
-    """"duration", "area", "length", "rate", "money", "amount" (any figure but a rate) or "" (any figure) for a
-    figure question that names no unit; see the *_WORDS patterns above."""
+    """What a figure question that names no unit measures (a name of MEASURES), "" when its clause says nothing of
+    it (any figure answers)."""
     clauses = [c for c in re.split(r"[，,；;。？?！!]", question) if _QUANTITY_Q.search(c)]
     clause = clauses[0] if clauses else question
-    if _DURATION_WORDS.search(clause):
-        return "duration"
-    if _AREA_WORDS.search(clause):
-        return "area"
-    if _LENGTH_WORDS.search(clause):
-        return "length"
-    if _RATE_WORDS.search(clause):
-        return "rate"
-    if _MONEY_WORDS.search(clause):
-        return "money"
-    if _AMOUNT_WORDS.search(clause):
-        return "amount"
-    return ""
+    return next((name for name, words, _ in MEASURES if words.search(clause)), "")
 
 
 # Individual classifiers of Chinese vary with register and region for one and the same noun (一条船 / 一艘船,
@@ -327,8 +329,7 @@ def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
     masked = _YEAR.sub(lambda m: " " * len(m.group()), _mask_names(text))
     measure = ask.measure
     if not ask.unit:
-        pattern = {"rate": _RATE_FIGURE, "money": _MONEY_FIGURE, "duration": _DURATION_FIGURE, "area": _AREA_FIGURE,
-                   "length": _LENGTH_FIGURE}.get(measure, _FIGURE)
+        pattern = _MEASURE_FIGURE.get(measure, _FIGURE)
         out = [m.start() for m in pattern.finditer(masked)
                if m.group().strip() and m.group().strip() not in given
                and not (measure and m.group()[:1] in _NOT_A_COUNT)
