@@ -194,10 +194,10 @@ def _terms_fields(texts: Sequence[str]) -> list[str]:
     return [_terms_field(words) for words in terms_many(texts)]
 
 
-def _pack(array: np.ndarray) -> str:
-    """An array's bytes as ASCII text. Vectors read back this way cost one decode per row instead of a Python
-    float per component on both sides of the gRPC call (the bulk of a Milvus Lite load)."""
-    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
+def _pack(*arrays: np.ndarray) -> str:
+    """The arrays' bytes, one after the other, as ASCII text. Vectors read back this way cost one decode per row
+    instead of a Python float per component on both sides of the gRPC call (the bulk of a Milvus Lite load)."""
+    return base64.b64encode(b"".join(np.ascontiguousarray(a).tobytes() for a in arrays)).decode("ascii")
 
 
 def _unpack(text: str, dtype: Any) -> np.ndarray:
@@ -343,7 +343,7 @@ class MilvusBackend:
         lacks the RPC that pymilvus's query iterator needs; keys are handed out in order by the writer, below
         ``end``). Ranges rather than ``pk in [...]`` lists of the keys wanted: no key list in the expression, and
         the packed sentence rows are read without knowing their keys. Milvus Lite goes over the whole collection
-        for each query, but at 30k passages larger steps did not load measurably faster (README, "Performance")."""
+        for each query, but at 30k passages larger steps did not load measurably faster (scripts/MEASUREMENTS.md)."""
         out: list[dict[str, Any]] = []
         for start in range(0, end, step):
             out += self._query(collection, f"({expr}) and {pk} >= {start} and {pk} < {start + step}",
@@ -734,9 +734,8 @@ class MilvusBackend:
                 dead_sents = self._by_keys(f"{name}{SENTS}", "cpk", gone, ["row"], alive(commit.epoch))
                 self._mark(f"{name}{SENTS}", "row", [int(r["row"]) for r in dead_sents], epoch)
             if sv is not None:
-                written = [next_sent]
-
                 def sentence_rows() -> Iterator[dict[str, Any]]:
+                    nonlocal next_sent
                     # One payload per passage (its sentences' int32 start/end pairs, then their float32
                     # vectors), in pieces: a few rows per passage instead of one per sentence, and no vector
                     # sent as a list of floats (_read_sentences reads it back).
@@ -744,16 +743,13 @@ class MilvusBackend:
                         rows = sent_rows[i]
                         if not len(rows):
                             continue
-                        payload = base64.b64encode(
-                            np.ascontiguousarray(sv.spans[rows, 1:], np.int32).tobytes()
-                            + np.ascontiguousarray(sv.vectors[rows], np.float32).tobytes()).decode("ascii")
+                        payload = _pack(sv.spans[rows, 1:].astype(np.int32), sv.vectors[rows].astype(np.float32))
                         for j, body in enumerate(_packed_pieces(payload)):
-                            yield {"row": written[0], "cpk": keys[i], "piece": j, "n": len(rows), "body": body,
+                            yield {"row": next_sent, "cpk": keys[i], "piece": j, "n": len(rows), "body": body,
                                    "vec": [0.0, 0.0], "born": epoch, "dead": ALIVE}
-                            written[0] += 1
+                            next_sent += 1
 
                 self._insert(f"{name}{SENTS}", sentence_rows())
-                next_sent = written[0]
             c.flush(f"{name}{SENTS}")
 
         # Docs: speeches kept when unchanged; the manifest, layout and sentence count are the epoch's own.

@@ -448,8 +448,8 @@ def _gather(retriever: "Retriever", qs: list[str], k: int, mode: Mode, filters: 
     store = retriever.store
     cache = _cache_for(store)
     qvec = retriever.encode_queries(qs)
-    closest, pools = _pools(retriever, cache, qs, qvec, k, mode, filters)
-    runs = retriever.runs_naming(qs) if NAMED_SPEECH_GATE else [{} for _ in qs]
+    runs = retriever.runs_naming(qs)  # once: hybrid retrieval boosts the named speeches, the gate reads them too
+    closest, pools = _pools(retriever, cache, qs, qvec, k, mode, filters, runs)
     sv = getattr(store, "sentences", None)
     out: list[_Evidence] = []
     n_docs = len(store.chunks)
@@ -458,7 +458,7 @@ def _gather(retriever: "Retriever", qs: list[str], k: int, mode: Mode, filters: 
         atype = answer_type(qnorm)
         terms = key_terms(qnorm, tokenize(q), cache.doc_freq, n_docs, tag=_pos_tag)
         weights = {t.term: t.weight for t in terms}
-        named, run = strongest_naming(runs[qi])
+        named, run = strongest_naming(runs[qi]) if NAMED_SPEECH_GATE else (set(), "")
         if not is_proper_naming(run, _pos_tag):
             named, run = set(), ""
         cs = _candidates(cache, store, pool)
@@ -499,7 +499,8 @@ def _gather(retriever: "Retriever", qs: list[str], k: int, mode: Mode, filters: 
 
 
 def _pools(retriever: "Retriever", cache: _IndexCache, qs: list[str], qvec: np.ndarray, k: int, mode: Mode,
-           filters: Filters | None) -> tuple[list[list[Hit]], list[dict[int, int]]]:
+           filters: Filters | None, runs: Sequence[dict[str, str]] | None = None,
+           ) -> tuple[list[list[Hit]], list[dict[int, int]]]:
     """Per question, the top-k hits of ``mode`` and the passages to read: store position -> best rank over
     the lists consulted (in hybrid mode also the dense and the keyword list alone)."""
     lists: list[Mode] = [mode] if mode != "hybrid" else ["hybrid", "dense", "keyword"]
@@ -507,7 +508,7 @@ def _pools(retriever: "Retriever", cache: _IndexCache, qs: list[str], qvec: np.n
     closest: list[list[Hit]] = []
     pools: list[dict[int, int]] = [{} for _ in qs]
     for name in lists:
-        ranked = retriever.ranked_batch(qs, mode=name, filters=filters, query_vectors=qvec)
+        ranked = retriever.ranked_batch(qs, mode=name, filters=filters, query_vectors=qvec, naming_runs=runs)
         for qi, r in enumerate(ranked):
             hits = retriever.hits_from_ranked(r, k)
             if name == mode:

@@ -194,10 +194,23 @@ MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
 _MEASURE_FIGURE = {name: figure for name, _, figure in MEASURES}
 
 
+# Clause and sentence breaks, full- and half-width: what "the clause (sentence) around X" means everywhere below.
+CLAUSE_BREAKS = "，,；;。！？!?\n"
+SENTENCE_BREAKS = "。！？!?\n"
+_CLAUSE_SPLIT = re.compile("[" + CLAUSE_BREAKS + "]")
+
+
+def around(text: str, pos: int, breaks: str = CLAUSE_BREAKS) -> tuple[int, int]:
+    """Start and end offsets of the stretch of ``text`` between two ``breaks`` that holds offset ``pos``. Pure."""
+    lo = max(text.rfind(c, 0, pos) for c in breaks) + 1
+    hi = min((i for i in (text.find(c, pos) for c in breaks) if i >= 0), default=len(text))
+    return lo, hi
+
+
 def asked_measure(question: str) -> str:
     """What a figure question that names no unit measures (a name of MEASURES), "" when its clause says nothing of
     it (any figure answers)."""
-    clauses = [c for c in re.split(r"[，,；;。？?！!]", question) if _QUANTITY_Q.search(c)]
+    clauses = [c for c in _CLAUSE_SPLIT.split(question) if _QUANTITY_Q.search(c)]
     clause = clauses[0] if clauses else question
     return next((name for name, words, _ in MEASURES if words.search(clause)), "")
 
@@ -245,6 +258,7 @@ def figure_asks(question: str) -> list[FigureAsk]:
     """The figures a question asks for, one per interrogative clause (新建多少所学校？投资多少亿元？ asks two).
     Pure."""
     out = []
+    one_period = bool(_ONE_PERIOD.search(question)) and not _CUMULATIVE.search(question)
     for m in _ASK.finditer(question):
         part = m.group()
         u = _UNIT_AFTER.match(part)
@@ -253,10 +267,9 @@ def figure_asks(question: str) -> list[FigureAsk]:
         scale = s.group(1) if s else (unit[0] if len(unit) > 1 and unit[0] in _SCALE_VALUE else "")
         rest = part[u.end():] if u else ""
         noun = re.match(r"[\u4e00-\u9fff]{0,2}", rest).group() if rest else ""
-        start = max(question.rfind(c, 0, m.start()) for c in "，,；;。？?！!") + 1
-        out.append(FigureAsk(unit, scale, noun, "" if unit else asked_measure(question[start:m.end()]),
-                             bool(_ONE_PERIOD.search(question)) and not _CUMULATIVE.search(question),
-                             per_unit_kind(question[start:m.end()])))
+        clause = question[around(question, m.start())[0]:m.end()]
+        out.append(FigureAsk(unit, scale, noun, "" if unit else asked_measure(clause), one_period,
+                             per_unit_kind(clause)))
     return out
 
 
@@ -265,7 +278,6 @@ def figure_asks(question: str) -> list[FigureAsk]:
 # figure's clause, before the figure.
 _ONE_PERIOD = re.compile(r"当年|全年|年度|今年|去年|本年|上年|当月|本月|当季|(?<![0-9零一二两三四五六七八九十百几多])一年(?!级)")
 _CUMULATIVE = re.compile(r"累计|累积|共计|总计|合计|一共|总共")
-_CLAUSE_BEFORE = re.compile(r"[^，,；;。！？!?\n]*$")
 
 
 # A figure per head (每人 500元, 人均 3.2万元, 200元/人) answers a question asking one; a total does not.
@@ -287,9 +299,8 @@ def per_unit_kind(question: str) -> str:
 def _per_unit(text: str, pos: int, kind: str) -> bool:
     """Whether the figure at ``pos`` is stated per ``kind`` in its clause (每人, 人均, 200元/人; for "均" any of
     them). Pure."""
-    lo = max((m.end() for m in re.finditer(r"[，,；;。！？!?\n]", text[:pos])), default=0)
-    end = re.search(r"[，,；;。！？!?\n]", text[pos:])
-    clause = text[lo:pos + end.start() if end else len(text)]
+    lo, hi = around(text, pos)
+    clause = text[lo:hi]
     if kind == "均":
         return bool(re.search(r"每|均|/|／", clause))
     kinds = "人名位" if kind == "人" else kind
@@ -298,8 +309,7 @@ def _per_unit(text: str, pos: int, kind: str) -> bool:
 
 def _running_total(text: str, pos: int) -> bool:
     """Whether the figure at ``pos`` is announced as a running total (累计…) in its clause. Pure."""
-    clause = _CLAUSE_BEFORE.search(text, 0, pos).group()
-    return bool(_CUMULATIVE.search(clause))
+    return bool(_CUMULATIVE.search(text[around(text, pos)[0]:pos]))
 
 
 def _number_value(digits: str) -> float:
@@ -325,7 +335,7 @@ _FIGURE_UNIT = re.compile(_AMOUNT + r"([\u4e00-\u9fff]{1,5})?")
 def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
     """Start offsets of the figures in ``text`` that answer ``ask`` (a number the question does not give itself;
     with the unit asked, an equivalent classifier before the counted noun, and the magnitude asked; without a
-    unit, of the measure asked: a rate or an amount of money, see asked_measure). Pure."""
+    unit, of the measure asked: see MEASURES). Pure."""
     masked = _YEAR.sub(lambda m: " " * len(m.group()), _mask_names(text))
     measure = ask.measure
     if not ask.unit:
@@ -385,22 +395,20 @@ def asked_level(question: str) -> str:
 
 # A figure (or a date) answers a figure (date) question only when the sentence it stands in is about what the
 # question asks: it holds one of the question's content terms (``bind``: words of two characters or more that are
-# not places or numbers, which name the speech rather than the fact). An excerpt grows to its neighbours, and a report's sentence is a
-# run of figures about many things: a figure of the right kind in a sentence that shares no content word with the
-# question is a figure about something else. The unit asked (多少艘, 几亿件) binds by itself, so a figure with its own
+# not places or numbers, which name the speech rather than the fact). An excerpt grows to its neighbours, and a
+# report's sentence is a run of figures about many things: a figure of the right kind in a sentence that shares no
+# content word with the question is a figure about something else. The unit asked (多少艘, 几亿件) binds by itself, so a figure with its own
 # unit is exempt. Sentences, not clauses: a paraphrase names the subject once per sentence, often in another clause.
 BIND_ANSWERS = True
 # The general classifier (多少个) counts anything: it does not say what is counted, so it binds nothing. Other
 # classifiers (艘, 所, 件, 项) narrow the kind of thing counted.
 GENERIC_UNITS = frozenset({"个"})
-_SENTENCE_END = re.compile(r"[。！？!?\n]")
 
 
 def _bound(text: str, pos: int, bind: Sequence[str]) -> bool:
     """Whether the sentence of ``text`` that holds offset ``pos`` holds one of ``bind``. Pure."""
-    lo = max((m.end() for m in _SENTENCE_END.finditer(text, 0, pos)), default=0)
-    end = _SENTENCE_END.search(text, pos)
-    return any(t in text[lo:end.start() if end else len(text)] for t in bind)
+    lo, hi = around(text, pos, SENTENCE_BREAKS)
+    return any(t in text[lo:hi] for t in bind)
 
 
 def binding_terms(terms: Sequence["KeyTerm"], naming_run: str = "") -> list[str]:
@@ -414,7 +422,8 @@ def binding_terms(terms: Sequence["KeyTerm"], naming_run: str = "") -> list[str]
 def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = None, all_asks: bool = False,
                bind: Sequence[str] = ()) -> float:
     """1.0 when ``text`` holds an answer of the type asked for that the question does not already give (a
-    figure, a date, a place, a person, an organisation, an enumeration), else 0.0; always 1.0 for "other".
+    figure, a date, a place, a person, an organisation, an enumeration, a stated reason), else 0.0; always 1.0 for
+    "other". Figures and dates count only in a sentence holding one of ``bind`` (see BIND_ANSWERS).
     ``tag`` (text -> [(word, POS flag)]) adds jieba's names to the suffix patterns for places, persons and
     organisations."""
     if atype == "other":
@@ -485,7 +494,7 @@ def asked_org_suffixes(question: str) -> tuple[str, ...]:
 
 _LIST_ASK = re.compile(r"哪些|哪几[个项类种条方]?|有什么|包括什么|包含什么")
 _NOUN_TAGS = ("n", "vn", "nz")
-_CLAUSE = re.compile(r"[^,，。;；!！?？\n]+")
+_CLAUSE = re.compile("[^" + CLAUSE_BREAKS + "]+")
 
 
 def asked_list_class(question: str, tag: Tagger | None) -> str:

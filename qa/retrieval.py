@@ -31,7 +31,7 @@ MODES: tuple[str, ...] = get_args(Mode)
 # How many candidates each list contributes before fusion and de-duplication.
 CANDIDATES = 60
 # Fusion weights of the dense and keyword lists: equal. 1.5 for either one wins on one dev set and loses on the
-# other (README, "Measured and rejected").
+# other (scripts/MEASUREMENTS.md).
 DEFAULT_WEIGHTS = (1.0, 1.0)
 # Hybrid mode adds two lists when the index has what they need (weights measured on both dev sets, see
 # RetrievalConfig): passages ranked by their best sentence's cosine (a paraphrase of one sentence is
@@ -328,9 +328,10 @@ class Retriever:
     # -- search ----------------------------------------------------------------------------------------------
     def ranked_batch(
         self, queries: Sequence[str], mode: Mode = "hybrid", filters: Filters | None = None, n: int = CANDIDATES,
-        query_vectors: np.ndarray | None = None,
+        query_vectors: np.ndarray | None = None, naming_runs: Sequence[dict[str, str]] | None = None,
     ) -> list[list[tuple[int, float]]]:
-        """Fused (passage index, score) lists, best first, filtered; before de-duplication."""
+        """Fused (passage index, score) lists, best first, filtered; before de-duplication. ``naming_runs``: the
+        queries' runs_naming when the caller has them already (ask reads them for its own gate)."""
         from jianggao.qa.query import normalize_query
 
         check_option("mode", mode, MODES)
@@ -349,7 +350,12 @@ class Retriever:
             dense = self.dense_candidates(vecs, depth)
             if mode == "hybrid" and cfg.sentence_weight > 0:
                 sentence = self.sentence_candidates(vecs, depth)
-        named = self.named_speeches(queries) if mode == "hybrid" and cfg.self_query_weight > 0 else None
+        named = None
+        if mode == "hybrid" and cfg.self_query_weight > 0:
+            from jianggao.qa.selfquery import naming_strengths
+
+            named = ([naming_strengths(r) for r in naming_runs] if naming_runs is not None
+                     else self.named_speeches(queries))
         if pending is not None:
             keyword = pending.result()
         elif mode in ("keyword", "hybrid"):

@@ -21,6 +21,7 @@ from typing import Iterable, Mapping, Protocol
 from jianggao.indexer.speechnames import (  # noqa: F401
     HEAD_FIELDS, MAX_GRAM, MEETING_FIELD, MEETING_MIN_CHARS, Identity, identity_of, naming_runs,
 )
+from jianggao.qa.question import is_place_name
 
 _RUN = re.compile(r"[0-9]{4}|[\u3400-\u9fff\uf900-\ufaff]{2,}")
 # A run that names more than this share of the speeches does not tell them apart.
@@ -113,7 +114,11 @@ def named_speeches(question: str, index: Names, max_share: float = MAX_SHARE) ->
     """speech id -> match strength in (0, 1] for the speeches that a distinctive run of the question names
     (strength: the longest such run's length over the longest found for any speech, so "上海市" beats "上海").
     Empty when the question names no speech."""
-    runs = runs_naming(question, index, max_share)
+    return naming_strengths(runs_naming(question, index, max_share))
+
+
+def naming_strengths(runs: Mapping[str, str]) -> dict[str, float]:
+    """speech id -> strength in (0, 1] from ``runs_naming``'s runs: the run's length over the longest run's."""
     if not runs:
         return {}
     top = max(len(g) for g in runs.values())
@@ -133,7 +138,6 @@ def strongest_naming(runs: dict[str, str]) -> tuple[set[str], str]:
 # else (ns, nr, nt, nz, an unknown word x, a name jieba mistakes for an idiom i) may be a proper name.
 _COMMON_TAGS = frozenset({"n", "vn", "v", "vd", "a", "ad", "an", "d", "f", "s", "t", "m", "q", "r", "p", "c", "u",
                           "uj", "ul", "uz", "ud", "ug", "uv", "zg"})
-_ADMIN_END = re.compile(r"(?:省|市|县|区|镇|乡|村|旗|州)$")
 
 
 def is_proper_naming(run: str, tag=None) -> bool:
@@ -147,6 +151,6 @@ def is_proper_naming(run: str, tag=None) -> bool:
     if run.isdigit() or len(run) >= MEETING_MIN_CHARS:
         return True
     if tag is None:
-        return bool(_ADMIN_END.search(run)) and len(run) >= 3
+        return is_place_name(run) and len(run) >= 3
     return any(f not in _COMMON_TAGS for _, f in tag(run))
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Both dev sets through the CLI, scored with the shared score.py (figures for the README and the notes).
+# The dev sets and the hold-out sets through the CLI, scored with the shared score.py (the README's figures).
 #   seed corpus  data/speeches                    -> $SHARED/eval/dev.jsonl        index $IDX_ROOT/dev
 #   provinces    $SHARED/corpora/provinces-2025   -> $SHARED/eval/provinces.jsonl  index $IDX_ROOT/prov
 #   hold         the same provinces index          -> tests/data/holdout_provinces.jsonl (24 questions written by the
@@ -32,19 +32,20 @@ SETS=("$@")
 [ ${#SETS[@]} -eq 0 ] && SETS=(dev prov hold hold2 seeds hold3 s3 hold4 s4)
 
 for set in "${SETS[@]}"; do
+    # Two corpora, one index each; every set is asked of one of them.
     case $set in
-        dev) corpus=data/speeches; gold="$SHARED/eval/dev.jsonl" ;;
-        prov) corpus="$SHARED/corpora/provinces-2025"; gold="$SHARED/eval/provinces.jsonl" ;;
-        hold) corpus="$SHARED/corpora/provinces-2025"; gold=tests/data/holdout_provinces.jsonl ;;
-        hold2) corpus="$SHARED/corpora/provinces-2025"; gold=tests/data/holdout2_provinces.jsonl ;;
-        seeds) corpus=data/speeches; gold=tests/data/holdout_seeds.jsonl ;;
-        hold3) corpus="$SHARED/corpora/provinces-2025"; gold=tests/data/holdout3_provinces.jsonl ;;
-        s3) corpus=data/speeches; gold=tests/data/holdout3_seeds.jsonl ;;
-        hold4) corpus="$SHARED/corpora/provinces-2025"; gold=tests/data/holdout4_provinces.jsonl ;;
-        s4) corpus=data/speeches; gold=tests/data/holdout4_seeds.jsonl ;;
+        dev|seeds|s3|s4) corpus=data/speeches; idx="$IDX_ROOT/dev" ;;
+        prov|hold|hold2|hold3|hold4) corpus="$SHARED/corpora/provinces-2025"; idx="$IDX_ROOT/prov" ;;
         *) echo "unknown set $set (dev, prov, hold, hold2, seeds, hold3, s3, hold4, s4)" >&2; exit 2 ;;
     esac
-    case $set in dev|seeds|s3|s4) idx="$IDX_ROOT/dev" ;; *) idx="$IDX_ROOT/prov" ;; esac
+    case $set in
+        dev) gold="$SHARED/eval/dev.jsonl" ;;
+        prov) gold="$SHARED/eval/provinces.jsonl" ;;
+        hold) gold=tests/data/holdout_provinces.jsonl ;;
+        seeds) gold=tests/data/holdout_seeds.jsonl ;;
+        hold*) gold="tests/data/holdout${set#hold}_provinces.jsonl" ;;
+        s*) gold="tests/data/holdout${set#s}_seeds.jsonl" ;;
+    esac
     out="$OUT/$set"
     mkdir -p "$out"
     echo "######## $set: $corpus -> $idx, gold $gold"
