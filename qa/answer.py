@@ -43,8 +43,8 @@ from jianggao.qa.excerpts import (
     excerpt_range, layout_of, paragraph_of, select_excerpts, with_marker,
 )
 from jianggao.qa.question import (
-    Coverage, KeyTerm, answer_type, binding_terms, coverage, is_place_name, key_terms, quoted_terms, term_in, type_match,
-    unmatched_modifiers, weighted_share,
+    Coverage, KeyTerm, answer_type, asked_members, binding_terms, coverage, is_place_name, key_terms, quoted_terms, term_in, type_match,
+    members_named, unmatched_modifiers, weighted_share,
 )
 from jianggao.qa.retrieval import Filters, Hit, Mode, validate_query
 from jianggao.qa.selfquery import MEETING_MIN_CHARS, is_proper_naming, strongest_naming
@@ -127,6 +127,15 @@ ALL_ASKS = True
 # In-process: provinces cited/answered 0.857/0.929 -> 0.893/0.964 (one item), dev unchanged, refusals unchanged on
 # both: a gain on one set only.
 QUOTED_IN_PARAGRAPH = True
+# The type bonus (W_TYPE) reorders sentences that are about the question's subject: it may lift a sentence holding
+# an answer of the type asked over a slightly more relevant one that holds none. When the most relevant sentence of
+# all (relevance without the bonus) beats the answering one by more than half the bonus, the question's subject is
+# that other sentence, and it does not give the detail asked; a figure or a name elsewhere is about something else.
+# None: no such gate.
+SUBJECT_GAP: float | None = W_TYPE / 2
+# Whether a question asking the members of a counted group (5件水库分别叫什么) is answered only by an excerpt that
+# names them next to the count, when it states the count (question.asked_members, members_named).
+MEMBERS_GATE = True
 
 
 # -- result types --------------------------------------------------------------------------------------------
@@ -266,6 +275,13 @@ def named_around(terms: Sequence[KeyTerm], question: str, speech: str, paragraph
         elif quoted_in_paragraph and t.term in quoted and term_in(paragraph, t):
             out.append(t.term)
     return out
+
+
+def off_subject(relevance: float, best: float, gap: float | None = None) -> bool:
+    """Whether a sentence of this relevance is about something other than the question's subject, the most
+    relevant sentence of all having ``best`` (see SUBJECT_GAP). Pure."""
+    gap = SUBJECT_GAP if gap is None else gap
+    return gap is not None and relevance < best - gap
 
 
 class Decision(NamedTuple):
@@ -633,6 +649,11 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
     bind = binding_terms(ev.terms, ev.naming_run) if ev.atype in ("quantity", "date") else ()
     type_ok = type_match(excerpt_norm, ev.atype, ev.qnorm, tag=tag, all_asks=ALL_ASKS, bind=bind) >= 1.0 \
         or (ev.atype == "reason" and not REASON_GATE)
+    group = asked_members(ev.qnorm) if MEMBERS_GATE and ev.atype not in ("quantity", "date") else None
+    if type_ok and group is not None and members_named(excerpt_norm, group) is False:
+        type_ok = False  # the excerpt states the group's count but not its members, which the question asks for
+    if type_ok and ev.relevances and off_subject(relevance, max(ev.relevances)):
+        type_ok = False
     conf = evidence_score(relevance, type_ok)
     return Verdict(decide(conf, cov, type_ok), conf)
 

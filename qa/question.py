@@ -364,6 +364,37 @@ def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
     return out
 
 
+# The members of a counted group (5件大中型水库分别叫什么, 24个鲁班工坊分布在哪些国家): the question gives the count and
+# asks which ones. Chinese names a group's members next to its count: before it, closed by 等 (A、B等5件水库) or
+# as an enumeration that the quoted name of the group closes (A、B和C“三项工程”), or after it, opened by a colon, a bracket or a word that introduces them (5件水库：A、B; 5件水库，分别是 …). A text that
+# states the count bare (开工建设5件大中型水库) treats the subject but does not give the members.
+_GROUP_NUMBER = r"([0-9]+|[一二两三四五六七八九十百]+)"
+_GROUP_Q = re.compile(_GROUP_NUMBER + "(" + "|".join(sorted(map(re.escape, set(CLASSIFIERS)), key=len, reverse=True))
+                      + r")([\u4e00-\u9fff“”]{1,12}?)(?:都|各|具体)?(?:分别|哪些|哪几|都有哪|是哪|叫什么|名称|名字|各是|包括哪|分布在哪)")
+_MEMBERS_AFTER = re.compile(r"[\u4e00-\u9fff“”]{0,12}?(?:[：:（(]|[，,。；;]?(?:分别|包括|即|其中|依次))")
+
+
+def asked_members(question: str) -> tuple[str, str] | None:
+    """(number, classifier) of the counted group whose members the question asks for, None when it asks none.
+    Pure."""
+    m = _GROUP_Q.search(question)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def members_named(text: str, group: tuple[str, str]) -> bool | None:
+    """Whether ``text`` names the members of the counted group (number, classifier) next to its count (see
+    _GROUP_Q); None when it does not state that count at all (then this says nothing). Pure."""
+    number, clf = group
+    found = False
+    for m in re.finditer(rf"(?<![0-9.]){re.escape(number)}{re.escape(clf)}", text):
+        found = True
+        before = text[around(text, m.start())[0]:m.start()]
+        if re.search(r"等(?:共|在内的|一共|总计)?$", before) or (before.endswith(("“", '"')) and "、" in before) \
+                or _MEMBERS_AFTER.match(text, m.end()):
+            return True
+    return False if found else None
+
+
 def figures(text: str) -> list[str]:
     """The figures in ``text`` (years are dates, not figures)."""
     masked = _YEAR.sub(lambda m: " " * len(m.group()), text)

@@ -306,3 +306,13 @@ def test_cli_ask_writes_one_json_line_per_question(corpus_index, tmp_path, capsy
     assert rows[0]["status"] == "answered" and rows[1]["status"] in ("partial", "refused")
     assert set(rows[0]["citations"][0]) >= {"n", "speech_id", "title", "source", "text", "start", "end"}
     assert rows[1]["closest"]
+
+
+def test_a_sentence_far_less_relevant_than_the_best_is_off_the_subject():
+    from jianggao.qa.answer import SUBJECT_GAP, W_TYPE, off_subject
+
+    assert SUBJECT_GAP == W_TYPE / 2  # the type bonus may reorder only sentences within half of itself
+    assert off_subject(1.5, 2.0) is True
+    assert off_subject(1.9, 2.0) is False
+    assert off_subject(2.0, 2.0) is False
+    assert off_subject(1.0, 2.0, gap=None) is True  # the default gap applies

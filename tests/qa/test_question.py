@@ -531,3 +531,23 @@ def test_quoted_terms_are_the_names_a_question_quotes():
 
     assert quoted_terms("“春风行动”期间招聘了多少人，《乡村振兴促进条例》何时施行") == {"春风行动", "乡村振兴促进条例"}
     assert quoted_terms("去年招聘了多少人") == set()
+
+
+def test_the_members_of_a_counted_group_must_be_named_next_to_its_count():
+    from jianggao.qa.question import asked_members, members_named
+
+    q = "今年开工的5座水库分别叫什么名字"
+    group = asked_members(q)
+    assert group == ("5", "座")
+    assert asked_members("今年开工的5座水库能蓄多少水") is None  # the count is given, the members are not asked
+    assert asked_members("全省有几座水库") is None
+    # the count stated bare, even inside an enumeration of other groups: the subject, not the members
+    assert members_named("开工建设3处灌区、5座水库和引水二期等重点工程", group) is False
+    # members closed by 等, opened by a colon or by 分别是, or closed by the group's quoted name
+    assert members_named("建成甲水库、乙水库等5座水库", group) is True
+    assert members_named("开工5座水库：甲水库、乙水库、丙水库、丁水库、戊水库", group) is True
+    assert members_named("开工5座水库，分别是甲、乙、丙、丁、戊", group) is True
+    assert members_named("推进甲、乙、丙、丁和戊“五座水库”建设", ("五", "座")) is True
+    # a text that does not state the count says nothing either way; another count is not this one
+    assert members_named("水库建设全面提速", group) is None
+    assert members_named("建成15座水库", group) is None
