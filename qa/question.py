@@ -252,6 +252,7 @@ class FigureAsk(NamedTuple):
     measure: str = ""  # without a unit: what its clause measures (asked_measure; "" any figure)
     one_period: bool = False  # the question scopes it to one period (当年, 全年, 去年): a running total does not answer
     per_unit: str = ""  # it asks a figure per head (每人/人均 -> 人, 每户 -> 户; per_unit_kind): a total does not answer
+    counted: str = ""  # without a unit: the words after the interrogative (多少贫困人口 -> 贫困人口), what is counted
 
 
 def figure_asks(question: str) -> list[FigureAsk]:
@@ -268,8 +269,9 @@ def figure_asks(question: str) -> list[FigureAsk]:
         rest = part[u.end():] if u else ""
         noun = re.match(r"[\u4e00-\u9fff]{0,2}", rest).group() if rest else ""
         clause = question[around(question, m.start())[0]:m.end()]
+        counted = "" if unit else re.match(r"(?:多少|几)([\u4e00-\u9fff]{0,8})", part).group(1)
         out.append(FigureAsk(unit, scale, noun, "" if unit else asked_measure(clause), one_period,
-                             per_unit_kind(clause)))
+                             per_unit_kind(clause), counted))
     return out
 
 
@@ -332,6 +334,24 @@ def _magnitude_ok(number: str, scale_in_text: str, asked: str) -> bool:
 _FIGURE_UNIT = re.compile(_AMOUNT + r"([\u4e00-\u9fff]{1,5})?")
 
 
+# A count names what it counts after its classifier (32个非贫困村, 120家规上企业). A question that names what it
+# counts without a classifier (还有多少饮水不安全人口) is not answered by a count of something else: one of its
+# words (any two characters of them) must follow the classifier within a few characters. Counts of people (人, 名,
+# 位) and figures without an individual classifier (3.2万人, 500万元, 12%) are not judged.
+COUNTED_NOUN = True
+_COUNTED_WINDOW = 8
+
+
+def _counts_what_is_asked(text: str, pos: int, counted: str) -> bool:
+    m = _FIGURE_UNIT.match(text, pos)
+    after = (m.group(3) or "") if m else ""
+    if not after or after[0] not in INDIVIDUAL_CLASSIFIERS:
+        return True
+    start = m.start(3) + 1
+    window = text[start:min(around(text, start)[1], start + _COUNTED_WINDOW)]
+    return any(counted[i:i + 2] in window for i in range(len(counted) - 1))
+
+
 def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
     """Start offsets of the figures in ``text`` that answer ``ask`` (a number the question does not give itself;
     with the unit asked, an equivalent classifier before the counted noun, and the magnitude asked; without a
@@ -347,6 +367,8 @@ def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
         if ask.scale:
             out = [m.start() for m in _FIGURE_UNIT.finditer(masked)
                    if m.start() in out and _magnitude_ok(m.group(1), m.group(2) or "", ask.scale)]
+        if COUNTED_NOUN and len(ask.counted) >= 2:
+            out = [p for p in out if _counts_what_is_asked(masked, p, ask.counted)]
         return out
     out = []
     for m in _FIGURE_UNIT.finditer(masked):

@@ -551,3 +551,14 @@ def test_the_members_of_a_counted_group_must_be_named_next_to_its_count():
     # a text that does not state the count says nothing either way; another count is not this one
     assert members_named("水库建设全面提速", group) is None
     assert members_named("建成15座水库", group) is None
+
+
+def test_a_count_of_something_else_does_not_answer_what_the_question_counts():
+    q = "全县还有多少饮水不安全人口"
+    assert figure_asks(q)[0].counted == "饮水不安全人口"
+    # 32个 counts villages: not the people asked about
+    assert type_match("深入全县48个贫困村和32个非贫困村逐一核实饮水安全工程", "quantity", q) == 0.0
+    assert type_match("全县还有饮水不安全人口1.2万人", "quantity", q) == 1.0  # a count of people is not judged
+    assert type_match("还有1200个饮水不安全的自然村", "quantity", "还有多少饮水不安全的村") == 1.0
+    # what is counted may follow a qualifier of its own (120家规上企业)
+    assert type_match("新增规上企业30家，总数达120家规上企业", "quantity", "全县有多少企业") == 1.0
