@@ -80,17 +80,19 @@ def answer_type(question: str) -> AnswerType:
 # -- does a text hold an answer of that type ------------------------------------------------------------------
 _YEAR = re.compile(r"(?:19|20)[0-9]{2}\s*年")
 _DAY_TEXT = re.compile(r"[0-9一二三四五六七八九十]{1,3}\s*月\s*[0-9一二三四五六七八九十]{1,3}\s*[日号]|(?<![0-9])[0-9]{1,2}\s*日"
-                        r"|(?:(?<![\u4e00-\u9fff0-9A-Za-z])|(?<=[于在到至从自]))[0-9]{1,2}\s*号")
+                        r"|(?:(?<![\u4e00-\u9fff0-9A-Za-z])|(?<=[于在到至从自]))[0-9]{1,2}\s*号(?![线楼院令文机站馆门码台车船星厅井桥路街巷字])")
 _MONTH_TEXT = re.compile(r"[0-9一二三四五六七八九十]{1,3}\s*月(?:份)?|月[初底末]")
 _YEAR_TEXT = re.compile(r"(?:19|20)[0-9]{2}\s*年|[今去前明]年")
-# A day needs a month before it, or digits and 日, or digits and 号 that no name runs into (定于8号): 一号 or 9号
-# after a word is as often a name (一号文件, 3号线, a crop variety 青薯9号) as a date.
+# A day needs a month before it, or digits and 日, or digits and 号 that no name runs into (定于8号) nor runs into a
+# name (、7号线, 5号楼): 一号 or 9号 after a word is as often a name (一号文件, 3号线, a crop variety 青薯9号) as a date.
 _DATE_TEXT = re.compile(
     "|".join(p.pattern for p in (_DAY_TEXT, _MONTH_TEXT, _YEAR_TEXT)) + r"|上半年|下半年|年[初底末]|[春夏秋冬]季"
 )
 # How fine a date the question asks for: 哪一天 is not answered by a year, 哪个月 not by a season.
 _DAY_Q = re.compile(r"哪一?天|何日|哪日|几号|几月几日|哪一日")
 _MONTH_Q = re.compile(r"哪个月|几月|哪一月|何月")
+# ... and 哪一年 not by a month or a season: a year answers (2019年, 今年).
+_YEAR_Q = re.compile(r"哪一?年|何年|哪个年份|哪一年份")
 # A figure: digits (with decimals, percentages, 万/亿 scales) or a Chinese numeral followed by a unit or
 # classifier. A lone 一 before a classifier is usually an article (一个, 一次), and a lone scale word (百, 千, 万,
 # 亿) one of the set phrases that say "many" (千家万户, 万人空巷, 百花齐放): neither counts. A count in Chinese
@@ -124,6 +126,7 @@ _ORG_TAGS = frozenset({"nt"})
 CLASSIFIERS = (
     "个 名 人 户 所 条 辆 件 家 项 天 年 元 次 位 台 套 种 类 批 座 张 期 倍 吨 亩 篇 届 场 支 份 岁 周 层 栋 间 艘 架 "
     "头 只 本 部 首 封 句 点 处 片 股 笔 台 颗 棵 株 枚 列 盏 根 块 对 双 把 匹 粒 趟 轮 公里 千米 米 平方米 平方公里 立方米 千瓦 瓦 度 小时 分钟 秒 公斤 千克 克 斤 "
+    "起 宗 例 "
     "万元 亿元 万人 亿人 万户 万吨 亿吨 万亩 家次 人次 个百分点 百分点"
 ).split()
 _UNIT_AFTER = re.compile(
@@ -464,12 +467,27 @@ def _bound(text: str, pos: int, bind: Sequence[str]) -> bool:
     return any(t in text[lo:hi] for t in bind)
 
 
+# A word of the measure asked (资金 and 投入 of 投入了多少资金, 面积 of 销售面积是多少) says what kind of figure answers,
+# not what it is about: every money figure sits next to 资金 or 投资. It binds only when the question has no other
+# content word.
+MEASURE_WORDS_BIND = False
+_MEASURE_WORDS = {name: words for name, words, _ in MEASURES}
+
+
+def _subject_terms(bind: Sequence[str], measure: str) -> Sequence[str]:
+    words = _MEASURE_WORDS.get(measure)
+    if MEASURE_WORDS_BIND or words is None:
+        return bind
+    rest = [t for t in bind if not words.search(t)]
+    return rest or bind
+
+
 def binding_terms(terms: Sequence["KeyTerm"], naming_run: str = "") -> list[str]:
     """The question's content terms that can bind a figure to what is asked (see BIND_ANSWERS): two characters or
-    more, not a number, not a place name and not the run that names the speech (天津 is in every sentence's
-    speech, not in the fact). Pure."""
+    more, not a number, not a place name and not the run that names the speech nor a part of it (天津 is in every
+    sentence's speech, not in the fact; 龙江 of 黑龙江 is the province too). Pure."""
     return [t.term for t in terms if len(t.term) >= 2 and not _SPECIFIC_NUMBER.fullmatch(t.term)
-            and not (t.specific and is_place_name(t.term)) and t.term != naming_run]
+            and not (t.specific and is_place_name(t.term)) and not (naming_run and t.term in naming_run)]
 
 
 def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = None, all_asks: bool = False,
@@ -491,9 +509,10 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
         # Each figure asked needs a figure of its own: greedily, the most constrained asks first.
         used: set[int] = set()
         for ask in sorted(asks, key=lambda a: (not a.unit, not a.scale, not a.measure)):
+            ask_bind = _subject_terms(bind, ask.measure)
             free = [p for p in figures_for(text, ask, given)
-                    if p not in used and ((ask.unit and ask.unit not in GENERIC_UNITS) or not bind or not BIND_ANSWERS
-                                          or _bound(text, p, bind))
+                    if p not in used and ((ask.unit and ask.unit not in GENERIC_UNITS) or not ask_bind or not BIND_ANSWERS
+                                          or _bound(text, p, ask_bind))
                     and not (ask.one_period and _running_total(text, p))
                     and not (ask.per_unit and not _per_unit(text, p, ask.per_unit))]
             if not free:
@@ -501,7 +520,8 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
             used.add(free[0])
         return 1.0
     if atype == "date":
-        pattern = _DAY_TEXT if _DAY_Q.search(question) else _MONTH_TEXT if _MONTH_Q.search(question) else _DATE_TEXT
+        pattern = _DAY_TEXT if _DAY_Q.search(question) else _MONTH_TEXT if _MONTH_Q.search(question) else \
+            _YEAR_TEXT if _YEAR_Q.search(question) else _DATE_TEXT
         given = {m.group() for m in pattern.finditer(question)}
         return 1.0 if any(m.group() not in given and (not bind or not BIND_ANSWERS or _bound(text, m.start(), bind))
                           for m in pattern.finditer(text)) else 0.0
@@ -601,6 +621,7 @@ QUESTION_WORDS = frozenset(
     "是 有 要 在 了 的 提到 提出 讲到 谈到 说 说到 介绍 根据 按照 报告 讲话 文中 其中 时候".split()
 )
 _QUESTION_PREFIX = re.compile(r"^(?:哪|几(?!乎)|第几|多少)")
+_INTERROGATIVE = re.compile(r"哪|几|何|谁|什么|怎|多少")
 _SPECIFIC_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 # An ordinal written in Chinese numerals with its counter (第十四届, 第三次, 第二批): a number like any other,
 # it pins the question to one session, round or batch, as a year does.
@@ -717,7 +738,14 @@ def key_terms(
     terms, each with its IDF weight in the library (``df``: terms -> passages containing them). A specific term
     is weighed by its rarest spelling the library holds."""
     spec = specific_terms(question, tag)
-    words = [t for t in dict.fromkeys(tokens) if not is_question_word(t) and len(t) >= 1]
+    tokens = list(dict.fromkeys(tokens))
+    # A word inside an interrogative (一年 of 哪一年, 时间 of 什么时间) is part of the question word, not of what
+    # is asked about: it is kept only where the question says it outside the interrogatives.
+    rest = question
+    for t in sorted((t for t in tokens if len(t) >= 2 and is_question_word(t) and _INTERROGATIVE.search(t)),
+                    key=len, reverse=True):
+        rest = rest.replace(t, "|")
+    words = [t for t in tokens if not is_question_word(t) and len(t) >= 1 and t in rest]
     spec_forms = {s for s, _ in spec}
     words = [w for w in words if w not in spec_forms and not any(w in s for s in spec_forms)]
     counts = df(list(dict.fromkeys([*words, *spec_forms, *(a for _, alts in spec for a in alts)])))

@@ -562,3 +562,42 @@ def test_a_count_of_something_else_does_not_answer_what_the_question_counts():
     assert type_match("还有1200个饮水不安全的自然村", "quantity", "还有多少饮水不安全的村") == 1.0
     # what is counted may follow a qualifier of its own (120家规上企业)
     assert type_match("新增规上企业30家，总数达120家规上企业", "quantity", "全县有多少企业") == 1.0
+
+
+def test_words_inside_an_interrogative_are_not_key_terms():
+    from jianggao.indexer.lexical import tokenize
+
+    q = "全省在哪一年建成新机场"
+    terms = [t.term for t in key_terms(q, tokenize(q), lambda ws: {w: 1 for w in ws}, 100)]
+    assert "一年" not in terms and "机场" in terms  # 一年 is part of 哪一年
+    q2 = "全省一年建成几个新机场"
+    terms2 = [t.term for t in key_terms(q2, tokenize(q2), lambda ws: {w: 1 for w in ws}, 100)]
+    assert "一年" in terms2  # said outside the interrogative, it is asked about
+
+
+def test_a_year_question_wants_a_year_and_a_numbered_name_is_no_day():
+    q = "新机场在哪一年建成"
+    assert type_match("新机场将于夏季建成", "date", q) == 0.0
+    assert type_match("新机场将于2027年建成", "date", q) == 1.0
+    assert type_match("新机场将于夏季建成", "date", "新机场什么时候建成") == 1.0
+    assert type_match("开通地铁4号线、7号线", "date", "地铁什么时候开通") == 0.0
+    assert type_match("定于8号开通", "date", "地铁什么时候开通") == 1.0
+
+
+def test_measure_words_and_parts_of_the_speech_name_bind_nothing():
+    from jianggao.qa.question import KeyTerm, binding_terms
+
+    q = "绿化工程总共投入了多少资金"
+    bind = ["绿化", "工程", "投入", "资金"]
+    # every money figure sits next to 资金: only the subject (绿化工程) binds
+    assert type_match("设立产业专项资金，首期安排50亿元", "quantity", q, bind=bind) == 0.0
+    assert type_match("绿化工程完成投资12亿元", "quantity", q, bind=bind) == 1.0
+    terms = [KeyTerm("龙江", 4.0, False), KeyTerm("黑龙江", 5.0, False), KeyTerm("视察", 4.0, False)]
+    assert binding_terms(terms, "黑龙江") == ["视察"]
+
+
+def test_incidents_are_counted_with_qi():
+    q = "去年刑事立案一共有多少起"
+    assert figure_asks(q)[0].unit == "起"
+    assert type_match("刑事立案量下降19.9%", "quantity", q) == 0.0
+    assert type_match("全年刑事立案1.2万起", "quantity", q) == 1.0
