@@ -461,10 +461,15 @@ BIND_ANSWERS = True
 GENERIC_UNITS = frozenset({"个"})
 
 
+BIND_ABBREVIATED = True
+
+
 def _bound(text: str, pos: int, bind: Sequence[str]) -> bool:
-    """Whether the sentence of ``text`` that holds offset ``pos`` holds one of ``bind``. Pure."""
+    """Whether the sentence of ``text`` that holds offset ``pos`` holds one of ``bind``, or the full form of one
+    that is an abbreviation (人代会 in 人民代表大会: abbreviation_in). Pure."""
     lo, hi = around(text, pos, SENTENCE_BREAKS)
-    return any(t in text[lo:hi] for t in bind)
+    sentence = text[lo:hi]
+    return any(t in sentence or (BIND_ABBREVIATED and len(t) >= 3 and abbreviation_in(sentence, t)) for t in bind)
 
 
 # A word of the measure asked (资金 and 投入 of 投入了多少资金, 面积 of 销售面积是多少) says what kind of figure answers,
@@ -642,6 +647,9 @@ _FUNCTION_TAGS = frozenset("rmqpcudf")
 _COMPANY_NAME = re.compile(r"[\u4e00-\u9fff]{2,}?(股份有限公司|有限责任公司|有限公司|合作社)|[\u4e00-\u9fff]{4,}?(公司)")
 _PLACE_PREFIX = re.compile(r"^.*(?:省|市|县|区|镇|乡|村)(?=[\u4e00-\u9fff]{2,}(?:公司|合作社))")
 _NOT_A_NAME_START = frozenset("这那该此本其每各全哪某我")
+# A bare 公司 after a verb (帮助公司上市, 服务公司发展) is any company the verb acts on, not a company's name; a name
+# with its legal form (X有限公司) is taken whatever jieba says of its words.
+COMPANY_VERB_CHECK = True
 _ASKING = re.compile(r"多少|几|哪|什么|啥")
 
 
@@ -710,7 +718,9 @@ def specific_terms(question: str, tag: Tagger | None = None) -> list[tuple[str, 
         name = _PLACE_PREFIX.sub("", re.split("[的地得了着是在和与及]", m.group())[-1])
         stem = name[: len(name) - len(m.group(1) or m.group(2))]
         if (len(stem) >= 2 and not is_question_word(stem) and stem[0] not in _NOT_A_NAME_START
-                and not _ASKING.search(stem)):  # 多少家公司, 哪些公司 count or ask for companies, they name none
+                and not _ASKING.search(stem)  # 多少家公司, 哪些公司 count or ask for companies, they name none
+                and not (COMPANY_VERB_CHECK and m.group(2) and tag is not None
+                         and any(f == "v" for _, f in tag(stem)))):  # 帮助公司 is what is done for companies
             out.setdefault(name, tuple(dict.fromkeys(x for x in (stem + "公司", stem) if x != name)))
     if tag is not None:
         # Only names that are unmistakably names: a place with its administrative suffix (jieba also tags

@@ -601,3 +601,17 @@ def test_incidents_are_counted_with_qi():
     assert figure_asks(q)[0].unit == "起"
     assert type_match("刑事立案量下降19.9%", "quantity", q) == 0.0
     assert type_match("全年刑事立案1.2万起", "quantity", q) == 1.0
+
+
+def test_a_figure_binds_to_the_full_form_of_an_abbreviated_term():
+    q = "今年省长在人代会上作报告是哪一天"
+    bind = ["省长", "人代会", "报告"]
+    assert type_match("2025年1月14日在吉林省第十四届人民代表大会第四次会议上", "date", q, bind=bind) == 1.0
+    assert type_match("2025年1月14日召开全省经济工作会议", "date", q, bind=bind) == 0.0
+
+
+def test_a_bare_company_after_a_verb_names_no_company():
+    from jianggao.qa.question import specific_terms
+
+    assert specific_terms("全省帮助公司到股票市场挂牌的行动叫什么", pos_tag) == []
+    assert dict(specific_terms("金穗农业公司去年的营收是多少", pos_tag))["金穗农业公司"] == ("金穗农业",)
