@@ -850,8 +850,13 @@ def unmatched_modifiers(question: str, terms: Sequence[KeyTerm], text: str, scop
         w for w, f in tagged if f[:1] not in _NOT_QUALIFIER_TAGS}
     # A head is a word of the question, not the start of a longer one (贫困 is not the head of 复查贫困户名单).
     ends = set()
+    # Where a numeral or a classifier lies (家 of 多少家省实验室: the keyword tokenizer may cut 家省 across it): no
+    # qualifier holds one. (Other tags are not trusted inside a word: jieba cuts 奖补 into 奖 and a verb 补.)
+    no_qualifier_at: set[int] = set()
     pos = 0
-    for w, _ in tagged:
+    for w, f in tagged:
+        if QUALIFIER_POS and f[:1] in ("m", "q"):
+            no_qualifier_at.update(range(pos, pos + len(w)))
         pos += len(w)
         ends.add(pos)
     heads = [t for t in terms if term_in(text, t) and t.term not in verbs]
@@ -878,6 +883,9 @@ def unmatched_modifiers(question: str, terms: Sequence[KeyTerm], text: str, scop
         i = question.find(t.term)
         while i >= 0:
             end = i + len(t.term)
+            if no_qualifier_at.intersection(range(i, end)):
+                i = question.find(t.term, i + 1)
+                continue
             head = next((x for h in heads for x in (h.term, *h.alternatives) if question.startswith(x, end)
                          and (not QUALIFIER_POS or not ends or end + len(x) in ends)), None)
             if head is not None:

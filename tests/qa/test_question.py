@@ -615,3 +615,15 @@ def test_a_bare_company_after_a_verb_names_no_company():
 
     assert specific_terms("全省帮助公司到股票市场挂牌的行动叫什么", pos_tag) == []
     assert dict(specific_terms("金穗农业公司去年的营收是多少", pos_tag))["金穗农业公司"] == ("金穗农业",)
+
+
+def test_no_qualifier_holds_a_classifier():
+    from jianggao.qa.question import KeyTerm, unmatched_modifiers
+
+    q = "全省一共有多少家省实验室"
+    # the keyword tokenizer may cut 家省 across the classifier 家: no qualifier of 实验室
+    terms = [KeyTerm("家省", 4.0, False), KeyTerm("实验室", 3.0, False)]
+    assert unmatched_modifiers(q, terms, "建成省实验室27家", "建成省实验室27家", tag=pos_tag) == []
+    q2 = "产业奖补资金补助多少钱"
+    terms2 = [KeyTerm("奖补", 4.0, False), KeyTerm("资金", 2.0, False)]
+    assert unmatched_modifiers(q2, terms2, "整合项目资金3亿元", "整合项目资金3亿元", tag=pos_tag) == ["奖补资金"]
