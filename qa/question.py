@@ -23,6 +23,7 @@ Tagger = Callable[[str], Sequence[tuple[str, str]]]
 _NUM = "[0-9零一二两三四五六七八九十百千万亿]"
 _DATE_Q = re.compile(
     r"哪一?年|何年|哪一?天|何日|哪个月|几月|几号|几月几日|什么时候|什么时间|何时|哪个时间|哪一时期|哪个阶段|截至何时|到何时"
+    r"|几点|几时(?!候)"
 )
 _PLACE_Q = re.compile(
     r"哪里|哪儿|何地|何处|什么地方|哪些地方|在哪|"
@@ -46,7 +47,7 @@ ORG_CLASS_SUFFIXES: dict[str, tuple[str, ...]] = {
 }
 _PERSON_Q = re.compile(r"谁|哪位|哪一位|何人|什么人|哪个人")
 _QUANTITY_Q = re.compile(
-    r"多少|几(?!乎|何|点|月|号|日|年)|多大|多高|多长|多远|多重|多快|多久|多深|多宽|百分之几|几成|比重|比例是|占比|增速|增幅|规模多"
+    r"多少|几(?!乎|何|点|月|号|日|年)|多大|多高|多长|多远|多重(?!要|视|点)|多快|多久|多深|多宽|百分之几|几成|比重|比例是|占比|增速|增幅|规模多"
     r"|几年"
 )
 # A reason or a purpose (为什么, 为何, 出于什么考虑): the answer states it with a causal or final connective.
@@ -54,7 +55,7 @@ _REASON_Q = re.compile(r"为什么|为何|什么原因|原因是什么|出于什
 _REASON_TEXT = re.compile(r"为了|因为|由于|旨在|目的|以便|原因|之所以|为此|缘于|源于|所以|是为")
 _LIST_FIRST_Q = re.compile(r"哪几|几个方面|几方面")  # "which few": a list, although 几 asks for a number
 # 有哪个 / 有哪一 ask for one thing (有哪个景区新评上了5A级), not a list.
-_LIST_Q = re.compile(r"哪些|哪几|有什么|有哪(?![个一位家所座])|包括什么|包含什么|几个方面|几项|哪几项|什么措施|什么举措|哪方面")
+_LIST_Q = re.compile(r"哪些|哪几|有什么|有哪(?![个一位家所座])|包括什么|包含什么|几个方面|几项|哪几项|什么措施|什么举措")
 
 
 # Checked in this order: the first pattern the question matches gives its type. 哪几 / 几个方面 ask for a list
@@ -93,6 +94,14 @@ _DAY_Q = re.compile(r"哪一?天|何日|哪日|几号|几月几日|哪一日")
 _MONTH_Q = re.compile(r"哪个月|几月|哪一月|何月")
 # ... and 哪一年 not by a month or a season: a year answers (2019年, 今年).
 _YEAR_Q = re.compile(r"哪一?年|何年|哪个年份|哪一年份")
+# ... and 几点 by a time of day (18点前, 下午3时, 9:00).
+_CLOCK_Q = re.compile(r"几点|几时(?!候)")
+# A time in Chinese numerals needs the part of the day before it or a clock word after it: 三点意见 is three points.
+_CN_HOUR = "[零一二两三四五六七八九十]{1,3}"
+_CLOCK_TEXT = re.compile(r"[0-9]{1,2}\s*(?:点|时(?![间候期代段刻]))"
+                         rf"|(?:上午|下午|晚上|早上|凌晨|中午|傍晚){_CN_HOUR}[点时]"
+                         rf"|{_CN_HOUR}点(?=前|之前|以前|钟|半|整|[0-9零一二三四五六七八九十]+分)"
+                         r"|[0-9]{1,2}[:：][0-9]{2}")
 # A figure: digits (with decimals, percentages, 万/亿 scales) or a Chinese numeral followed by a unit or
 # classifier. A lone 一 before a classifier is usually an article (一个, 一次), and a lone scale word (百, 千, 万,
 # 亿) one of the set phrases that say "many" (千家万户, 万人空巷, 百花齐放): neither counts. A count in Chinese
@@ -525,8 +534,8 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
             used.add(free[0])
         return 1.0
     if atype == "date":
-        pattern = _DAY_TEXT if _DAY_Q.search(question) else _MONTH_TEXT if _MONTH_Q.search(question) else \
-            _YEAR_TEXT if _YEAR_Q.search(question) else _DATE_TEXT
+        pattern = _CLOCK_TEXT if _CLOCK_Q.search(question) else _DAY_TEXT if _DAY_Q.search(question) else \
+            _MONTH_TEXT if _MONTH_Q.search(question) else _YEAR_TEXT if _YEAR_Q.search(question) else _DATE_TEXT
         given = {m.group() for m in pattern.finditer(question)}
         return 1.0 if any(m.group() not in given and (not bind or not BIND_ANSWERS or _bound(text, m.start(), bind))
                           for m in pattern.finditer(text)) else 0.0
@@ -824,6 +833,10 @@ def abbreviation_in(text: str, short: str) -> bool:
 _TIME_TAGS = frozenset({"t", "tg"})
 
 
+# 全镇, 本市, 我县 say where the speaker stands (the whole town), not which kind of a thing: no qualifier.
+_SCOPE_WORD = re.compile(r"[全本我该各每此][省市县区镇乡村州旗]")
+
+
 # Whether a qualifier must be a noun-like word of the question (not v/m/q/r/d/i/p/c/u) qualifying a whole word.
 QUALIFIER_POS = True
 _NOT_QUALIFIER_TAGS = frozenset("vmqrdipcu")
@@ -875,6 +888,7 @@ def unmatched_modifiers(question: str, terms: Sequence[KeyTerm], text: str, scop
             out.append(t.term)
             continue
         if (t.specific or not t.known or t.weight < min_weight or t.term in times or term_in(scope, t)
+                or _SCOPE_WORD.fullmatch(t.term)
                 or (ABBREVIATIONS and abbreviation_in(scope, t.term)) or t.term in not_qualifiers):
             continue
         if any(question.startswith(t.term, e) for e in counted):

@@ -627,3 +627,20 @@ def test_no_qualifier_holds_a_classifier():
     q2 = "产业奖补资金补助多少钱"
     terms2 = [KeyTerm("奖补", 4.0, False), KeyTerm("资金", 2.0, False)]
     assert unmatched_modifiers(q2, terms2, "整合项目资金3亿元", "整合项目资金3亿元", tag=pos_tag) == ["奖补资金"]
+
+
+def test_clock_times_importance_and_scope_words():
+    from jianggao.qa.question import KeyTerm, unmatched_modifiers
+
+    q = "日报每天几点前报送"
+    assert answer_type(q) == "date"
+    assert type_match("每天18点前报送", "date", q) == 1.0
+    assert type_match("下午三点前报送", "date", q) == 1.0
+    assert type_match("我再强调三点意见", "date", q) == 0.0  # three points, not three o'clock
+    assert answer_type("要把防疫放在多重要的位置") == "other"  # 多重要 is how important, not how heavy
+    assert answer_type("这台设备有多重") == "quantity"
+    assert answer_type("这项任务属于哪方面的工作") != "list"  # 哪方面 asks for one
+    # 全镇 says where the speaker stands, not which kind of 校车
+    terms = [KeyTerm("全镇", 4.0, False), KeyTerm("校车", 4.0, False)]
+    assert unmatched_modifiers("全镇校车驾驶人要有几年驾龄", terms, "校车驾驶人3年以上", "校车驾驶人3年以上",
+                               tag=pos_tag) == []
