@@ -11,11 +11,15 @@
 #   hold3, s3    the provinces / seed corpus index -> tests/data/holdout3_provinces.jsonl (40), holdout3_seeds.jsonl
 #                (30): a third batch, scored once before the changes made after it, then read for categories
 #   hold4, s4    the provinces / seed corpus index -> tests/data/holdout4_provinces.jsonl (30), holdout4_seeds.jsonl
-#                (24): the last batch, written at the end and never read: the clean check
+#                (24): written at the end of the second session, aggregates only (the clean check of that session)
+#   hold5, s5    the provinces / seed corpus index -> tests/data/holdout5_provinces.jsonl (30), holdout5_seeds.jsonl
+#                (24): third session, scored once clean, then read for categories
+#   hold6, s6    the provinces / seed corpus index -> tests/data/holdout6_provinces.jsonl (30), holdout6_seeds.jsonl
+#                (24): written in the third session and never read: its clean check
 # SHARED: $JIANGGAO_SHARED, else ../shared beside the repository. Each index is built (or brought up to date:
 # its embedding cache makes a rebuild cheap) in its own folder. Outputs and score tables in $OUT/<set>/.
 # Protocol: thresholds and weights are tuned on provinces, dev is the check (README).
-# Usage: scripts/eval.sh [SET...]   (default: dev prov hold hold2 seeds hold3 s3 hold4 s4)
+# Usage: scripts/eval.sh [SET...]   (default: dev prov hold hold2 seeds hold3 s3 hold4 s4 hold5 s5 hold6 s6)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${JIANGGAO_SHARED:-../shared}
@@ -29,14 +33,14 @@ OUT=${OUT:-bench-results/eval}
 J=.venv/bin/jianggao
 PY=.venv/bin/python
 SETS=("$@")
-[ ${#SETS[@]} -eq 0 ] && SETS=(dev prov hold hold2 seeds hold3 s3 hold4 s4)
+[ ${#SETS[@]} -eq 0 ] && SETS=(dev prov hold hold2 seeds hold3 s3 hold4 s4 hold5 s5 hold6 s6)
 
 for set in "${SETS[@]}"; do
     # Two corpora, one index each; every set is asked of one of them.
     case $set in
-        dev|seeds|s3|s4) corpus=data/speeches; idx="$IDX_ROOT/dev" ;;
-        prov|hold|hold2|hold3|hold4) corpus="$SHARED/corpora/provinces-2025"; idx="$IDX_ROOT/prov" ;;
-        *) echo "unknown set $set (dev, prov, hold, hold2, seeds, hold3, s3, hold4, s4)" >&2; exit 2 ;;
+        dev|seeds|s3|s4|s5|s6) corpus=data/speeches; idx="$IDX_ROOT/dev" ;;
+        prov|hold|hold2|hold3|hold4|hold5|hold6) corpus="$SHARED/corpora/provinces-2025"; idx="$IDX_ROOT/prov" ;;
+        *) echo "unknown set $set (dev, prov, hold, hold2, seeds, hold3, s3, hold4, s4, hold5, s5, hold6, s6)" >&2; exit 2 ;;
     esac
     case $set in
         dev) gold="$SHARED/eval/dev.jsonl" ;;
