@@ -231,6 +231,10 @@ def asked_measure(question: str) -> str:
 # 一家医院 / 一所医院, 几个人 / 几名): a count with another classifier of this class answers when the counted noun
 # follows it. Classifiers of people (人, 名, 位) count the same thing whatever follows. Standard measures (元, 吨,
 # 公里, 人次, 天 ...) are not in the class: another measure is another quantity.
+# 个 stands for any individual classifier (几家残联 / 11个省残联): a count with 个 before its noun answers a question
+# asking with another individual classifier, whatever that noun is. (A count with 个 after its noun, 学位9.3万个,
+# says nothing here of what is counted; the question's own classifier, 所 or 家, says more than 个.)
+GENERIC_SWAP = True
 INDIVIDUAL_CLASSIFIERS = frozenset("个 条 艘 只 头 台 辆 架 家 所 座 件 项 张 把 根 颗 棵 株 枚 部 本 篇 栋 间 处 套 支 座 列 盏 粒 块".split())
 PEOPLE_CLASSIFIERS = frozenset("人 名 位".split())
 # The magnitude a question asks for with a scale word between the interrogative and the unit (几亿件, 多少万人,
@@ -390,7 +394,8 @@ def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
         unit_here = after.startswith(ask.unit) or (ask.unit[0] in _SCALE_VALUE and (scale + after).startswith(ask.unit))
         if not unit_here and len(ask.unit) == 1 and after[0] != ask.unit:
             swap = ((ask.unit in INDIVIDUAL_CLASSIFIERS and after[0] in INDIVIDUAL_CLASSIFIERS
-                     and bool(ask.noun) and after[1:].startswith(ask.noun[:1]))
+                     and (bool(ask.noun) and after[1:].startswith(ask.noun[:1])
+                          or (GENERIC_SWAP and after[0] == "个" and len(after) >= 2)))
                     or (ask.unit in PEOPLE_CLASSIFIERS and after[0] in PEOPLE_CLASSIFIERS))
             unit_here = swap
         if unit_here and _magnitude_ok(number, scale, ask.scale):

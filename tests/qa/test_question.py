@@ -644,3 +644,10 @@ def test_clock_times_importance_and_scope_words():
     terms = [KeyTerm("全镇", 4.0, False), KeyTerm("校车", 4.0, False)]
     assert unmatched_modifiers("全镇校车驾驶人要有几年驾龄", terms, "校车驾驶人3年以上", "校车驾驶人3年以上",
                                tag=pos_tag) == []
+
+
+def test_a_count_with_ge_before_its_noun_answers_another_individual_classifier():
+    q = "有几家残联写出了改革方案"
+    assert type_match("11个省残联已经起草了改革方案", "quantity", q) == 1.0
+    # 个 after its noun (学位9.3万个) says nothing of what is counted: not a count of schools
+    assert type_match("新增中小学学位9.3万个，", "quantity", "纳入集团的中小学有多少所") == 0.0
