@@ -231,12 +231,12 @@ def asked_measure(question: str) -> str:
 # 一家医院 / 一所医院, 几个人 / 几名): a count with another classifier of this class answers when the counted noun
 # follows it. Classifiers of people (人, 名, 位) count the same thing whatever follows. Standard measures (元, 吨,
 # 公里, 人次, 天 ...) are not in the class: another measure is another quantity.
+INDIVIDUAL_CLASSIFIERS = frozenset("个 条 艘 只 头 台 辆 架 家 所 座 件 项 张 把 根 颗 棵 株 枚 部 本 篇 栋 间 处 套 支 座 列 盏 粒 块".split())
+PEOPLE_CLASSIFIERS = frozenset("人 名 位".split())
 # 个 stands for any individual classifier (几家残联 / 11个省残联): a count with 个 before its noun answers a question
 # asking with another individual classifier, whatever that noun is. (A count with 个 after its noun, 学位9.3万个,
 # says nothing here of what is counted; the question's own classifier, 所 or 家, says more than 个.)
 GENERIC_SWAP = True
-INDIVIDUAL_CLASSIFIERS = frozenset("个 条 艘 只 头 台 辆 架 家 所 座 件 项 张 把 根 颗 棵 株 枚 部 本 篇 栋 间 处 套 支 座 列 盏 粒 块".split())
-PEOPLE_CLASSIFIERS = frozenset("人 名 位".split())
 # The magnitude a question asks for with a scale word between the interrogative and the unit (几亿件, 多少万人,
 # 多少万): a figure of that magnitude (10万件 does not answer 几亿件; 1.2亿人 answers 多少万人).
 _SCALE_ASKED = re.compile(r"(?:多少|几)(万|亿)")
@@ -359,6 +359,7 @@ _COUNTED_WINDOW = 8
 
 
 def _counts_what_is_asked(text: str, pos: int, counted: str) -> bool:
+    """Whether the figure at ``pos`` counts what ``counted`` names (see COUNTED_NOUN). Pure."""
     m = _FIGURE_UNIT.match(text, pos)
     after = (m.group(3) or "") if m else ""
     if not after or after[0] not in INDIVIDUAL_CLASSIFIERS:
@@ -405,8 +406,9 @@ def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
 
 # The members of a counted group (5件大中型水库分别叫什么, 24个鲁班工坊分布在哪些国家): the question gives the count and
 # asks which ones. Chinese names a group's members next to its count: before it, closed by 等 (A、B等5件水库) or
-# as an enumeration that the quoted name of the group closes (A、B和C“三项工程”), or after it, opened by a colon, a bracket or a word that introduces them (5件水库：A、B; 5件水库，分别是 …). A text that
-# states the count bare (开工建设5件大中型水库) treats the subject but does not give the members.
+# as an enumeration that the quoted name of the group closes (A、B和C“三项工程”), or after it, opened by a colon,
+# a bracket or a word that introduces them (5件水库：A、B; 5件水库，分别是 …). A text that states the count bare
+# (开工建设5件大中型水库) treats the subject but does not give the members.
 _GROUP_NUMBER = r"([0-9]+|[一二两三四五六七八九十百]+)"
 _GROUP_Q = re.compile(_GROUP_NUMBER + "(" + "|".join(sorted(map(re.escape, set(CLASSIFIERS)), key=len, reverse=True))
                       + r")([\u4e00-\u9fff“”]{1,12}?)(?:都|各|具体)?(?:分别|哪些|哪几|都有哪|是哪|叫什么|名称|名字|各是|包括哪|分布在哪)")
@@ -475,6 +477,8 @@ BIND_ANSWERS = True
 GENERIC_UNITS = frozenset({"个"})
 
 
+# Whether a term of three characters or more also binds through its full form (人代会 -> 人民代表大会); two-character
+# terms are left out: their "full forms" (any two characters a few apart) are everywhere.
 BIND_ABBREVIATED = True
 
 
@@ -494,6 +498,7 @@ _MEASURE_WORDS = {name: words for name, words, _ in MEASURES}
 
 
 def _subject_terms(bind: Sequence[str], measure: str) -> Sequence[str]:
+    """The binding terms of a figure of ``measure``, its own measure words left out (see MEASURE_WORDS_BIND)."""
     words = _MEASURE_WORDS.get(measure)
     if MEASURE_WORDS_BIND or words is None:
         return bind
