@@ -55,9 +55,14 @@ def tokenize(text: str) -> list[str]:
 
     if not isinstance(text, str):
         raise TypeError(f"tokenize expects str, got {type(text).__name__}")
+    return _words(normalize(text))
+
+
+def _words(norm: str) -> list[str]:
+    """``tokenize`` of a text already normalised."""
     stop = stopwords()
     out = []
-    for tok in tokenizer().cut_for_search(normalize(text)):
+    for tok in tokenizer().cut_for_search(norm):
         tok = tok.strip()
         if tok and tok not in stop and _WORDISH.search(tok):
             out.append(tok)
@@ -76,15 +81,25 @@ def bigrams(text: str) -> list[str]:
     """
     from jianggao.indexer.normalize import normalize
 
+    return _bigrams(normalize(text))
+
+
+def _bigrams(norm: str) -> list[str]:
+    """``bigrams`` of a text already normalised."""
     out = []
-    for run in _CJK_RUN.findall(normalize(text)):
+    for run in _CJK_RUN.findall(norm):
         out.extend(BIGRAM_MARK + run[i : i + 2] for i in range(len(run) - 1))
     return out
 
 
 def terms(text: str) -> list[str]:
     """What the keyword index matches on: jieba words plus CJK character bigrams."""
-    return tokenize(text) + bigrams(text)
+    from jianggao.indexer.normalize import normalize
+
+    if not isinstance(text, str):
+        raise TypeError(f"terms expects str, got {type(text).__name__}")
+    norm = normalize(text)
+    return _words(norm) + _bigrams(norm)
 
 
 def terms_many(texts: Sequence[str]) -> list[list[str]]:
@@ -96,8 +111,11 @@ def terms_many(texts: Sequence[str]) -> list[list[str]]:
     separator-free spans. So the terms of a text are its lines' words, in order, then its lines' bigrams. An
     index repeats lines a lot (every passage of a speech starts with the same identity line; copies of a
     speech repeat whole passages: 17% of the default corpus's characters), which this does not tokenise twice.
-    The memo lives for one call only: nothing is kept in a long-running process.
+    The memo lives for one call only: nothing is kept in a long-running process. Each line is normalised once,
+    for its words and its bigrams.
     """
+    from jianggao.indexer.normalize import normalize
+
     memo: dict[str, tuple[list[str], list[str]]] = {}
     out = []
     for text in texts:
@@ -106,7 +124,8 @@ def terms_many(texts: Sequence[str]) -> list[list[str]]:
         for line in text.split("\n"):
             found = memo.get(line)
             if found is None:
-                found = memo[line] = (tokenize(line), bigrams(line))
+                norm = normalize(line)
+                found = memo[line] = (_words(norm), _bigrams(norm))
             words += found[0]
             grams += found[1]
         out.append(words + grams)
