@@ -11,10 +11,12 @@ Pipeline (``ask_batch``; ``ask(q)`` is ``ask_batch([q])[0]``):
    passage, the IDF-weighted share of the question's words it holds (alone and with its neighbours), its
    passage's retrieval rank as a small prior, and for figure and date questions whether it holds one.
 4. Keep the best sentence and those nearly as good from elsewhere; a short sentence grows to its neighbours.
-5. Decide (``decide``): "answered" only when the answering excerpt (the best one, or a runner-up of the same
-   speech that scores within CITATION_MARGIN, passes the gates and covers as much of the question: ``pick_verdict``)
-   holds an answer of the type asked
-   (``jianggao.qa.question.answer_type``: figure, date, place, person, organisation, list) and every specific
+5. Decide (``decide``): "answered" only when the answering excerpt (the best one, the best of the speech the
+   question names first: ``judging_order``; or a runner-up of the same speech that scores within CITATION_MARGIN,
+   passes the gates and covers as much of the question: ``pick_verdict``) holds an answer of the type asked
+   (``jianggao.qa.question.answer_type``: figure, date, place, person, organisation, list; the members of a
+   counted group next to its count; in a sentence about the question's subject, not one far less relevant than
+   the best: ``off_subject``) and every specific
    term of the question (year, number, quoted title, name) is in the excerpt or names its speech, no rare
    qualifier of a term the excerpt holds is missing from its paragraph (``unmatched_modifiers``), and the
    evidence score (``evidence_score``: relevance plus one bonus for the type, the same for every type) reaches
@@ -43,8 +45,8 @@ from jianggao.qa.excerpts import (
     excerpt_range, layout_of, paragraph_of, select_excerpts, with_marker,
 )
 from jianggao.qa.question import (
-    Coverage, KeyTerm, answer_type, asked_members, binding_terms, coverage, is_place_name, key_terms, quoted_terms, term_in, type_match,
-    members_named, unmatched_modifiers, weighted_share,
+    Coverage, KeyTerm, answer_type, asked_members, binding_terms, coverage, is_place_name, key_terms, members_named,
+    quoted_terms, term_in, type_match, unmatched_modifiers, weighted_share,
 )
 from jianggao.qa.retrieval import Filters, Hit, Mode, validate_query
 from jianggao.qa.selfquery import MEETING_MIN_CHARS, is_proper_naming, strongest_naming
@@ -573,8 +575,9 @@ def _extractive(retriever: "Retriever", question: str, ev: _Evidence) -> Answer:
     # Which excerpt answers: the best-scoring one, unless a runner-up (the citations all score within
     # CITATION_MARGIN of it) of the same speech passes the gates that it fails. Scores that close do not tell the
     # excerpts apart; whether an excerpt holds what the question asks for (the type, the specific terms, the
-    # qualifiers) does. Another speech's excerpt never answers for the best one: a figure of the right kind
-    # from elsewhere is the near-miss the gates exist for.
+    # qualifiers) does. Another speech's excerpt never answers for the best one (the best of the speech the
+    # question names, when one is cited): a figure of the right kind from elsewhere is the near-miss the gates
+    # exist for.
     by_score = judging_order([c.score for c in citations],
                              [bool(ev.named) and _is_named(store.speech_by_id(c.speech_id), ev.named) for c in citations])
     verdicts = []
