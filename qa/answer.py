@@ -11,9 +11,9 @@ Pipeline (``ask_batch``; ``ask(q)`` is ``ask_batch([q])[0]``):
    passage, the IDF-weighted share of the question's words it holds (alone and with its neighbours), its
    passage's retrieval rank as a small prior, and for figure and date questions whether it holds one.
 4. Keep the best sentence and those nearly as good from elsewhere; a short sentence grows to its neighbours.
-5. Decide (``decide``): "answered" only when the answering excerpt (the best one, the best of the speech the
-   question names first: ``judging_order``; or a runner-up of the same speech that scores within CITATION_MARGIN,
-   passes the gates and covers as much of the question: ``pick_verdict``) holds an answer of the type asked
+5. Decide (``decide``): "answered" only when the answering excerpt (the best one, or a runner-up of the same
+   speech that scores within CITATION_MARGIN, passes the gates and covers as much of the question: ``pick_verdict``)
+   holds an answer of the type asked
    (``jianggao.qa.question.answer_type``: figure, date, place, person, organisation, list; the members of a
    counted group next to its count; in a sentence about the question's subject, not one far less relevant than
    the best: ``off_subject``) and every specific
@@ -123,8 +123,6 @@ ANSWER_FROM_RUNNER_UP = True
 # speeches apart) is answered only from that speech (or its copies); the naming run is otherwise a missing
 # specific term.
 NAMED_SPEECH_GATE = True
-# Whether the excerpts of the speech a question names are judged first (see _extractive).
-NAMED_SPEECH_FIRST = True
 # Whether the answering excerpt must hold a figure for every figure the question asks (新建多少所学校？投资多少亿元？).
 ALL_ASKS = True
 # Whether a name the question quotes counts as covered when the excerpt's paragraph names it (named_around).
@@ -575,11 +573,9 @@ def _extractive(retriever: "Retriever", question: str, ev: _Evidence) -> Answer:
     # Which excerpt answers: the best-scoring one, unless a runner-up (the citations all score within
     # CITATION_MARGIN of it) of the same speech passes the gates that it fails. Scores that close do not tell the
     # excerpts apart; whether an excerpt holds what the question asks for (the type, the specific terms, the
-    # qualifiers) does. Another speech's excerpt never answers for the best one (the best of the speech the
-    # question names, when one is cited): a figure of the right kind from elsewhere is the near-miss the gates
-    # exist for.
-    by_score = judging_order([c.score for c in citations],
-                             [bool(ev.named) and _is_named(store.speech_by_id(c.speech_id), ev.named) for c in citations])
+    # qualifiers) does. Another speech's excerpt never answers for the best one: a figure of the right kind
+    # from elsewhere is the near-miss the gates exist for.
+    by_score = sorted(range(len(citations)), key=lambda i: -citations[i].score)
     verdicts = []
     for i in by_score:
         if citations[i].speech_id != citations[by_score[0]].speech_id:
@@ -599,17 +595,6 @@ def _extractive(retriever: "Retriever", question: str, ev: _Evidence) -> Answer:
         msg = partial_message(cov, ev.atype, type_ok)
         return Answer(question, False, msg, citations, message=msg, **common)
     return Answer(question, False, "", message=REFUSAL_MESSAGE, **common)
-
-
-def judging_order(scores: Sequence[float], named: Sequence[bool], named_first: bool | None = None) -> list[int]:
-    """The order in which the citations are judged: best score first, except that the citations of a speech the
-    question names (天津, 2014年的报告) come before those of other speeches, which the named-speech gate would
-    refuse anyway (NAMED_SPEECH_FIRST). Pure."""
-    named_first = NAMED_SPEECH_FIRST if named_first is None else named_first
-    order = sorted(range(len(scores)), key=lambda i: -scores[i])
-    if not named_first:
-        return order
-    return [i for i in order if named[i]] + [i for i in order if not named[i]]
 
 
 class Verdict(NamedTuple):

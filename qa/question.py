@@ -490,22 +490,6 @@ def _bound(text: str, pos: int, bind: Sequence[str]) -> bool:
     return any(t in sentence or (BIND_ABBREVIATED and len(t) >= 3 and abbreviation_in(sentence, t)) for t in bind)
 
 
-# A word of the measure asked (资金 and 投入 of 投入了多少资金, 面积 of 销售面积是多少) says what kind of figure answers,
-# not what it is about: every money figure sits next to 资金 or 投资. It binds only when the question has no other
-# content word.
-MEASURE_WORDS_BIND = False
-_MEASURE_WORDS = {name: words for name, words, _ in MEASURES}
-
-
-def _subject_terms(bind: Sequence[str], measure: str) -> Sequence[str]:
-    """The binding terms of a figure of ``measure``, its own measure words left out (see MEASURE_WORDS_BIND)."""
-    words = _MEASURE_WORDS.get(measure)
-    if MEASURE_WORDS_BIND or words is None:
-        return bind
-    rest = [t for t in bind if not words.search(t)]
-    return rest or bind
-
-
 def binding_terms(terms: Sequence["KeyTerm"], naming_run: str = "") -> list[str]:
     """The question's content terms that can bind a figure to what is asked (see BIND_ANSWERS): two characters or
     more, not a number, not a place name and not the run that names the speech nor a part of it (天津 is in every
@@ -533,10 +517,9 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
         # Each figure asked needs a figure of its own: greedily, the most constrained asks first.
         used: set[int] = set()
         for ask in sorted(asks, key=lambda a: (not a.unit, not a.scale, not a.measure)):
-            ask_bind = _subject_terms(bind, ask.measure)
             free = [p for p in figures_for(text, ask, given)
-                    if p not in used and ((ask.unit and ask.unit not in GENERIC_UNITS) or not ask_bind or not BIND_ANSWERS
-                                          or _bound(text, p, ask_bind))
+                    if p not in used and ((ask.unit and ask.unit not in GENERIC_UNITS) or not bind or not BIND_ANSWERS
+                                          or _bound(text, p, bind))
                     and not (ask.one_period and _running_total(text, p))
                     and not (ask.per_unit and not _per_unit(text, p, ask.per_unit))]
             if not free:

@@ -317,12 +317,3 @@ def test_a_sentence_far_less_relevant_than_the_best_is_off_the_subject():
     assert off_subject(2.0, 2.0) is False
     assert off_subject(1.0, 2.0, gap=None) is True  # the default gap applies
 
-
-def test_the_named_speech_is_judged_first():
-    from jianggao.qa.answer import judging_order
-
-    scores = [2.0, 2.4, 2.2]
-    assert judging_order(scores, [False, False, False]) == [1, 2, 0]
-    assert judging_order(scores, [True, False, False]) == [0, 1, 2]
-    assert judging_order(scores, [True, False, True]) == [2, 0, 1]
-    assert judging_order(scores, [True, False, True], named_first=False) == [1, 2, 0]
