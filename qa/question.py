@@ -21,9 +21,10 @@ Tagger = Callable[[str], Sequence[tuple[str, str]]]
 # Interrogatives, most specific first: 哪一年 is a date question although it contains 哪; 哪个部门 an
 # organisation although it contains 哪个.
 _NUM = "[0-9零一二两三四五六七八九十百千万亿]"
+_CLOCK_ASK = r"几点|几时(?!候)"  # a time of day (see _CLOCK_Q)
 _DATE_Q = re.compile(
-    r"哪一?年|何年|哪一?天|何日|哪个月|几月|几号|几月几日|什么时候|什么时间|何时|哪个时间|哪一时期|哪个阶段|截至何时|到何时"
-    r"|几点|几时(?!候)"
+    r"哪一?年|何年|哪一?天|何日|哪个月|几月|几号|几月几日|什么时候|什么时间|何时|哪个时间|哪一时期|哪个阶段|截至何时|到何时|"
+    + _CLOCK_ASK
 )
 _PLACE_Q = re.compile(
     r"哪里|哪儿|何地|何处|什么地方|哪些地方|在哪|"
@@ -95,7 +96,7 @@ _MONTH_Q = re.compile(r"哪个月|几月|哪一月|何月")
 # ... and 哪一年 not by a month or a season: a year answers (2019年, 今年).
 _YEAR_Q = re.compile(r"哪一?年|何年|哪个年份|哪一年份")
 # ... and 几点 by a time of day (18点前, 下午3时, 9:00).
-_CLOCK_Q = re.compile(r"几点|几时(?!候)")
+_CLOCK_Q = re.compile(_CLOCK_ASK)
 # A time in Chinese numerals needs the part of the day before it or a clock word after it: 三点意见 is three points.
 _CN_HOUR = "[零一二两三四五六七八九十]{1,3}"
 _CLOCK_TEXT = re.compile(r"[0-9]{1,2}\s*(?:点|时(?![间候期代段刻]))"
@@ -138,14 +139,9 @@ CLASSIFIERS = (
     "起 宗 例 "
     "万元 亿元 万人 亿人 万户 万吨 亿吨 万亩 家次 人次 个百分点 百分点"
 ).split()
-_UNIT_AFTER = re.compile(
-    r"(?:多少|几)(?:万|亿|千|百)?(" + "|".join(sorted(map(re.escape, set(CLASSIFIERS)), key=len, reverse=True)) + ")"
-)
-
-
-_COUNTED = re.compile(
-    r"(?:多少|几)(?:万|亿|千|百)?(?:" + "|".join(sorted(map(re.escape, set(CLASSIFIERS)), key=len, reverse=True)) + ")"
-)
+# Any classifier, longest first (个百分点 before 个).
+_CLASSIFIER = "|".join(sorted(map(re.escape, set(CLASSIFIERS)), key=len, reverse=True))
+_UNIT_AFTER = re.compile(r"(?:多少|几)(?:万|亿|千|百)?(" + _CLASSIFIER + ")")
 
 
 def asked_unit(question: str) -> str:
@@ -410,8 +406,8 @@ def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
 # a bracket or a word that introduces them (5件水库：A、B; 5件水库，分别是 …). A text that states the count bare
 # (开工建设5件大中型水库) treats the subject but does not give the members.
 _GROUP_NUMBER = r"([0-9]+|[一二两三四五六七八九十百]+)"
-_GROUP_Q = re.compile(_GROUP_NUMBER + "(" + "|".join(sorted(map(re.escape, set(CLASSIFIERS)), key=len, reverse=True))
-                      + r")([\u4e00-\u9fff“”]{1,12}?)(?:都|各|具体)?(?:分别|哪些|哪几|都有哪|是哪|叫什么|名称|名字|各是|包括哪|分布在哪)")
+_GROUP_Q = re.compile(_GROUP_NUMBER + "(" + _CLASSIFIER + r")([\u4e00-\u9fff“”]{1,12}?)(?:都|各|具体)?"
+                      r"(?:分别|哪些|哪几|都有哪|是哪|叫什么|名称|名字|各是|包括哪|分布在哪)")
 _MEMBERS_AFTER = re.compile(r"[\u4e00-\u9fff“”]{0,12}?(?:[：:（(]|[，,。；;]?(?:分别|包括|即|其中|依次))")
 
 
@@ -628,7 +624,8 @@ QUESTION_WORDS = frozenset(
     "是 有 要 在 了 的 提到 提出 讲到 谈到 说 说到 介绍 根据 按照 报告 讲话 文中 其中 时候".split()
 )
 _QUESTION_PREFIX = re.compile(r"^(?:哪|几(?!乎)|第几|多少)")
-_INTERROGATIVE = re.compile(r"哪|几|何|谁|什么|怎|多少")
+# The interrogative words (多少, 哪, 什么 …): a word holding one asks, it names nothing.
+_INTERROGATIVE = re.compile(r"多少|几|哪|什么|啥|何|谁|怎")
 _SPECIFIC_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 # An ordinal written in Chinese numerals with its counter (第十四届, 第三次, 第二批): a number like any other,
 # it pins the question to one session, round or batch, as a year does.
@@ -652,7 +649,6 @@ _NOT_A_NAME_START = frozenset("这那该此本其每各全哪某我")
 # A bare 公司 after a verb (帮助公司上市, 服务公司发展) is any company the verb acts on, not a company's name; a name
 # with its legal form (X有限公司) is taken whatever jieba says of its words.
 COMPANY_VERB_CHECK = True
-_ASKING = re.compile(r"多少|几|哪|什么|啥")
 
 
 class KeyTerm(NamedTuple):
@@ -720,7 +716,7 @@ def specific_terms(question: str, tag: Tagger | None = None) -> list[tuple[str, 
         name = _PLACE_PREFIX.sub("", re.split("[的地得了着是在和与及]", m.group())[-1])
         stem = name[: len(name) - len(m.group(1) or m.group(2))]
         if (len(stem) >= 2 and not is_question_word(stem) and stem[0] not in _NOT_A_NAME_START
-                and not _ASKING.search(stem)  # 多少家公司, 哪些公司 count or ask for companies, they name none
+                and not _INTERROGATIVE.search(stem)  # 多少家公司, 哪些公司 count or ask for companies, they name none
                 and not (COMPANY_VERB_CHECK and m.group(2) and tag is not None
                          and any(f == "v" for _, f in tag(stem)))):  # 帮助公司 is what is done for companies
             out.setdefault(name, tuple(dict.fromkeys(x for x in (stem + "公司", stem) if x != name)))
@@ -870,7 +866,7 @@ def unmatched_modifiers(question: str, terms: Sequence[KeyTerm], text: str, scop
     # The thing a figure question counts comes right after 多少/几 and its classifier (多少元养老补贴): it qualifies
     # the figure asked for, and a figure of something else does not answer. Without a classifier the noun after
     # 多少 may be the measure itself (多少钱), so it is not taken.
-    counted = {m.end() for m in _COUNTED.finditer(question)}
+    counted = {m.end() for m in _UNIT_AFTER.finditer(question)}
     # So does the part of a whole that a figure question asks about (X中女性有多少名, 工资中建筑行业占多少): the
     # text's figure for the whole does not give the part's.
     subsets = {m.start(1) for m in _SUBSET.finditer(question)}
