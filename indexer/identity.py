@@ -90,6 +90,8 @@ _INSIDE_OURS = re.compile(r"(?:我|本|全|外)(?:国|省|市|州|区)$")
 SELF_REF_RE = re.compile(r"(?:我|本|全)(省|市|县|区|旗|州|镇|乡)")
 # Only 我 is first person: 本县 also means "each county's own" ("根据本县市区情况") and 全县 is a scope.
 FIRST_PERSON_LEVEL_RE = re.compile(r"我(省|市|县|区|旗|州|镇|乡)")
+# A self-reference whose level a template left blank: 我------, 全____ .
+_BLANK_SELF = re.compile(r"[全我本](?:[-_＿—…]{2,}|[xX×]{2,})")
 # The value of a body whose level the text states but whose name it does not (a Chinese UI word: "unnamed").
 UNNAMED = "（未具名）"
 # A bare level (市政府, 县委): says which level speaks, not which place; the level fallback reads those.
@@ -527,6 +529,16 @@ def find_body(norm: str, toks: list[tuple[str, int]], org: str = "", place: Foun
         # 面积…", "抵达我市后"): the body is of that level, its name unstated. Said so, not guessed.
         if first_person[level] >= 2:
             at = next(m.start() for m in FIRST_PERSON_LEVEL_RE.finditer(norm) if m.group(1) == level)
+            return Found(f"{level}{UNNAMED}", at, at + 2)
+        # The speech names one level only, as its own scope or first person (全县 / 我县), never another: a short
+        # speech ("开创全县教育事业的新局面") may say it once, and that once is all the text says of the level
+        # it speaks at.
+        # 本县 alone is not enough (it also means "each county's own"), nor a template that leaves the speaker's
+        # own level blank elsewhere ("对我省和我------脱贫攻坚"): its one stated level may be the area above.
+        spoken = Counter(m.group(1) for m in re.finditer(rf"[全我]([{_LEVELS}])", norm))
+        # A place already read (北京市) is the speaker's; a scope of another level (全省) would not be.
+        if place is None and len(levels) == 1 and spoken[level] and not _BLANK_SELF.search(norm):
+            at = next(m.start() for m in SELF_REF_RE.finditer(norm) if m.group(1) == level)
             return Found(f"{level}{UNNAMED}", at, at + 2)
     return None
 

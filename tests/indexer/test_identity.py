@@ -313,7 +313,7 @@ def test_body_of_a_department_reporting_its_own_work():
 
 def test_a_topic_announced_is_not_a_body():
     text = "同志们:\n下面,我就全县教育工作讲几点意见。\n" + SEED_FILLER
-    assert identify(text).body is None
+    assert identify(text).body == "县（未具名）"  # the topic names no body; its scope gives the level only
     text = "同志们:\n下面,我就县委关于脱贫攻坚的决定作说明。\n" + SEED_FILLER  # an explanation, not a report
     assert identify(text).body is None
     for line in ("下面,我就今年的中心工作作个汇报。", "下面,我就这次会议中心工作作简要发言。"):  # 中心工作 is a phrase
@@ -329,10 +329,22 @@ def test_a_level_called_ours_without_its_name_or_organs():
     assert text[s:e] == "我區"
 
 
-def test_a_scope_alone_or_one_self_reference_says_no_body():
-    # "全县" is the scope of the work, not the speaker; one "我县" is not enough to say who speaks.
-    assert identify("各位同志:\n齐心协力开创全县教育事业的新局面。\n" + SEED_FILLER).body is None
-    assert identify("各位同志:\n我县教育事业取得新进展。\n" + SEED_FILLER).body is None
+def test_one_level_said_once_as_scope_or_ours_is_the_level_addressed():
+    # A short speech that names one level only, as the scope of its work or as ours, speaks at that level: the
+    # level is stated, its name is not.
+    meta = identify("各位同志:\n齐心协力开创全县教育事业的新局面。\n" + SEED_FILLER)
+    assert meta.place is None and meta.body == "县（未具名）"
+    assert identify("各位同志:\n我县教育事业取得新进展。\n" + SEED_FILLER).body == "县（未具名）"
+
+
+def test_one_mention_says_no_body_when_another_level_or_a_blank_is_there():
+    # Two levels named once each: which one speaks is not said.
+    assert identify("各位同志:\n开创全县教育事业的新局面,在全省争先进位。\n" + SEED_FILLER).body is None
+    # 本县 alone also means "each county's own" (根据本县实际).
+    assert identify("各位同志:\n各地要根据本县实际抓好落实。\n" + SEED_FILLER).body is None
+    # A template that leaves the speaker's own level blank (我省和我------): the stated level may be the one above.
+    text = "按照通知要求,汇报如下。\n部分干部对我省和我------脱贫攻坚的艰巨性认识不深。\n" + SEED_FILLER
+    assert identify(text).body is None
 
 
 def test_the_levels_committee_written_with_party():
