@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 # 2: clean before split; one-speech documents stay whole; identity fields and spans; unique titles.
 # 3: lines repeated across the run's documents (site chrome) removed before split; more place/body signals.
 # 4: place/body from a department's report, an unnamed level called ours, cited (quoted) names; no repeated topics.
-PIPELINE_VERSION = 4
+# 5: the one level a speech names as its scope or ours (全县, even once) is its level, its name unstated.
+PIPELINE_VERSION = 5
 
 
 @dataclass
