@@ -16,11 +16,12 @@ Where each field comes from, strongest first:
 """
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import replace
 from functools import lru_cache
-from typing import Collection, Iterable, NamedTuple, Sequence
+from typing import Callable, Collection, Iterable, NamedTuple, Sequence
 
 from jianggao.indexer.normalize import normalize
 from jianggao.indexer.types import Speech, SpeechMeta
@@ -556,9 +557,14 @@ def _idf() -> tuple[dict[str, float], float, float]:
     return table, ex.median_idf, floor
 
 
-def topic_words(toks: Iterable[tuple[str, int]], norm: str, k: int = 6) -> list[tuple[str, int]]:
-    """The speech's topical words (TF-IDF over jieba's IDF), as (word, first offset); compounds that the text
-    always writes together (脱贫 + 攻坚) are joined."""
+class TopicTerms(NamedTuple):
+    tf: Counter[str]  # how often the speech says each word that may be a topic
+    first: dict[str, int]  # where it says it first
+
+
+def topic_terms(toks: Iterable[tuple[str, int]]) -> TopicTerms:
+    """The words of a speech that may be topics (a noun-like dictionary tag, not a stop word, not in the commonest
+    1% of jieba's IDF table, not a self-reference), with their counts and first offsets."""
     from jianggao.indexer.segment import stopwords
 
     stop = stopwords()
@@ -574,7 +580,33 @@ def topic_words(toks: Iterable[tuple[str, int]], norm: str, k: int = 6) -> list[
             continue
         tf[w] += 1
         first.setdefault(w, at)
-    scored = sorted(tf, key=lambda w: (-tf[w] * idf.get(w, median), first[w]))[: k * 3]
+    return TopicTerms(tf, first)
+
+
+def _compound_part(word: str) -> bool:
+    """Whether a word may be part of a joined topic (疫情 + 防控): not an organisation (民政厅 + 脱贫攻坚 says who
+    works on the topic, not what it is)."""
+    return _tag(word) != "nt"
+
+
+def topic_words(toks: Iterable[tuple[str, int]], norm: str, k: int = 6,
+                library_weight: Callable[[str], float] | None = None) -> list[tuple[str, int]]:
+    """The speech's topical words (TF-IDF over jieba's IDF, times ``library_weight`` of the word when given), as
+    (word, first offset); compounds that the text always writes together (脱贫 + 攻坚) are joined."""
+    return pick_topics(topic_terms(toks), norm, k, library_weight)
+
+
+def pick_topics(terms: TopicTerms, norm: str, k: int = 6,
+                library_weight: Callable[[str], float] | None = None) -> list[tuple[str, int]]:
+    """``topic_words`` from the speech's ``topic_terms``."""
+    idf, median, _ = _idf()
+    tf, first = terms
+    weight = library_weight or (lambda w: 1.0)
+
+    def score(w: str) -> float:
+        return tf[w] * idf.get(w, median) * weight(w)
+
+    scored = sorted((w for w in tf if score(w) > 0), key=lambda w: (-score(w), first[w]))[: k * 3]
     out: list[str] = []
     used: set[str] = set()
     for w in scored:
@@ -582,7 +614,7 @@ def topic_words(toks: Iterable[tuple[str, int]], norm: str, k: int = 6) -> list[
             continue
         joined = None
         for other in scored:
-            if other in used or other == w:
+            if other in used or other == w or not (_compound_part(w) and _compound_part(other)):
                 continue
             for pair in (w + other, other + w):
                 n = norm.count(pair)
@@ -713,6 +745,33 @@ def speech_label(speech: Speech) -> str:
         # A generated title opens with the place already ("古鲁板蒿镇关于…的讲话"): it is not said twice.
         parts = ([where] if where and where not in speech.title else []) + [speech.title]
     return " · ".join(parts[:3]) if parts else speech.title
+
+
+def library_topics(speeches: Sequence[Speech], k: int = 6) -> None:
+    """Each speech's topics ranked against the speeches indexed with it (in place): a word that most of them
+    also treat (深化, 高质量 in every government work report) tells none of them apart. Each word's TF-IDF is
+    weighed by its smoothed inverse document frequency among the N distinct speeches, ln((1+N)/(1+df)) + 1
+    (scikit-learn's smooth idf), and a word that more than half of them say is no topic of any one (from three
+    speeches on: of two, "most" is both). With one distinct speech the topics are those ``identify`` gave."""
+    distinct = [s for s in speeches if not s.canonical_id]
+    if len(distinct) < 2:
+        return
+    terms = {s.id: topic_terms(tokens(s.norm)) for s in speeches}
+    df = Counter(w for s in distinct for w in terms[s.id].tf)
+    n = len(distinct)
+
+    def weight(w: str) -> float:
+        if n >= 3 and df[w] * 2 > n:
+            return 0.0  # most of the library treats it: a theme of the library, not of this speech
+        return math.log((1 + n) / (1 + df[w])) + 1
+
+    for s in speeches:
+        topics = pick_topics(terms[s.id], s.norm, k, weight)
+        spans = {f: v for f, v in s.meta.spans.items() if f != "topics"}
+        if topics and topics[0][1] >= 0:
+            spans["topics"] = (topics[0][1], topics[0][1] + len(topics[0][0]))
+        s.meta = replace(s.meta, topics=tuple(s.text[at : at + len(w)] if at >= 0 else w for w, at in topics),
+                         spans=spans)
 
 
 def disambiguate_titles(speeches: Sequence[Speech], others: Collection[str] = ()) -> None:

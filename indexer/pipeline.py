@@ -20,7 +20,7 @@ from jianggao.indexer.boilerplate import Repeated, repeated_lines, strip_boilerp
 from jianggao.indexer.chunking import chunk_speech
 from jianggao.indexer.cleaning import clean_text
 from jianggao.indexer.dedup import find_duplicate_groups
-from jianggao.indexer.identity import choose_title, disambiguate_titles, identify, label_fits
+from jianggao.indexer.identity import choose_title, disambiguate_titles, identify, label_fits, library_topics
 from jianggao.indexer.normalize import normalize
 from jianggao.indexer.splitting import split_document
 from jianggao.indexer.types import Chunk, RawDocument, Speech
@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 # 2: clean before split; one-speech documents stay whole; identity fields and spans; unique titles.
 # 3: lines repeated across the run's documents (site chrome) removed before split; more place/body signals.
 # 4: place/body from a department's report, an unnamed level called ours, cited (quoted) names; no repeated topics.
-# 5: the one level a speech names as its scope or ours (全县, even once) is its level, its name unstated.
+# 5: the one level a speech names as its scope or ours (全县, even once) is its level, its name unstated; topics
+#    ranked against the library's other speeches; no organisation joined into a topic.
 PIPELINE_VERSION = 5
 
 
@@ -156,6 +157,7 @@ def process(
     taken = {s.id for group in kept.values() for s in group}
     speeches, no_speech = speeches_of_run(documents, taken, kept)  # clean -> boilerplate -> split -> identify
     link_duplicates(speeches)  # dedup
+    library_topics(speeches)  # topics that tell the library's speeches apart
     disambiguate_titles(speeches)  # identity across the library: no two distinct speeches share a title
     chunks = [c for s in speeches for c in (kept_chunks.get(s.id) or chunk_speech(s.id, s.text, s.norm))]
     return PipelineResult(speeches, chunks, no_speech)

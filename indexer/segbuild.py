@@ -70,7 +70,7 @@ def _prepare(documents, taken: set[str], paths: Sequence[Path], report,
     titles the library's other speeches hold, which the batch's speeches must not repeat."""
     from jianggao.indexer.build import chunk_duplicates, no_speech_error
     from jianggao.indexer.chunking import chunk_speech
-    from jianggao.indexer.identity import disambiguate_titles
+    from jianggao.indexer.identity import disambiguate_titles, library_topics
     from jianggao.indexer.pipeline import link_duplicates, speeches_of_run
 
     # Boilerplate is what the batch's documents repeat (a whole library added at once is judged like build_index
@@ -78,6 +78,9 @@ def _prepare(documents, taken: set[str], paths: Sequence[Path], report,
     speeches, empty = speeches_of_run(documents, taken)
     report.no_speech.extend(no_speech_error(doc, paths) for doc in empty)
     link_duplicates(speeches)
+    # Topics are ranked against the batch's speeches (a whole library added at once is judged as build_index
+    # judges it; the sealed segments' speeches keep theirs).
+    library_topics(speeches)
     # Sealed segments keep their titles, so the batch's are told apart from them as well as from each other.
     disambiguate_titles(speeches, titles)
     chunks = [c for s in speeches for c in chunk_speech(s.id, s.text, s.norm)]

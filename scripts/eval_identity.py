@@ -10,6 +10,7 @@
   "<year><province> …report" as the file names have it;
 * both: topic keywords that are a pronoun / function word / single generic word, by jieba's dictionary part of
   speech and the same IDF floor the extractor uses (a check of the mechanism, listed so a reader can judge).
+  And topic words shown for more than half of the speeches (which tell none of them apart).
 """
 from __future__ import annotations
 
@@ -44,6 +45,12 @@ def bad_topics(speeches) -> list[str]:
             if len(n) < 2 or tags.get(n) in BAD_POS or table.get(n, median) < floor:
                 bad.append(t)
     return bad
+
+
+def topics_of_most(speeches) -> dict[str, int]:
+    """Topic words shown for more than half of the speeches (they tell none apart), with how many show them."""
+    n = Counter(normalize(t) for s in speeches for t in dict.fromkeys(s.meta.topics))
+    return {t: c for t, c in n.most_common() if c * 2 > len(speeches)}
 
 
 # A body that names only a level: its committee / government ("县委、县政府", "镇党委") or the level with its name
@@ -112,7 +119,8 @@ def default_corpus() -> dict:
         "place": sum(1 for s in distinct if s.meta.place), "speaker": sum(1 for s in distinct if s.meta.speaker),
         "date": sum(1 for s in distinct if s.meta.date), "meeting": sum(1 for s in distinct if s.meta.meeting),
         "titles_shared": shared, "distinct_labels": len(labels),
-        "bad_topics": bad_topics(distinct), "reference": against_reference(distinct),
+        "bad_topics": bad_topics(distinct), "topics_of_most": topics_of_most(distinct),
+        "reference": against_reference(distinct),
     }
 
 
@@ -133,7 +141,8 @@ def provinces() -> dict:
                    "all": province and bool(m.speaker) and full_date and title})
         rows.append({"source": s.source, "title": s.title, "label": speech_label(s), **m.fields()})
     return {"files": len(corpus.documents), "speeches": len(corpus.speeches), **{k: ok[k] for k in
-            ("province", "speaker", "date", "title", "all")}, "bad_topics": bad_topics(corpus.speeches), "rows": rows}
+            ("province", "speaker", "date", "title", "all")}, "bad_topics": bad_topics(corpus.speeches),
+            "topics_of_most": topics_of_most(corpus.speeches), "rows": rows}
 
 
 def main() -> int:
@@ -154,10 +163,12 @@ def main() -> int:
     print(f"  titles shared by distinct speeches: {len(d['titles_shared'])} {d['titles_shared'] or ''}")
     print(f"  distinct labels: {d['distinct_labels']}/{d['distinct']}")
     print(f"  generic/function-word topics: {len(d['bad_topics'])} {d['bad_topics'][:10]}")
+    print(f"  topic words shown for more than half of the speeches: {d['topics_of_most']}")
     print(f"provinces: {p['speeches']} speeches from {p['files']} files")
     print(f"  province {p['province']}/31, speaker {p['speaker']}/31, full date {p['date']}/31, "
           f"title <year><province><report> {p['title']}/31, all four {p['all']}/31")
     print(f"  generic/function-word topics: {len(p['bad_topics'])} {p['bad_topics'][:10]}")
+    print(f"  topic words shown for more than half of the speeches: {p['topics_of_most']}")
     out = ROOT / "bench-results" / "identity.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"default": d, "provinces": p}, ensure_ascii=False, indent=1), encoding="utf-8")

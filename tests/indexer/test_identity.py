@@ -12,6 +12,7 @@ from jianggao.indexer.identity import (
     generated_title,
     identify,
     is_traditional,
+    library_topics,
     speech_label,
     topic_words,
     tokens,
@@ -139,6 +140,40 @@ def test_topics_are_real_topics():
     assert "辅助器具" in topics and "残疾人" in topics
     for bad in ("你们", "我们", "工作", "问题", "同志", "同志们", "器具", "辅助"):
         assert bad not in topics
+
+
+def _report(sid: str, own: str) -> Speech:
+    # Every report says 深化改革 and 高质量发展 at length; each has one subject of its own, said a few times.
+    text = ("各位代表:\n" + "深化改革,推动高质量发展,深化开放,实现高质量发展。" * 6
+            + f"大力发展{own}产业,{own}基地建设加快,{own}品牌叫响全国。" + "坚持稳中求进,做好各项工作。" * 4)
+    norm = normalize(text)
+    return Speech(id=sid, source=f"{sid}.txt", order=0, start=0, end=len(text), title=sid, page_title="",
+                  text=text, norm=norm, meta=identify(text, norm))
+
+
+def test_library_topics_tell_the_speeches_apart():
+    own = ("冰雪", "稀土", "茶叶", "葡萄酒")
+    speeches = [_report(f"r{i}", w) for i, w in enumerate(own)]
+    assert any("高质量" in s.meta.topics for s in speeches)  # each speech alone: what it says most
+    library_topics(speeches)
+    for s, w in zip(speeches, own):
+        assert s.meta.topics[0] == w, s.meta.topics  # its own subject first
+        assert "高质量" not in s.meta.topics  # every report says it: no topic of any one
+        start, end = s.meta.spans["topics"]
+        assert s.text[start:end] == w
+
+
+def test_library_topics_of_one_speech_are_its_own():
+    speech = _report("r0", "冰雪")
+    before = speech.meta.topics
+    library_topics([speech])
+    assert speech.meta.topics == before
+
+
+def test_an_organisation_is_not_joined_into_a_topic():
+    text = ("同志们:\n" + "省民政厅脱贫攻坚工作要抓实。民政厅脱贫攻坚任务很重。困难群众要兜底保障。" * 3) + SEED_FILLER
+    topics = [w for w, _ in topic_words(tokens(normalize(text)), normalize(text))]
+    assert "脱贫攻坚" in topics and not any("民政厅脱贫攻坚" in t for t in topics)
 
 
 def test_generated_titles_keep_the_script_of_the_speech():
