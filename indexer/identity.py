@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import replace
 from functools import lru_cache
 from typing import Callable, Collection, Iterable, NamedTuple, Sequence
@@ -704,7 +705,9 @@ def identify(text: str, norm: str | None = None, title_line: str = "", page_titl
     place = find_place(norm, toks, title, meeting)
     body = find_body(norm, toks, who[2] if who else "", place, meeting)
     origin = SOURCE_RE.search(norm, 0, min(len(norm), header_end(norm) + 200))
-    topics = topic_words(toks, norm)
+    terms = topic_terms(toks)
+    _remember_terms(norm, terms)
+    topics = pick_topics(terms, norm)
     if topics:
         w, at = topics[0]
         spans["topics"] = (at, at + len(w))
@@ -747,6 +750,27 @@ def speech_label(speech: Speech) -> str:
     return " · ".join(parts[:3]) if parts else speech.title
 
 
+# The topic terms of the speeches identified last (by their normalised text), so that ranking them against the
+# library right after does not cut them into words again; kept for a bounded number of speeches (a long report's
+# terms take ~100 kB), the rest are cut again.
+_TERMS_KEPT = 512
+_terms_memo: "OrderedDict[str, TopicTerms]" = OrderedDict()
+_terms_lock = threading.Lock()
+
+
+def _remember_terms(norm: str, terms: TopicTerms) -> None:
+    with _terms_lock:
+        _terms_memo[norm] = terms
+        _terms_memo.move_to_end(norm)
+        while len(_terms_memo) > _TERMS_KEPT:
+            _terms_memo.popitem(last=False)
+
+
+def _recalled_terms(norm: str) -> TopicTerms | None:
+    with _terms_lock:
+        return _terms_memo.get(norm)
+
+
 def library_topics(speeches: Sequence[Speech], k: int = 6) -> None:
     """Each speech's topics ranked against the speeches indexed with it (in place): a word that most of them
     also treat (深化, 高质量 in every government work report) tells none of them apart. Each word's TF-IDF is
@@ -756,7 +780,7 @@ def library_topics(speeches: Sequence[Speech], k: int = 6) -> None:
     distinct = [s for s in speeches if not s.canonical_id]
     if len(distinct) < 2:
         return
-    terms = {s.id: topic_terms(tokens(s.norm)) for s in speeches}
+    terms = {s.id: _recalled_terms(s.norm) or topic_terms(tokens(s.norm[:TOKEN_SCOPE])) for s in speeches}
     df = Counter(w for s in distinct for w in terms[s.id].tf)
     n = len(distinct)
 
