@@ -772,8 +772,8 @@ def _recalled_terms(norm: str) -> TopicTerms | None:
 
 
 def library_topics(speeches: Sequence[Speech], k: int = 6) -> None:
-    """Each speech's topics ranked against the speeches indexed with it (in place): a word that most of them
-    also treat (深化, 高质量 in every government work report) tells none of them apart. Each word's TF-IDF is
+    """Each speech's topics ranked against the speeches indexed with it (in place; ``speeches``: those identified
+    in one run, a whole library when it is built): a word that most of them also treat (深化, 高质量 in every government work report) tells none of them apart. Each word's TF-IDF is
     weighed by its smoothed inverse document frequency among the N distinct speeches, ln((1+N)/(1+df)) + 1
     (scikit-learn's smooth idf), and a word that more than half of them say is no topic of any one (from three
     speeches on: of two, "most" is both). With one distinct speech the topics are those ``identify`` gave."""

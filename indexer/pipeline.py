@@ -157,7 +157,10 @@ def process(
     taken = {s.id for group in kept.values() for s in group}
     speeches, no_speech = speeches_of_run(documents, taken, kept)  # clean -> boilerplate -> split -> identify
     link_duplicates(speeches)  # dedup
-    library_topics(speeches)  # topics that tell the library's speeches apart
+    # Topics that tell apart the speeches identified in this run (unchanged files' speeches keep theirs: cutting
+    # the whole library into words again would cost every small update seconds).
+    reused = {id(s) for group in kept.values() for s in group}
+    library_topics([s for s in speeches if id(s) not in reused])
     disambiguate_titles(speeches)  # identity across the library: no two distinct speeches share a title
     chunks = [c for s in speeches for c in (kept_chunks.get(s.id) or chunk_speech(s.id, s.text, s.norm))]
     return PipelineResult(speeches, chunks, no_speech)
