@@ -534,11 +534,10 @@ def find_body(norm: str, toks: list[tuple[str, int]], org: str = "", place: Foun
             return Found(f"{level}{UNNAMED}", at, at + 2)
         # The speech names one level only, as its own scope or first person (全县 / 我县), never another: a short
         # speech ("开创全县教育事业的新局面") may say it once, and that once is all the text says of the level
-        # it speaks at.
-        # 本县 alone is not enough (it also means "each county's own"), nor a template that leaves the speaker's
-        # own level blank elsewhere ("对我省和我------脱贫攻坚"): its one stated level may be the area above.
+        # it speaks at. 本县 alone is not enough (it also means "each county's own"), nor a template that leaves
+        # the speaker's own level blank elsewhere ("对我省和我------脱贫攻坚": its one stated level may be the area
+        # above), nor a speech whose place was read (北京市 saying 全省 once speaks for the city).
         spoken = Counter(m.group(1) for m in re.finditer(rf"[全我]([{_LEVELS}])", norm))
-        # A place already read (北京市) is the speaker's; a scope of another level (全省) would not be.
         if place is None and len(levels) == 1 and spoken[level] and not _BLANK_SELF.search(norm):
             at = next(m.start() for m in SELF_REF_RE.finditer(norm) if m.group(1) == level)
             return Found(f"{level}{UNNAMED}", at, at + 2)
@@ -590,16 +589,16 @@ def _compound_part(word: str) -> bool:
     return _tag(word) != "nt"
 
 
-def topic_words(toks: Iterable[tuple[str, int]], norm: str, k: int = 6,
-                library_weight: Callable[[str], float] | None = None) -> list[tuple[str, int]]:
-    """The speech's topical words (TF-IDF over jieba's IDF, times ``library_weight`` of the word when given), as
-    (word, first offset); compounds that the text always writes together (脱贫 + 攻坚) are joined."""
-    return pick_topics(topic_terms(toks), norm, k, library_weight)
+def topic_words(toks: Iterable[tuple[str, int]], norm: str, k: int = 6) -> list[tuple[str, int]]:
+    """The speech's topical words (TF-IDF over jieba's IDF), as (word, first offset); compounds that the text
+    always writes together (脱贫 + 攻坚) are joined."""
+    return pick_topics(topic_terms(toks), norm, k)
 
 
 def pick_topics(terms: TopicTerms, norm: str, k: int = 6,
                 library_weight: Callable[[str], float] | None = None) -> list[tuple[str, int]]:
-    """``topic_words`` from the speech's ``topic_terms``."""
+    """``topic_words`` from the speech's ``topic_terms``, each word's TF-IDF times its ``library_weight`` when
+    given (``library_topics``); a word weighed 0 is no topic."""
     idf, median, _ = _idf()
     tf, first = terms
     weight = library_weight or (lambda w: 1.0)
@@ -751,8 +750,8 @@ def speech_label(speech: Speech) -> str:
 
 
 # The topic terms of the speeches identified last (by their normalised text), so that ranking them against the
-# library right after does not cut them into words again; kept for a bounded number of speeches (a long report's
-# terms take ~100 kB), the rest are cut again.
+# library right after does not cut them into words again; kept for a bounded number of speeches (a build of more
+# cuts the oldest again).
 _TERMS_KEPT = 512
 _terms_memo: "OrderedDict[str, TopicTerms]" = OrderedDict()
 _terms_lock = threading.Lock()
@@ -773,8 +772,9 @@ def _recalled_terms(norm: str) -> TopicTerms | None:
 
 def library_topics(speeches: Sequence[Speech], k: int = 6) -> None:
     """Each speech's topics ranked against the speeches indexed with it (in place; ``speeches``: those identified
-    in one run, a whole library when it is built): a word that most of them also treat (深化, 高质量 in every government work report) tells none of them apart. Each word's TF-IDF is
-    weighed by its smoothed inverse document frequency among the N distinct speeches, ln((1+N)/(1+df)) + 1
+    in one run, a whole library when it is built): a word that most of them also treat (深化, 高质量 in every
+    government work report) tells none of them apart. Each word's TF-IDF is weighed by its smoothed inverse
+    document frequency among the N distinct speeches, ln((1+N)/(1+df)) + 1
     (scikit-learn's smooth idf), and a word that more than half of them say is no topic of any one (from three
     speeches on: of two, "most" is both). With one distinct speech the topics are those ``identify`` gave."""
     distinct = [s for s in speeches if not s.canonical_id]
