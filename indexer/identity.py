@@ -533,12 +533,12 @@ def find_body(norm: str, toks: list[tuple[str, int]], org: str = "", place: Foun
             at = next(m.start() for m in FIRST_PERSON_LEVEL_RE.finditer(norm) if m.group(1) == level)
             return Found(f"{level}{UNNAMED}", at, at + 2)
         # The speech names one level only, as its own scope or first person (全县 / 我县), never another: a short
-        # speech ("开创全县教育事业的新局面") may say it once, and that once is all the text says of the level
-        # it speaks at. 本县 alone is not enough (it also means "each county's own"), nor a template that leaves
-        # the speaker's own level blank elsewhere ("对我省和我------脱贫攻坚": its one stated level may be the area
-        # above), nor a speech whose place was read (北京市 saying 全省 once speaks for the city).
-        spoken = Counter(m.group(1) for m in re.finditer(rf"[全我]([{_LEVELS}])", norm))
-        if place is None and len(levels) == 1 and spoken[level] and not _BLANK_SELF.search(norm):
+        # speech ("推动全县农业再上台阶") may say it once, and that once is all the text says of the level it
+        # speaks at. 本县 alone is not enough (it also means "each county's own"), nor a template that leaves the
+        # speaker's own level blank elsewhere ("我省和我------的工作": its one stated level may be the area above),
+        # nor a speech whose place was read (北京市 saying 全省 once speaks for the city).
+        if (place is None and len(levels) == 1 and re.search(f"[全我]{level}", norm)
+                and not _BLANK_SELF.search(norm)):
             at = next(m.start() for m in SELF_REF_RE.finditer(norm) if m.group(1) == level)
             return Found(f"{level}{UNNAMED}", at, at + 2)
     return None
@@ -602,11 +602,8 @@ def pick_topics(terms: TopicTerms, norm: str, k: int = 6,
     idf, median, _ = _idf()
     tf, first = terms
     weight = library_weight or (lambda w: 1.0)
-
-    def score(w: str) -> float:
-        return tf[w] * idf.get(w, median) * weight(w)
-
-    scored = sorted((w for w in tf if score(w) > 0), key=lambda w: (-score(w), first[w]))[: k * 3]
+    score = {w: n * idf.get(w, median) * weight(w) for w, n in tf.items()}
+    scored = sorted((w for w in tf if score[w] > 0), key=lambda w: (-score[w], first[w]))[: k * 3]
     out: list[str] = []
     used: set[str] = set()
     for w in scored:

@@ -135,7 +135,7 @@ QUOTED_IN_PARAGRAPH = True
 # that other sentence, and it does not give the detail asked; a figure or a name elsewhere is about something else.
 # None: no such gate.
 SUBJECT_GAP: float | None = W_TYPE / 2
-# Whether a question asking the members of a counted group (5件水库分别叫什么) is answered only by an excerpt that
+# Whether a question asking the members of a counted group (5座水库分别叫什么) is answered only by an excerpt that
 # names them next to the count, when it states the count (question.asked_members, members_named).
 MEMBERS_GATE = True
 

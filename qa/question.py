@@ -400,11 +400,11 @@ def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
     return out
 
 
-# The members of a counted group (5件大中型水库分别叫什么, 24个鲁班工坊分布在哪些国家): the question gives the count and
-# asks which ones. Chinese names a group's members next to its count: before it, closed by 等 (A、B等5件水库) or
+# The members of a counted group (5座水库分别叫什么, 12个试点县分布在哪些市): the question gives the count and
+# asks which ones. Chinese names a group's members next to its count: before it, closed by 等 (A、B等5座水库) or
 # as an enumeration that the quoted name of the group closes (A、B和C“三项工程”), or after it, opened by a colon,
-# a bracket or a word that introduces them (5件水库：A、B; 5件水库，分别是 …). A text that states the count bare
-# (开工建设5件大中型水库) treats the subject but does not give the members.
+# a bracket or a word that introduces them (5座水库：A、B; 5座水库，分别是 …). A text that states the count bare
+# (开工建设5座水库) treats the subject but does not give the members.
 _GROUP_NUMBER = r"([0-9]+|[一二两三四五六七八九十百]+)"
 _GROUP_Q = re.compile(_GROUP_NUMBER + "(" + _CLASSIFIER + r")([\u4e00-\u9fff“”]{1,12}?)(?:都|各|具体)?"
                       r"(?:分别|哪些|哪几|都有哪|是哪|叫什么|名称|名字|各是|包括哪|分布在哪)")
