@@ -234,7 +234,7 @@ def main() -> None:
     for p in paths:
         i = out["index_s"][p]
         label = f"{p} ({i['backend']})" if p == "auto" else p
-        note = " [forced; the path of a CPU without bf16]" if p == "onnx-int8" and cpu_has_native_bf16() else ""
+        note = "" if p == "auto" else " [the automatic path]" if p == out["auto_path"] else " [forced]"
         print(f"  {label:24s} {i['median']:7.1f} s  ratio {out['ratio_vs_plain'][p]:.2f}x  "
               f"{i['chunks']} chunks, {i['tokens']} tokens{note}")
     for p in paths:
