@@ -151,7 +151,7 @@ def test_cache_key_keeps_int8_vectors_apart(monkeypatch):
     from jianggao.indexer.onnx_export import RECIPE
 
     # int8 vectors are keyed by the quantisation recipe too: a new recipe never reuses the old one's vectors.
-    assert Encoder(device="cpu", backend="onnx-int8").cache_key == next(iter(exact)) + f"+onnx-int8-r{RECIPE}"
+    assert Encoder(device="cpu", backend="onnx-int8").cache_key == next(iter(exact)) + f"+onnx-int8-r{RECIPE}-b1"
 
 
 # -- every backend on real passages --------------------------------------------------------------------------
