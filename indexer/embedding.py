@@ -14,12 +14,11 @@ Backends (one registry, ``Backend``; force one with ``Encoder(backend=...)`` or 
 * ``onnx``        ONNX Runtime fp32 (same vectors as torch up to rounding);
 * ``onnx-int8``   ONNX Runtime on the fused graph (attention, LayerNorm, GELU fused) with int8 per-channel
   weights, attention's Q/K/V projection included (``jianggao.indexer.onnx_export``): the fast path on CPUs
-  without AMX; worst cosine to fp32 ~0.996 on the default corpus's passages.
+  without bf16; worst cosine to fp32 ~0.996 on the default corpus's passages.
 
-``auto`` (``choose_backend``): a GPU runs torch under autocast; a CPU with AMX runs ``torch-bf16``; any other
-CPU ``onnx-int8`` when onnxruntime is installed, else ``torch-bf16`` where bf16 is native, else ``torch``. The
-two ONNX paths compute mean pooling themselves, so they take only transformer + mean pooling models; any other
-model runs on torch.
+``auto`` (``choose_backend``): a GPU runs torch under autocast; a CPU with native bf16 runs ``torch-bf16``;
+any other CPU ``onnx-int8`` when onnxruntime is installed, else ``torch``. The two ONNX paths compute mean
+pooling themselves, so they take only transformer + mean pooling models; any other model runs on torch.
 
 All backends share one loop: tokenise once, sort by token count so a batch pads little, run, restore order.
 """
@@ -30,6 +29,7 @@ import importlib.util
 import logging
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterator, Literal, NamedTuple, Sequence, get_args
 
@@ -70,8 +70,11 @@ ONNX_BATCH_SIZE = 4
 # the vector cache (keyed by text) and search(q) == search_batch([q])[0] assume a text's vector is its own. On an
 # AMD Zen 4 batches of 1 ran as fast as batches of 4 (8.5 vs 8.7 s for 300 passages: no padding at all).
 ONNX_INT8_BATCH_SIZE = 1
+# Many int8 runs go to CPU_LANES threads at once, each on a one-thread session, instead of one run at a time on all
+# cores: a one-text run is too small a matrix to split well (300 passages on a 2-core Zen 4: 7.7 vs 8.2 s,
+# identical vectors). One text alone (a question) still gets every core.
+CPU_LANES = max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8))
 BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
-AMX_BF16_FLAG = "amx_bf16"
 
 
 class ModelLoadError(RuntimeError):
@@ -117,18 +120,15 @@ def onnx_available() -> bool:
 def choose_backend(cpuinfo: str | None = None, has_onnx: bool | None = None) -> str:
     """The automatic CPU backend for a CPU described by ``cpuinfo`` (default: this one's /proc/cpuinfo).
 
-    Measured from-scratch builds of the default corpus (``scripts/bench_index.py``) decide the order: with AMX
-    tiles, torch bf16 beats ONNX Runtime int8 (1.62x vs 1.38x the plain pipeline on a Xeon with AMX); with
-    AVX512-BF16 but no AMX, int8 on the VNNI units beats bf16 (1.96x vs 1.52x on an AMD EPYC Zen 4), because
-    a VNNI instruction does twice the multiply-adds of a bf16 dot-product one. Without onnxruntime, native bf16
-    still beats fp32; emulated bf16 is never chosen."""
-    flags = cpu_flags(cpuinfo)
-    if AMX_BF16_FLAG in flags:
+    Native bf16 (AVX512-BF16 or AMX) runs torch bf16: its hybrid search equals fp32's on both dev sets. On a CPU
+    with AVX512-BF16 but no AMX (an AMD EPYC Zen 4) int8 builds the default corpus faster (2.24x vs 1.59x the
+    plain pipeline), but moves more rankings among near-ties (dev hybrid MRR@10 -0.026 from fp32, outside the
+    0.01 bound the speed issue sets), so it is a forced choice there. Without native bf16, ONNX Runtime int8;
+    emulated bf16 (~7x slower than fp32) is never chosen."""
+    if cpu_has_native_bf16(cpuinfo):
         return "torch-bf16"
     if has_onnx if has_onnx is not None else onnx_available():
         return "onnx-int8"
-    if flags & BF16_FLAGS:
-        return "torch-bf16"
     return "torch"
 
 
@@ -199,6 +199,7 @@ class Encoder:
         self._device: str | None = None
         self._backend: str | None = None
         self._session: Any = None  # onnxruntime.InferenceSession on the ONNX backends
+        self._lane_session: Any = None  # the int8 model again, one thread per run: see _lanes
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -304,6 +305,8 @@ class Encoder:
         variant = "int8" if self.backend == "onnx-int8" else "fp32"
         try:
             path = onnx_export.prepared_onnx(model, self.identity, variant)
+            if variant == "int8" and CPU_LANES > 1:
+                self._lane_session = onnx_export.session(path, threads=1)
             return onnx_export.session(path)
         except Exception as e:  # noqa: BLE001 - the torch path always works; say why we fell back
             log.warning("ONNX backend unavailable for %s (%s: %s); using torch", self._name, type(e).__name__, e)
@@ -349,7 +352,8 @@ class Encoder:
 
             batches = tqdm(batches, desc="embedding", unit="batch")
         pad_id = tokenizer.pad_token_id or 0
-        for start in batches:
+
+        def forward(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             idx = order[start : start + size]
             width = int(lengths[idx].max())
             input_ids = np.full((len(idx), width), pad_id, dtype=np.int64)
@@ -361,11 +365,20 @@ class Encoder:
                 mask[r, :n] = 1
                 if "token_type_ids" in enc:
                     types[r, :n] = enc["token_type_ids"][j]
-            hidden, sentence = self._forward(model, input_ids, mask, types)
-            pooled[idx] = sentence
-            if tokens:
-                for r, j in enumerate(idx):
-                    hidden_of[j] = hidden[r, : int(lengths[j])]
+            return (idx, *self._forward(model, input_ids, mask, types, session))
+
+        session = self._session
+        with contextlib.ExitStack() as stack:
+            results: Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]] = map(forward, batches)
+            if self._lane_session is not None and len(batches) >= 2 * CPU_LANES:
+                session = self._lane_session
+                pool = stack.enter_context(ThreadPoolExecutor(CPU_LANES, thread_name_prefix="jianggao-encode"))
+                results = pool.map(forward, batches)
+            for idx, hidden, sentence in results:
+                pooled[idx] = sentence
+                if tokens:
+                    for r, j in enumerate(idx):
+                        hidden_of[j] = hidden[r, : int(lengths[j])]
         vectors = l2_normalize(pooled)
         if not tokens:
             return _Run(vectors, [], [], pooled)
@@ -377,11 +390,12 @@ class Encoder:
         return _Run(vectors, out, hidden_of, pooled)
 
     def _forward(
-        self, model: Any, input_ids: np.ndarray, mask: np.ndarray, types: np.ndarray
+        self, model: Any, input_ids: np.ndarray, mask: np.ndarray, types: np.ndarray, session: Any = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Last hidden states (batch, width, dim) and pooled, unnormalised sentence vectors (batch, dim)."""
-        if self._session is not None:
-            hidden = self._session.run(
+        """Last hidden states (batch, width, dim) and pooled, unnormalised sentence vectors (batch, dim); on the
+        ONNX paths from ``session``."""
+        if session is not None:
+            hidden = session.run(
                 None, {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": types}
             )[0]
             m = mask[..., None].astype(np.float32)
