@@ -27,6 +27,10 @@ def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+def _stem(model_id: str) -> str:
+    return "emb-" + hashlib.sha1(model_id.encode("utf-8")).hexdigest()[:16]
+
+
 class CacheLookup(NamedTuple):
     vectors: np.ndarray  # (n, dim) float32 for the n texts asked about; rows of misses are zero
     missing: list[int]  # positions (in the texts asked about) with no cached vector
@@ -53,13 +57,25 @@ class EmbeddingCache:
         self.directory = Path(directory)
         self.model = model_identity(model)
         self.dim = int(dim)
-        stem = "emb-" + hashlib.sha1(self.model.encode("utf-8")).hexdigest()[:16]
+        stem = _stem(self.model)
         self.matrix_path = self.directory / f"{stem}.npy"
         self.keys_path = self.directory / f"{stem}.jsonl"
         self._rows: dict[str, int] = {}
         self._matrix = np.zeros((0, self.dim), dtype=np.float32)
         self._dirty = False
         self._read()
+
+    @staticmethod
+    def stored_dim(directory: Path, model: str) -> int | None:
+        """The dimension of the vectors a cache of ``model`` in ``directory`` holds, from its header alone: so
+        that an update whose vectors are all cached never loads the model to learn it. None where there is no
+        readable header."""
+        try:
+            with open(Path(directory) / f"{_stem(model_identity(model))}.jsonl", encoding="utf-8") as f:
+                dim = json.loads(f.readline()).get("dim")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return dim if isinstance(dim, int) and dim > 0 else None
 
     def __len__(self) -> int:
         return len(self._rows)

@@ -95,7 +95,9 @@ def encode_chunks(
     from jianggao.indexer.chunking import split_sentences
     from jianggao.indexer.embedding_cache import EmbeddingCache
 
-    dim = encoder.dim
+    # The dimension from the cache's header where there is one: an update whose passages are all cached (a file
+    # removed, a speech's identity unchanged) then never loads the model (~4-6 s of a CLI update).
+    dim = EmbeddingCache.stored_dim(cache_dir, encoder.cache_key) or encoder.dim
     passage_cache = EmbeddingCache(cache_dir, encoder.cache_key, dim)
     sentence_cache = EmbeddingCache(cache_dir / SENTENCE_CACHE_SUBDIR, encoder.cache_key, dim)
     by_id = {s.id: s for s in speeches}
@@ -130,6 +132,9 @@ def encode_chunks(
         from tqdm import tqdm
 
         batches = tqdm(batches, desc="embedding", unit=f"x{BATCH_CHUNKS}")
+    if todo and encoder.dim != dim:
+        raise ValueError(f"the vector cache in {cache_dir} holds vectors of dimension {dim}, the model gives "
+                         f"{encoder.dim}: delete that folder and index again")
     if todo:
         log.info("embedding %d passages (%d distinct) with their sentences (%d cached)", len(todo), len(distinct),
                  len(chunks) - len(todo))

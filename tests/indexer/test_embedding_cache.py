@@ -100,3 +100,14 @@ def test_encode_with_cache_refuses_another_models_cache(tmp_path):
 
     with pytest.raises(ValueError, match="model-b"):
         encode_with_cache(Fake(), ["x"], EmbeddingCache(tmp_path, "model-b", 4))
+
+
+def test_stored_dim_reads_the_header_alone(tmp_path):
+    assert EmbeddingCache.stored_dim(tmp_path / "none", "m@sha256:0") is None
+    cache = EmbeddingCache(tmp_path, "m@sha256:0", 4)
+    cache.put_many(["一段话"], np.ones((1, 4), np.float32) / 2)
+    cache.save()
+    assert EmbeddingCache.stored_dim(tmp_path, "m@sha256:0") == 4
+    assert EmbeddingCache.stored_dim(tmp_path, "other@sha256:1") is None  # another model's cache is not read
+    cache.keys_path.write_text("not json\n", encoding="utf-8")
+    assert EmbeddingCache.stored_dim(tmp_path, "m@sha256:0") is None

@@ -99,3 +99,40 @@ def test_identical_passages_are_embedded_once_and_each_copy_gets_its_own_sentenc
     # A second run finds both copies in the cache.
     again = encode_chunks(_Recording(), speeches, chunks, texts, tmp_path / "cache")
     assert again.n_encoded == 0 and np.allclose(again.passages, out.passages)
+
+
+class _Unloaded(HashEncoder):
+    """An encoder whose model must not be loaded: asking its dimension (which loads the real model) fails."""
+
+    @property
+    def dim(self):
+        raise AssertionError("the model was loaded although every vector was cached")
+
+    @dim.setter
+    def dim(self, value):
+        pass
+
+    def encode_with_tokens(self, texts):
+        raise AssertionError("the model ran although every vector was cached")
+
+
+def _one_speech(body: str, sid: str = "s0"):
+    speech = Speech(sid, f"{sid}.txt", 0, 0, len(body), "标题", "", body, body)
+    chunk = Chunk(f"{sid}:0", sid, 0, 0, len(body), body, body)
+    return speech, chunk, f"标题\n{body}"
+
+
+def test_an_update_whose_vectors_are_all_cached_never_loads_the_model(tmp_path):
+    s0, c0, t0 = _one_speech("今年要办好十件实事。第二件是修路。")
+    s1, c1, t1 = _one_speech("另一篇讲话的内容。还有一句。", "s1")
+    first = encode_chunks(HashEncoder(), [s0, s1], [c0, c1], [t0, t1], tmp_path / "cache")
+    # A file removed: what is left is all in the cache, and its vectors are the ones computed before.
+    left = encode_chunks(_Unloaded(), [s1], [c1], [t1], tmp_path / "cache")
+    assert left.n_encoded == 0
+    assert np.allclose(left.passages[0], first.passages[1])
+    # Something new does need the model: the dimension is asked, and the model's answer is checked.
+    s2, c2, t2 = _one_speech("新的一段话。", "s2")
+    with pytest.raises(AssertionError, match="model was loaded"):
+        encode_chunks(_Unloaded(), [s2], [c2], [t2], tmp_path / "cache")
+    with pytest.raises(ValueError, match="dimension 32, the model gives 16: delete"):
+        encode_chunks(HashEncoder(dim=16), [s2], [c2], [t2], tmp_path / "cache")
