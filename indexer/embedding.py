@@ -353,6 +353,8 @@ class Encoder:
 
             batches = tqdm(batches, desc="embedding", unit="batch")
         pad_id = tokenizer.pad_token_id or 0
+        lanes = self._lane_session is not None and len(batches) >= 2 * CPU_LANES
+        session = self._lane_session if lanes else self._session
 
         def forward(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             idx = order[start : start + size]
@@ -368,14 +370,8 @@ class Encoder:
                     types[r, :n] = enc["token_type_ids"][j]
             return (idx, *self._forward(model, input_ids, mask, types, session))
 
-        session = self._session
-        with contextlib.ExitStack() as stack:
-            results: Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]] = map(forward, batches)
-            if self._lane_session is not None and len(batches) >= 2 * CPU_LANES:
-                session = self._lane_session
-                pool = stack.enter_context(ThreadPoolExecutor(CPU_LANES, thread_name_prefix="jianggao-encode"))
-                results = pool.map(forward, batches)
-            for idx, hidden, sentence in results:
+        with ThreadPoolExecutor(CPU_LANES, "jianggao-encode") if lanes else contextlib.nullcontext() as pool:
+            for idx, hidden, sentence in pool.map(forward, batches) if lanes else map(forward, batches):
                 pooled[idx] = sentence
                 if tokens:
                     for r, j in enumerate(idx):

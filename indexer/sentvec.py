@@ -132,10 +132,10 @@ def encode_chunks(
         from tqdm import tqdm
 
         batches = tqdm(batches, desc="embedding", unit=f"x{BATCH_CHUNKS}")
-    if todo and encoder.dim != dim:
-        raise ValueError(f"the vector cache in {cache_dir} holds vectors of dimension {dim}, the model gives "
-                         f"{encoder.dim}: delete that folder and index again")
     if todo:
+        if encoder.dim != dim:
+            raise ValueError(f"the vector cache in {cache_dir} holds vectors of dimension {dim}, the model gives "
+                             f"{encoder.dim}: delete that folder and index again")
         log.info("embedding %d passages (%d distinct) with their sentences (%d cached)", len(todo), len(distinct),
                  len(chunks) - len(todo))
     for b0 in batches:
