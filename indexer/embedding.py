@@ -16,8 +16,9 @@ Backends (one registry, ``Backend``; force one with ``Encoder(backend=...)`` or 
   weights, attention's Q/K/V projection included (``jianggao.indexer.onnx_export``): the fast path on CPUs
   without bf16; worst cosine to fp32 ~0.996 on the default corpus's passages.
 
-``auto`` (``choose_backend``): a GPU runs torch under autocast; a CPU with native bf16 runs ``torch-bf16``;
-any other CPU ``onnx-int8`` when onnxruntime is installed, else ``torch``. The two ONNX paths compute mean
+``auto`` (``choose_backend``): a GPU runs torch under autocast; a CPU with AMX runs ``torch-bf16``; any other
+CPU ``onnx-int8`` when onnxruntime is installed (questions in fp32: ``encode_queries``), else ``torch-bf16`` where
+bf16 is native, else ``torch``. The two ONNX paths compute mean
 pooling themselves, so they take only transformer + mean pooling models; any other model runs on torch.
 
 All backends share one loop: tokenise once, sort by token count so a batch pads little, run, restore order.
@@ -121,15 +122,20 @@ def onnx_available() -> bool:
 def choose_backend(cpuinfo: str | None = None, has_onnx: bool | None = None) -> str:
     """The automatic CPU backend for a CPU described by ``cpuinfo`` (default: this one's /proc/cpuinfo).
 
-    Native bf16 (AVX512-BF16 or AMX) runs torch bf16: its hybrid search equals fp32's on both dev sets. On a CPU
-    with AVX512-BF16 but no AMX (an AMD EPYC Zen 4) int8 builds the default corpus faster (2.24x vs 1.59x the
-    plain pipeline), but moves more rankings among near-ties (dev hybrid MRR@10 -0.026 from fp32, outside the
-    0.01 bound the speed issue sets), so it is a forced choice there. Without native bf16, ONNX Runtime int8;
-    emulated bf16 (~7x slower than fp32) is never chosen."""
-    if cpu_has_native_bf16(cpuinfo):
+    AMX (a Xeon from Sapphire Rapids on) runs torch bf16: its tiles made bf16 faster than int8 there (int8 at
+    0.86x of bf16) and its hybrid search equals fp32's. Any other CPU runs ONNX Runtime int8 for passages when
+    onnxruntime is installed, with questions in fp32 (``Encoder.encode_queries``): on an AMD Zen 4 (AVX512-BF16
+    and VNNI, no AMX) int8 built the default corpus faster than bf16 (2.24x vs 1.59x the plain pipeline), and
+    with fp32 questions its hybrid search stayed as close to fp32's as bf16's did (dev MRR@10 -0.004 vs 0.000,
+    provinces +0.015 vs 0.000; int8 questions too gave -0.026 on dev). Without onnxruntime, native bf16 runs
+    bf16, else torch fp32; emulated bf16 (~7x slower than fp32) is never chosen."""
+    flags = cpu_flags(cpuinfo)
+    if "amx_bf16" in flags:
         return "torch-bf16"
     if has_onnx if has_onnx is not None else onnx_available():
         return "onnx-int8"
+    if flags & BF16_FLAGS:
+        return "torch-bf16"
     return "torch"
 
 
@@ -247,6 +253,11 @@ class Encoder:
         return {"torch-bf16": "bf16", "torch-fp16": "fp16", "onnx-int8": "int8"}.get(self.backend, "fp32")  # type: ignore[return-value]
 
     @property
+    def query_dtype(self) -> ComputeDtype:
+        """What questions are computed in (encode_queries): fp32 where passages are int8."""
+        return "fp32" if self.backend == "onnx-int8" else self.compute_dtype
+
+    @property
     def dim(self) -> int:
         dim = self._load().get_embedding_dimension()
         if not dim:
@@ -324,14 +335,24 @@ class Encoder:
         """Embed ``texts``: float32 array of shape (len(texts), dim), each row of unit L2 norm, in input order."""
         return self._run(check_texts(texts), tokens=False, show_progress=show_progress).vectors
 
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions (what is searched *with*): ``encode``, except that where the passage path is int8 a
+        question runs on the model's exact fp32 path. A question is one short text, so fp32 costs little there
+        (the model is loaded for its tokenizer anyway), and quantising only one side of the cosine halves the
+        error that moves rankings: with int8 passages, dev hybrid MRR@10 was 0.889 with fp32 questions and 0.867
+        with int8 questions, fp32 throughout 0.893 (``scripts/MEASUREMENTS.md``, sixth session). Pasted
+        passages (``similar``) are passages and take ``encode``, so that a passage finds its own copy at 1.0."""
+        return self._run(check_texts(texts), tokens=False, exact=True).vectors
+
     def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[TokenVectors]]:
         """``encode(texts)`` and, from the same forward pass, each text's last-layer token vectors (special
         tokens and padding excluded) with their character spans in that text."""
         run = self._run(check_texts(texts), tokens=True)
         return run.vectors, run.tokens
 
-    def _run(self, texts: list[str], tokens: bool, show_progress: bool = False) -> "_Run":
-        """The one loop of every backend (see _Run); token outputs only when ``tokens``."""
+    def _run(self, texts: list[str], tokens: bool, show_progress: bool = False, exact: bool = False) -> "_Run":
+        """The one loop of every backend (see _Run); token outputs only when ``tokens``; ``exact``: the int8
+        backend runs the torch fp32 model instead (encode_queries)."""
         model = self._load()
         if not texts:
             return _Run(np.zeros((0, self.dim), dtype=np.float32), [], [], np.zeros((0, self.dim), np.float32))
@@ -343,8 +364,9 @@ class Encoder:
         ids = enc["input_ids"]
         lengths = np.asarray([len(x) for x in ids])
         order = np.argsort(-lengths, kind="stable")
-        onnx = self._session is not None
-        size = ONNX_INT8_BATCH_SIZE if self.backend == "onnx-int8" else ONNX_BATCH_SIZE if onnx else self.batch_size
+        fp32 = exact and self.backend == "onnx-int8"  # the ST model beside the int8 session is fp32 on the CPU
+        onnx = self._session is not None and not fp32
+        size = (ONNX_INT8_BATCH_SIZE if self.backend == "onnx-int8" else ONNX_BATCH_SIZE) if onnx else self.batch_size
         pooled = np.zeros((len(texts), self.dim), dtype=np.float32)
         hidden_of: list[Any] = [None] * len(texts)
         batches = range(0, len(texts), size)
@@ -353,8 +375,8 @@ class Encoder:
 
             batches = tqdm(batches, desc="embedding", unit="batch")
         pad_id = tokenizer.pad_token_id or 0
-        lanes = self._lane_session is not None and len(batches) >= 2 * CPU_LANES
-        session = self._lane_session if lanes else self._session
+        lanes = onnx and self._lane_session is not None and len(batches) >= 2 * CPU_LANES
+        session = None if not onnx else self._lane_session if lanes else self._session
 
         def forward(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             idx = order[start : start + size]

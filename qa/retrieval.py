@@ -323,7 +323,7 @@ class Retriever:
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
         from jianggao.qa.query import normalize_query
 
-        return self.encoder.encode([normalize_query(q) for q in queries])
+        return self.encoder.encode_queries([normalize_query(q) for q in queries])
 
     # -- search ----------------------------------------------------------------------------------------------
     def ranked_batch(

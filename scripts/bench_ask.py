@@ -85,12 +85,14 @@ def main(argv: list[str] | None = None) -> int:
     result["overall"] = {"questions": len(every), "p50_ms": round(1000 * pct(every, 0.5), 1),
                          "p95_ms": round(1000 * pct(every, 0.95), 1)}
     result["encoder"] = {"backend": encoder.backend, "compute_dtype": encoder.compute_dtype,
+                         "query_dtype": encoder.query_dtype,
                          "device": encoder.device, "model": encoder.name}
     result["targets_ms"] = {"p50": 150, "p95": 400}
     print(f"overall: p50 {result['overall']['p50_ms']} ms  p95 {result['overall']['p95_ms']} ms "
           f"(targets 150 / 400)")
     print(f"cpu: {cpu.get('model', '?')}, {cpu['cores']} cores, flags {' '.join(cpu['flags']) or '-'}")
-    print(f"encoder: backend {encoder.backend}, {encoder.compute_dtype} on {encoder.device}")
+    print(f"encoder: backend {encoder.backend}, passages {encoder.compute_dtype}, questions {encoder.query_dtype} "
+          f"on {encoder.device}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

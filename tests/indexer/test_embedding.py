@@ -110,10 +110,11 @@ def test_backend_choice_follows_the_cpu_flags():
     assert cpu_has_native_bf16(SAPPHIRE) and cpu_has_native_bf16("flags : amx_bf16 amx_tile\n")
     assert choose_backend(ZEN2, has_onnx=True) == "onnx-int8"
     assert choose_backend(ICELAKE, has_onnx=True) == "onnx-int8"
-    assert choose_backend(SAPPHIRE, has_onnx=True) == "torch-bf16"
-    # Native bf16 without AMX: int8 builds faster there but ranks unlike fp32 (choose_backend's docstring).
+    assert choose_backend(SAPPHIRE, has_onnx=True) == "torch-bf16"  # AMX tiles: bf16 beat int8 there
+    # Native bf16 without AMX: VNNI int8 passages built faster, fp32 questions keep the rankings (the docstring).
     assert cpu_has_native_bf16(ZEN4)
-    assert choose_backend(ZEN4, has_onnx=True) == "torch-bf16"
+    assert choose_backend(ZEN4, has_onnx=True) == "onnx-int8"
+    assert choose_backend(ZEN4, has_onnx=False) == choose_backend(SAPPHIRE, has_onnx=False) == "torch-bf16"
     assert choose_backend(ZEN2, has_onnx=False) == "torch"  # without onnxruntime, fp32 torch: never emulated bf16
     assert choose_backend("", has_onnx=True) == "onnx-int8"  # no cpuinfo (not Linux): no bf16 assumed
 
@@ -201,6 +202,24 @@ def test_an_int8_vector_is_the_texts_own(encoder, passages):
     assert (enc._lane_session is not None) == (embedding_module.CPU_LANES > 1)
     np.testing.assert_allclose(together, np.vstack([enc.encode([t]) for t in texts]), rtol=0, atol=1e-6)
     np.testing.assert_allclose(together, enc.encode(texts[::-1])[::-1], rtol=0, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_int8_questions_run_in_fp32(encoder, passages, fp32_reference):
+    """Where passages are int8, questions take the model's fp32 path (Encoder.encode_queries): the same vectors
+    as plain fp32, alone or in a batch, while a passage keeps its int8 vector."""
+    pytest.importorskip("onnxruntime")
+    enc = Encoder(encoder.name, device="cpu", backend="onnx-int8")
+    texts = passages[:5]
+    queries = enc.encode_queries(texts)
+    np.testing.assert_allclose(queries, fp32_reference[:5], rtol=0, atol=1e-5)
+    np.testing.assert_allclose(enc.encode_queries(texts[:1]), queries[:1], rtol=0, atol=1e-5)
+    assert (enc.compute_dtype, enc.query_dtype) == ("int8", "fp32")
+    int8 = enc.encode(texts)
+    assert np.abs(int8 - queries).max() > 1e-3  # the passage path really is the quantised one
+    # On an exact backend a question and a passage are the same vector.
+    exact = Encoder(encoder.name, device="cpu", backend="torch")
+    np.testing.assert_array_equal(exact.encode_queries(texts), exact.encode(texts))
 
 
 @pytest.mark.slow

@@ -224,11 +224,14 @@ def test_the_index_holds_sentence_vectors_and_ask_embeds_only_the_question(retri
     norms = np.linalg.norm(sv.vectors, axis=1)
     assert np.allclose(norms[norms > 0], 1, atol=1e-3)
     calls = []
-    real = retriever.encoder.encode
-    monkeypatch.setattr(retriever.encoder, "encode", lambda texts, **kw: calls.append(list(texts)) or real(texts))
+    for name in ("encode", "encode_queries"):  # a question takes encode_queries; anything else would take encode
+        real = getattr(retriever.encoder, name)
+        monkeypatch.setattr(retriever.encoder, name,
+                            lambda texts, _n=name, _r=real, **kw: calls.append((_n, list(texts))) or _r(texts))
     A._caches.clear()
     a = A.ask(retriever, "残疾人康复服务覆盖了多少人？")
-    assert len(calls) == 1 and len(calls[0]) == 1  # the question only: candidate sentences come from the index
+    # The question only: candidate sentences come from the index.
+    assert len(calls) == 1 and calls[0][0] == "encode_queries" and len(calls[0][1]) == 1
     assert a.status in ("answered", "partial", "refused")
 
 

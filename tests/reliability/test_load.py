@@ -68,6 +68,12 @@ class RecordingEncoder:
                 self.batches.append(list(texts))
         return self._encoder.encode(texts, show_progress=show_progress)
 
+    def encode_queries(self, texts):
+        if len(texts) > 1:
+            with self._lock:
+                self.batches.append(list(texts))
+        return self._encoder.encode_queries(texts)
+
     def take(self) -> list[str]:
         with self._lock:
             texts, self.batches = [t for b in self.batches for t in b], []
