@@ -206,7 +206,8 @@ class Encoder:
         self._device: str | None = None
         self._backend: str | None = None
         self._session: Any = None  # onnxruntime.InferenceSession on the ONNX backends
-        self._lane_session: Any = None  # the int8 model again, one thread per run: see CPU_LANES
+        self._onnx_path: Path | None = None
+        self._lane_session: Any = None  # the int8 model again, one thread per run, made on first need: CPU_LANES
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -316,14 +317,23 @@ class Encoder:
 
         variant = "int8" if self.backend == "onnx-int8" else "fp32"
         try:
-            path = onnx_export.prepared_onnx(model, self.identity, variant)
-            if variant == "int8" and CPU_LANES > 1:
-                self._lane_session = onnx_export.session(path, threads=1)
-            return onnx_export.session(path)
+            self._onnx_path = onnx_export.prepared_onnx(model, self.identity, variant)
+            return onnx_export.session(self._onnx_path)
         except Exception as e:  # noqa: BLE001 - the torch path always works; say why we fell back
             log.warning("ONNX backend unavailable for %s (%s: %s); using torch", self._name, type(e).__name__, e)
             self._backend = "torch"
             return None
+
+    def _lanes(self) -> Any:
+        """The one-thread int8 session the lanes share; made on the first call that has runs enough for them, so
+        that a ``serve`` that only embeds questions (fp32: encode_queries) never holds a second int8 model."""
+        if self._lane_session is None:
+            with self._lock:
+                if self._lane_session is None:
+                    from jianggao.indexer import onnx_export
+
+                    self._lane_session = onnx_export.session(self._onnx_path, threads=1)
+        return self._lane_session
 
     def prepare(self) -> str:
         """Load the model and build what its backend needs (the ONNX file, once per model); the backend."""
@@ -375,8 +385,8 @@ class Encoder:
 
             batches = tqdm(batches, desc="embedding", unit="batch")
         pad_id = tokenizer.pad_token_id or 0
-        lanes = onnx and self._lane_session is not None and len(batches) >= 2 * CPU_LANES
-        session = None if not onnx else self._lane_session if lanes else self._session
+        lanes = onnx and self.backend == "onnx-int8" and CPU_LANES > 1 and len(batches) >= 2 * CPU_LANES
+        session = None if not onnx else self._lanes() if lanes else self._session
 
         def forward(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             idx = order[start : start + size]
