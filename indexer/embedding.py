@@ -350,8 +350,8 @@ class Encoder:
         question runs on the model's exact fp32 path. A question is one short text, so fp32 costs little there
         (the model is loaded for its tokenizer anyway), and quantising only one side of the cosine halves the
         error that moves rankings: with int8 passages, dev hybrid MRR@10 was 0.889 with fp32 questions and 0.867
-        with int8 questions, fp32 throughout 0.893 (``scripts/MEASUREMENTS.md``, sixth session). Pasted
-        passages (``similar``) are passages and take ``encode``, so that a passage finds its own copy at 1.0."""
+        with int8 questions, fp32 throughout 0.893 (``scripts/MEASUREMENTS.md``, sixth session). A pasted
+        passage (``similar``) takes ``encode``: it is a passage compared with passages, on the same path."""
         return self._run(check_texts(texts), tokens=False, exact=True).vectors
 
     def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[TokenVectors]]:
