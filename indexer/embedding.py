@@ -125,7 +125,7 @@ def choose_backend(cpuinfo: str | None = None, has_onnx: bool | None = None) -> 
     AMX (a Xeon from Sapphire Rapids on) runs torch bf16: its tiles made bf16 faster than int8 there (int8 at
     0.86x of bf16) and its hybrid search equals fp32's. Any other CPU runs ONNX Runtime int8 for passages when
     onnxruntime is installed, with questions in fp32 (``Encoder.encode_queries``): on an AMD Zen 4 (AVX512-BF16
-    and VNNI, no AMX) int8 built the default corpus faster than bf16 (2.24x vs 1.59x the plain pipeline), and
+    and VNNI, no AMX) int8 built the default corpus faster than bf16 (2.15x vs 1.47x the plain pipeline), and
     with fp32 questions its hybrid search stayed as close to fp32's as bf16's did (dev MRR@10 -0.004 vs 0.000,
     provinces +0.015 vs 0.000; int8 questions too gave -0.026 on dev). Without onnxruntime, native bf16 runs
     bf16, else torch fp32; emulated bf16 (~7x slower than fp32) is never chosen."""
