@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from jianggao.indexer.config import DEFAULT_CORPUS
+from jianggao.indexer.config import CACHE_DIR, DEFAULT_CORPUS
 from jianggao.indexer.loaders import load_corpus
 from jianggao.indexer.pipeline import PIPELINE_VERSION, process
 from jianggao.indexer.types import Chunk, LoadError, RawDocument, Speech
@@ -24,7 +24,6 @@ from jianggao.indexer.types import Chunk, LoadError, RawDocument, Speech
 log = logging.getLogger(__name__)
 
 LOCK_NAME = ".lock"
-CACHE_DIR = "embcache"  # beside the versions, so that --rebuild still reuses vectors
 CHUNK_DUP_THRESHOLD = 0.6
 
 

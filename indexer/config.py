@@ -8,6 +8,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The corpus that ships with the project (tracked in git): indexed by default, never written by the app.
 DEFAULT_CORPUS = PROJECT_ROOT / "data" / "speeches"
 
+# In an index folder, beside its versions (so that --rebuild still reuses them): cached vectors and keyword terms.
+CACHE_DIR = "embcache"
+
 ENV_INDEX_DIR = "JIANGGAO_INDEX_DIR"
 ENV_LIBRARY_DIR = "JIANGGAO_LIBRARY_DIR"
 ENV_MODEL = "JIANGGAO_MODEL"

@@ -19,7 +19,7 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
@@ -32,6 +32,14 @@ META_NAME = "lexical.json"
 
 # A token is kept only if it holds a letter, digit or CJK character (\w in Python's Unicode sense).
 _WORDISH = re.compile(r"\w")
+
+
+class WordCache(Protocol):
+    """Words of lines cut by an earlier build (jianggao.indexer.terms_cache.TermsCache)."""
+
+    def get(self, line: str) -> list[str] | None: ...
+
+    def put(self, line: str, words: list[str]) -> None: ...
 
 
 class LexicalHit(NamedTuple):
@@ -102,7 +110,7 @@ def terms(text: str) -> list[str]:
     return _words(norm) + _bigrams(norm)
 
 
-def terms_many(texts: Sequence[str]) -> list[list[str]]:
+def terms_many(texts: Sequence[str], cache: WordCache | None = None) -> list[list[str]]:
     """``[terms(t) for t in texts]``, the same lists, computed line by line with each distinct line of the batch
     tokenised once.
 
@@ -112,7 +120,8 @@ def terms_many(texts: Sequence[str]) -> list[list[str]]:
     index repeats lines a lot (every passage of a speech starts with the same identity line; copies of a
     speech repeat whole passages: 17% of the default corpus's characters), which this does not tokenise twice.
     The memo lives for one call only: nothing is kept in a long-running process. Each line is normalised once,
-    for its words and its bigrams.
+    for its words and its bigrams. ``cache`` (a flat library's build): the words of lines tokenised by an earlier
+    build, and where this call's new lines' words go (jianggao.indexer.terms_cache).
     """
     from jianggao.indexer.normalize import normalize
 
@@ -125,7 +134,12 @@ def terms_many(texts: Sequence[str]) -> list[list[str]]:
             found = memo.get(line)
             if found is None:
                 norm = normalize(line)
-                found = memo[line] = (_words(norm), _bigrams(norm))
+                cut = cache.get(line) if cache is not None else None
+                if cut is None:
+                    cut = _words(norm)
+                    if cache is not None:
+                        cache.put(line, cut)
+                found = memo[line] = (cut, _bigrams(norm))
             words += found[0]
             grams += found[1]
         out.append(words + grams)
@@ -167,13 +181,14 @@ class LexicalIndex:
         return self.n_docs
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> "LexicalIndex":
+    def build(cls, texts: Sequence[str], cache: WordCache | None = None) -> "LexicalIndex":
+        """BM25 over ``texts``; ``cache``: see terms_many."""
         if isinstance(texts, str):
             raise TypeError("LexicalIndex.build takes a list of texts, not one string")
         texts = list(texts)
         if not texts:
             raise ValueError("cannot build a keyword index over no documents")
-        return cls.from_tokens(terms_many(texts))
+        return cls.from_tokens(terms_many(texts, cache))
 
     @classmethod
     def from_tokens(cls, docs: Sequence[Sequence[str]]) -> "LexicalIndex":

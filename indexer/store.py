@@ -30,7 +30,8 @@ import numpy as np
 
 from jianggao.indexer import fileio
 from jianggao.indexer.checkpoints import checkpoint
-from jianggao.indexer.lexical import LexicalIndex
+from jianggao.indexer.config import CACHE_DIR
+from jianggao.indexer.lexical import LexicalIndex, resources_signature
 from jianggao.indexer.options import check_option
 from jianggao.indexer.types import Chunk, Speech
 
@@ -392,12 +393,14 @@ class Store(LoadedIndex):
         chunk_duplicates: Sequence[Sequence[int]] | None = None,
         sentences: Any = None,
         pipeline_version: int = 0,
+        terms_cache: Any = None,
     ) -> "Store":
         """Check the parts fit together and build both search indexes. ``vectors[i]`` embeds ``chunks[i]``
-        and ``lexical_texts[i]`` is what keyword search sees of it."""
+        and ``lexical_texts[i]`` is what keyword search sees of it; ``terms_cache``: words of lines tokenised
+        before (jianggao.indexer.terms_cache; FilesBackend passes the index folder's)."""
         parts = check_parts(speeches, chunks, vectors, lexical_texts, model, files, index_type, chunk_duplicates,
                             pipeline_version=pipeline_version)
-        lexical = LexicalIndex.build(list(lexical_texts))
+        lexical = LexicalIndex.build(list(lexical_texts), terms_cache)
         sentences = checked_sentences(sentences, parts.manifest.dim, len(parts.chunks))
         return cls(parts.speeches, parts.chunks, parts.vectors, lexical, parts.manifest,
                    chunk_duplicates=parts.chunk_duplicates, sentences=sentences)
@@ -556,7 +559,17 @@ class FilesBackend:
         return Store.load(self.index_dir, expect_model=expect_model, expect_dim=expect_dim)
 
     def build(self, *args, **kwargs) -> Store:
-        return Store.build(*args, **kwargs)
+        """Store.build, with the words of lines seen by earlier builds of this folder (an update re-tokenises new
+        lines only); the cache is written once the build has succeeded."""
+        from jianggao.indexer.terms_cache import TERMS_CACHE_NAME, TermsCache
+
+        cache = TermsCache(self.index_dir / CACHE_DIR / TERMS_CACHE_NAME, resources_signature())
+        store = Store.build(*args, terms_cache=cache, **kwargs)
+        try:
+            cache.save()
+        except OSError as e:  # a cache: the index is whole without it
+            log.warning("could not write the keyword terms cache %s (%s)", cache.path, e)
+        return store
 
     def save(self, store: Store, anew: bool = False) -> str:
         return store.save(self.index_dir).name  # always a whole new version: ``anew`` changes nothing
