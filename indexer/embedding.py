@@ -374,9 +374,10 @@ class Encoder:
         ids = enc["input_ids"]
         lengths = np.asarray([len(x) for x in ids])
         order = np.argsort(-lengths, kind="stable")
-        fp32 = exact and self.backend == "onnx-int8"  # the ST model beside the int8 session is fp32 on the CPU
-        onnx = self._session is not None and not fp32
-        size = (ONNX_INT8_BATCH_SIZE if self.backend == "onnx-int8" else ONNX_BATCH_SIZE) if onnx else self.batch_size
+        int8 = self.backend == "onnx-int8"
+        # exact: the sentence-transformers model beside the int8 session, which is fp32 on the CPU.
+        onnx = self._session is not None and not (exact and int8)
+        size = self.batch_size if not onnx else ONNX_INT8_BATCH_SIZE if int8 else ONNX_BATCH_SIZE
         pooled = np.zeros((len(texts), self.dim), dtype=np.float32)
         hidden_of: list[Any] = [None] * len(texts)
         batches = range(0, len(texts), size)
@@ -385,7 +386,7 @@ class Encoder:
 
             batches = tqdm(batches, desc="embedding", unit="batch")
         pad_id = tokenizer.pad_token_id or 0
-        lanes = onnx and self.backend == "onnx-int8" and CPU_LANES > 1 and len(batches) >= 2 * CPU_LANES
+        lanes = onnx and int8 and CPU_LANES > 1 and len(batches) >= 2 * CPU_LANES
         session = None if not onnx else self._lanes() if lanes else self._session
 
         def forward(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -7,21 +7,23 @@ Building the matrix is quick; cutting every passage with jieba again is not (the
 cheap and stay computed (a cache of them would be several times the text's size).
 
 One JSON file: a header naming what decides the words (the format, the user dictionary and stop words, jieba's
-version), then ``sha1(line) -> [word, ...]`` for the lines of the last build only, so it follows the library and
-forgets removed files. A file with another header, or one that cannot be read, is ignored with a log line and
-replaced at the next save: it is a cache, the index never depends on it. Written atomically.
+version), then ``text_key(line) -> [word, ...]`` (the vector cache's key, sha1 of the text) for the lines of the
+last build only, so it follows the library and forgets removed files. A file with another header, or one that
+cannot be read, is ignored with a log line and replaced at the next save: it is a cache, the index never depends
+on it. Written atomically.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from jianggao.indexer.embedding_cache import text_key
+
 log = logging.getLogger(__name__)
 
-TERMS_CACHE_FORMAT = 1
+TERMS_CACHE_FORMAT = 2  # 2: keys are embedding_cache.text_key (whole sha1)
 TERMS_CACHE_NAME = "terms.json"  # in the index folder's embedding-cache folder (config.CACHE_DIR)
 
 
@@ -35,10 +37,6 @@ def _jieba_version() -> str:
 def header(resources: str) -> dict:
     """What decides the cached words; ``resources``: lexical.resources_signature() (dictionary and stop words)."""
     return {"format": TERMS_CACHE_FORMAT, "resources": resources, "jieba": _jieba_version()}
-
-
-def line_key(line: str) -> str:
-    return hashlib.sha1(line.encode("utf-8")).hexdigest()[:20]
 
 
 class TermsCache:
@@ -76,7 +74,8 @@ class TermsCache:
             return {}
 
     def get(self, line: str) -> list[str] | None:
-        key = line_key(line)
+        """The line's words (a list the caller must not change), or None."""
+        key = text_key(line)
         words = self._used.get(key)
         if words is None:
             words = self._stored.get(key)
@@ -85,10 +84,10 @@ class TermsCache:
                 return None
             self._used[key] = words
         self.hits += 1
-        return list(words)
+        return words
 
     def put(self, line: str, words: list[str]) -> None:
-        self._used[line_key(line)] = list(words)
+        self._used[text_key(line)] = words
 
     def save(self) -> None:
         """Write the lines of this build (and no other) atomically."""
