@@ -19,7 +19,9 @@ Backends (one registry, ``Backend``; force one with ``Encoder(backend=...)`` or 
 ``auto`` (``choose_backend``): a GPU runs torch under autocast; a CPU with AMX runs ``torch-bf16``; any other
 CPU ``onnx-int8`` when onnxruntime is installed (questions in fp32: ``encode_queries``), else ``torch-bf16`` where
 bf16 is native, else ``torch``. The two ONNX paths compute mean
-pooling themselves, so they take only transformer + mean pooling models; any other model runs on torch.
+pooling themselves, so they take only transformer + mean pooling models; any other model runs on torch. Once the
+model's graphs are in the cache, the ONNX paths load without torch or sentence-transformers
+(``jianggao.indexer.onnx_model``): 5-6 s less at every CLI call and ``serve`` start on a 2-core CPU.
 
 All backends share one loop: tokenise once, sort by token count so a batch pads little, run, restore order.
 """
@@ -29,6 +31,7 @@ import contextlib
 import importlib.util
 import logging
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -139,11 +142,22 @@ def choose_backend(cpuinfo: str | None = None, has_onnx: bool | None = None) -> 
     return "torch"
 
 
+def no_gpu_here() -> bool:
+    """True where torch can certainly see no GPU: Linux with no NVIDIA or AMD (ROCm) driver device. Then ``auto``
+    means the CPU without importing torch (1-1.5 s of every CLI call the ONNX paths need not pay)."""
+    if not sys.platform.startswith("linux"):
+        return False  # macOS (mps) and Windows: ask torch
+    return not (Path("/proc/driver/nvidia").exists() or Path("/dev/kfd").exists()
+                or any(Path("/dev").glob("nvidia*")))
+
+
 def resolve_device(device: Device) -> str:
     """``auto``: cuda if available, else mps if available, else cpu. An unavailable explicit device is an error."""
+    check_option("device", device, DEVICES)
+    if device == "cpu" or (device == "auto" and no_gpu_here()):
+        return "cpu"
     import torch
 
-    check_option("device", device, DEVICES)
     mps_ok = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "mps" if mps_ok else "cpu"
@@ -207,6 +221,8 @@ class Encoder:
         self._backend: str | None = None
         self._session: Any = None  # onnxruntime.InferenceSession on the ONNX backends
         self._onnx_path: Path | None = None
+        self._exact_path: Path | None = None  # int8: the fp32 graph questions run on (encode_queries)
+        self._exact_session: Any = None  # made on first need
         self._lane_session: Any = None  # the int8 model again, one thread per run, made on first need: CPU_LANES
         self._lock = threading.Lock()
 
@@ -278,6 +294,10 @@ class Encoder:
         return self._model
 
     def _load_model(self) -> Any:
+        if self.backend in ONNX_BACKENDS:
+            model = self._load_onnx_model()
+            if model is not None:
+                return model
         local = Path(self._name).is_dir()
         if local:
             # Everything is on disk: never let huggingface_hub try the network (there may be none).
@@ -296,33 +316,74 @@ class Encoder:
                 f"point {ENV_MODEL} at a sentence-transformers model folder, or {INSTALL_HINT}"
             ) from e
         model.eval()
-        if self._max_seq_length is not None:
-            limit = model.max_seq_length
-            if limit is not None and self._max_seq_length > limit:
-                raise ValueError(f"max_seq_length {self._max_seq_length} exceeds the model's limit of {limit} tokens")
-            model.max_seq_length = self._max_seq_length
         if self.backend in ONNX_BACKENDS:
-            self._session = self._onnx_session(model)
-        elif self.backend == "torch-bf16" and device == "cpu":
+            self._session = self._onnx_session(model)  # before the length option: the runtime keeps the model's own
+        self._apply_max_seq_length(model)
+        if self.backend == "torch-bf16" and device == "cpu":
             import torch
 
             # With native bf16, bf16 weights skip autocast's per-op casts (26.9 vs 26.3 chunks/s in round one).
             model.to(torch.bfloat16)
         return model
 
-    def _onnx_session(self, model: Any) -> Any:
-        """The ONNX Runtime session, exported (and quantised) once per model into the shared cache; when the
-        model cannot take that path, None, and the backend becomes torch (said in a warning)."""
+    def _apply_max_seq_length(self, model: Any) -> None:
+        if self._max_seq_length is not None:
+            limit = model.max_seq_length
+            if limit is not None and self._max_seq_length > limit:
+                raise ValueError(f"max_seq_length {self._max_seq_length} exceeds the model's limit of {limit} tokens")
+            model.max_seq_length = self._max_seq_length
+
+    def _onnx_files(self) -> tuple[Path, Path | None]:
+        """The graph passages run on and, for int8, the fp32 graph questions run on (encode_queries)."""
         from jianggao.indexer import onnx_export
+
+        if self.backend == "onnx-int8":
+            return onnx_export.onnx_path(self.identity, "int8"), onnx_export.onnx_path(self.identity, "fp32")
+        return onnx_export.onnx_path(self.identity, "fp32"), None
+
+    def _load_onnx_model(self) -> Any:
+        """The ONNX backends' model from the shared cache, without torch or sentence-transformers
+        (``jianggao.indexer.onnx_model``); None when a part is missing there (the first, full load writes them)."""
+        from jianggao.indexer import onnx_export
+        from jianggao.indexer.onnx_model import OnnxModel, read_runtime
+
+        runtime = read_runtime(self.identity)
+        main, exact = self._onnx_files()
+        if runtime is None or not main.is_file() or (exact is not None and not exact.is_file()):
+            return None
+        try:
+            model = OnnxModel(runtime)
+            session = onnx_export.session(main)
+        except Exception as e:  # noqa: BLE001 - the full load rebuilds what is broken
+            log.warning("could not open the cached ONNX model %s (%s: %s); loading the model in full",
+                        main, type(e).__name__, e)
+            return None
+        self._apply_max_seq_length(model)
+        log.info("embedding model %s from the ONNX cache (%s)", self._name, self.backend)
+        self._onnx_path, self._exact_path, self._session = main, exact, session
+        return model
+
+    def _onnx_session(self, model: Any) -> Any:
+        """The ONNX Runtime session, exported (and quantised) once per model into the shared cache with what later
+        loads need to skip torch (the fp32 graph for int8's questions, the tokenizer and sizes); when the model
+        cannot take that path, None, and the backend becomes torch (said in a warning)."""
+        from jianggao.indexer import onnx_export, onnx_model
 
         variant = "int8" if self.backend == "onnx-int8" else "fp32"
         try:
             self._onnx_path = onnx_export.prepared_onnx(model, self.identity, variant)
-            return onnx_export.session(self._onnx_path)
+            if variant == "int8":
+                self._exact_path = onnx_export.prepared_onnx(model, self.identity, "fp32")
+            session = onnx_export.session(self._onnx_path)
         except Exception as e:  # noqa: BLE001 - the torch path always works; say why we fell back
             log.warning("ONNX backend unavailable for %s (%s: %s); using torch", self._name, type(e).__name__, e)
             self._backend = "torch"
             return None
+        try:
+            onnx_model.write_runtime(onnx_model.runtime_of(model, self.identity))
+        except (OSError, ValueError) as e:  # the ONNX path works; later starts load the model in full again
+            log.warning("could not store the model's runtime for torch-free starts (%s: %s)", type(e).__name__, e)
+        return session
 
     def _lanes(self) -> Any:
         """The one-thread int8 session the lanes share; made on the first call that has runs enough for them, so
@@ -334,6 +395,16 @@ class Encoder:
 
                     self._lane_session = onnx_export.session(self._onnx_path, threads=1)
         return self._lane_session
+
+    def _exact(self) -> Any:
+        """The fp32 session int8's questions run on; made on first need (an index build never asks)."""
+        if self._exact_session is None:
+            with self._lock:
+                if self._exact_session is None:
+                    from jianggao.indexer import onnx_export
+
+                    self._exact_session = onnx_export.session(self._exact_path)
+        return self._exact_session
 
     def prepare(self) -> str:
         """Load the model and build what its backend needs (the ONNX file, once per model); the backend."""
@@ -347,8 +418,8 @@ class Encoder:
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed questions (what is searched *with*): ``encode``, except that where the passage path is int8 a
-        question runs on the model's exact fp32 path. A question is one short text, so fp32 costs little there
-        (the model is loaded for its tokenizer anyway), and quantising only one side of the cosine halves the
+        question runs on the model's fp32 graph (ONNX, kept beside the int8 one). A question is one short text, so
+        fp32 costs little there, and quantising only one side of the cosine halves the
         error that moves rankings: with int8 passages, dev hybrid MRR@10 was 0.889 with fp32 questions and 0.867
         with int8 questions, fp32 throughout 0.893 (``scripts/MEASUREMENTS.md``, sixth session). A pasted
         passage (``similar``) takes ``encode``: it is a passage compared with passages, on the same path."""
@@ -362,7 +433,7 @@ class Encoder:
 
     def _run(self, texts: list[str], tokens: bool, show_progress: bool = False, exact: bool = False) -> "_Run":
         """The one loop of every backend (see _Run); token outputs only when ``tokens``; ``exact``: the int8
-        backend runs the torch fp32 model instead (encode_queries)."""
+        backend runs its fp32 graph instead (encode_queries)."""
         model = self._load()
         if not texts:
             return _Run(np.zeros((0, self.dim), dtype=np.float32), [], [], np.zeros((0, self.dim), np.float32))
@@ -375,9 +446,10 @@ class Encoder:
         lengths = np.asarray([len(x) for x in ids])
         order = np.argsort(-lengths, kind="stable")
         int8 = self.backend == "onnx-int8"
-        # exact: the sentence-transformers model beside the int8 session, which is fp32 on the CPU.
-        onnx = self._session is not None and not (exact and int8)
-        size = self.batch_size if not onnx else ONNX_INT8_BATCH_SIZE if int8 else ONNX_BATCH_SIZE
+        # The graph this call runs: torch (no session), int8 (passages), or fp32 (the onnx backend; int8's
+        # questions, ``exact``, on the fp32 graph beside it).
+        graph = "torch" if self._session is None else "int8" if int8 and not exact else "fp32"
+        size = {"torch": self.batch_size, "int8": ONNX_INT8_BATCH_SIZE, "fp32": ONNX_BATCH_SIZE}[graph]
         pooled = np.zeros((len(texts), self.dim), dtype=np.float32)
         hidden_of: list[Any] = [None] * len(texts)
         batches = range(0, len(texts), size)
@@ -386,8 +458,9 @@ class Encoder:
 
             batches = tqdm(batches, desc="embedding", unit="batch")
         pad_id = tokenizer.pad_token_id or 0
-        lanes = onnx and int8 and CPU_LANES > 1 and len(batches) >= 2 * CPU_LANES
-        session = None if not onnx else self._lanes() if lanes else self._session
+        lanes = graph == "int8" and CPU_LANES > 1 and len(batches) >= 2 * CPU_LANES
+        session = (None if graph == "torch" else self._lanes() if lanes
+                   else self._exact() if int8 and exact else self._session)
 
         def forward(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             idx = order[start : start + size]

@@ -53,9 +53,12 @@ def cache_dir() -> Path:
 def onnx_key(identity: str, variant: OnnxVariant) -> str:
     """What decides the file's bytes, hashed: model identity, variant, recipe, exporter and quantiser versions."""
     import onnxruntime
-    import torch
 
-    torch_minor = ".".join(torch.__version__.split("+")[0].split(".")[:2])
+    from jianggao.indexer.onnx_model import package_version
+
+    # torch's version from its metadata: importing torch (1-1.5 s) only to find a cached file is what the
+    # torch-free ONNX paths avoid (jianggao.indexer.onnx_model).
+    torch_minor = ".".join(package_version("torch").split("+")[0].split(".")[:2])
     text = f"{identity}|{variant}|recipe {RECIPE}|torch {torch_minor}|onnxruntime {onnxruntime.__version__}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 

@@ -236,7 +236,9 @@ def test_token_vectors_come_from_the_same_forward_pass(encoder, passages, backen
     # The pooled vectors are exactly what encode returns (same batches, same forward pass).
     np.testing.assert_array_equal(vectors, enc.encode(texts))
     run = enc._run(list(texts), tokens=True)
-    tokenizer = enc._load().tokenizer
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(enc.name)  # the model's own tokenizer, as transformers reads it
     for text, tv, hidden, pooled in zip(texts, tokens, run.hidden, run.pooled):
         assert tv.vectors.dtype == np.float32 and tv.offsets.dtype == np.int32
         assert tv.vectors.shape == (len(tv.offsets), enc.dim)
