@@ -5,12 +5,18 @@ it *starts* with (紫阳 names 紫阳县, 2014 the date 2014-06-01), a meeting b
 characters anywhere in it. They live here, in the indexer, because the runs that name each speech are computed
 once when its segment is written (``jianggao.indexer.metadb``) instead of from every speech of the library each
 time a library is opened: at a million passages that was reading ~50k speeches and POS-tagging their titles at
-every start-up. Pure, except ``speech_identity`` (the project's jieba POS tagger).
+every start-up. A flat library stores its speeches' identities in the same spirit (``write_names``, end of this
+module). Pure, except ``speech_identity`` (the project's jieba POS tagger) and the names file's I/O.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import re
 from typing import NamedTuple
+
+log = logging.getLogger(__name__)
 
 _ORG_TAIL = re.compile(r"(?:人民政府|政府|人民代表大会|人大|委员会|党委)$")
 _TITLE_YEAR = re.compile(r"(?:19|20)[0-9]{2}")
@@ -79,3 +85,80 @@ def speech_identity(speech) -> Identity:
     from jianggao.indexer.segment import pos_tag
 
     return identity_of(speech, pos_tag, normalize)
+
+
+# -- stored identities (a flat library's names.json) ---------------------------------------------------------
+# A flat library (jianggao.indexer.store) stores each speech's identity in its version folder, so that opening it
+# does not build jieba's POS tagger and tag every title again: ~1.5 s of each CLI search on the default library,
+# more than the rest of the search once the model loads without torch. A save reuses the identities of the
+# previous version for unchanged speeches, so an update tags only the new ones.
+NAMES_FORMAT = 1
+
+
+def identity_key(speech) -> str:
+    """What an identity is computed from (the title and the identity fields), hashed."""
+    meta = getattr(speech, "meta", None)
+    fields = [getattr(meta, f, None) for f in (*HEAD_FIELDS, MEETING_FIELD)]
+    raw = json.dumps([getattr(speech, "title", "") or "", [f if isinstance(f, str) else None for f in fields]],
+                     ensure_ascii=False)
+    return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:20]
+
+
+def names_signature() -> str:
+    """The rules, the domain dictionary and the jieba version: identities stored under others are recomputed."""
+    from importlib import metadata
+
+    from jianggao.indexer.lexical import resources_signature
+
+    try:
+        jieba_version = metadata.version("jieba")
+    except metadata.PackageNotFoundError:
+        jieba_version = "none"
+    return f"{RULES}|{resources_signature()}|jieba {jieba_version}"
+
+
+def read_names(path) -> dict[str, tuple[str, Identity]]:
+    """speech id -> (identity key, identity) stored at ``path``; empty when missing, damaged or stored under other
+    rules (the caller then computes them)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        if data.get("format") != NAMES_FORMAT or data.get("signature") != names_signature():
+            return {}
+        return {sid: (str(key), Identity(tuple(heads), tuple(meetings)))
+                for sid, (key, heads, meetings) in data["speeches"].items()}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        log.warning("ignoring stored speech names %s (%s)", path, e)
+        return {}
+
+
+def identities_for(speeches, stored: dict[str, tuple[str, Identity]]) -> dict[str, Identity]:
+    """Each speech's identity: the stored one where its key still matches, else computed (speech_identity)."""
+    out: dict[str, Identity] = {}
+    for s in speeches:
+        found = stored.get(s.id)
+        out[s.id] = found[1] if found is not None and found[0] == identity_key(s) else speech_identity(s)
+    return out
+
+
+def stored_identities(path, speeches) -> dict[str, Identity] | None:
+    """The identities stored at ``path`` when they cover every speech with matching keys, else None."""
+    stored = read_names(path)
+    out: dict[str, Identity] = {}
+    for s in speeches:
+        found = stored.get(s.id)
+        if found is None or found[0] != identity_key(s):
+            return None
+        out[s.id] = found[1]
+    return out
+
+
+def write_names(path, speeches, identities: dict[str, Identity]) -> None:
+    """Store ``identities`` (one per speech) at ``path``, a file of a version folder being written."""
+    data = {"format": NAMES_FORMAT, "signature": names_signature(),
+            "speeches": {s.id: [identity_key(s), list(identities[s.id].heads), list(identities[s.id].meetings)]
+                         for s in speeches}}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False)

@@ -5,6 +5,7 @@ Layout of an index folder::
     CURRENT                      name of the live version (one line), replaced atomically
     versions/<time>-<uuid>/      one complete, immutable index
         manifest.json  speeches.jsonl  chunks.jsonl  duplicates.json  vectors.npy  dense.faiss  lexical/
+        names.json (each speech's identity for self-query; optional: computed when missing)
 
 Saving writes a fresh version folder, fsyncs it, and only then points ``CURRENT`` at it (temp file +
 ``os.replace``); older versions except the previous one are deleted afterwards. A process killed at any
@@ -67,6 +68,7 @@ SENTENCE_VECTORS = "sentence_vectors.npy"
 SENTENCE_SPANS = "sentence_spans.npy"
 DENSE = "dense.faiss"
 LEXICAL = "lexical"
+NAMES = "names.json"  # jianggao.indexer.speechnames.write_names
 
 REBUILD_HINT = "re-index with `jianggao index --rebuild`"
 NORM_TOLERANCE = 1e-3
@@ -283,6 +285,7 @@ class LoadedIndex:
         for i, c in enumerate(chunks):
             self._chunks_by_speech.setdefault(c.speech_id, []).append(i)
         self._chunk_position: dict[str, int] | None = None
+        self._identities: dict[str, Any] | None = None  # speech id -> speechnames.Identity, once known
 
     # -- lookups -------------------------------------------------------------------------------------------
     def speech_by_id(self, speech_id: str) -> Speech:
@@ -306,6 +309,17 @@ class LoadedIndex:
         if pos is None:  # two threads may both build it: same content, last assignment wins
             pos = self._chunk_position = {c.id: i for i, c in enumerate(self.chunks)}
         return pos
+
+    def identities(self) -> dict[str, Any]:
+        """Speech id -> its identity (jianggao.indexer.speechnames: what self-query matches): stored with the
+        index where it has them, else computed once (jieba POS-tags every title). Same content whichever thread
+        computes it first."""
+        found = self._identities
+        if found is None:
+            from jianggao.indexer.speechnames import speech_identity
+
+            found = self._identities = {s.id: speech_identity(s) for s in self.speeches}
+        return found
 
     def check_model(self, model: str, dim: int | None = None) -> None:
         """Raise IndexMismatchError unless the index was built with ``model`` (and vectors of size ``dim``)."""
@@ -455,6 +469,7 @@ class Store(LoadedIndex):
                 np.save(folder / SENTENCE_SPANS, self.sentences.spans, allow_pickle=False)
             faiss.write_index(self.index, str(folder / DENSE))
             self.lexical.save(folder / LEXICAL)
+            self._save_names(folder, versions / previous if previous else None)
             # The manifest goes last: a version folder without one was never finished.
             (folder / MANIFEST).write_text(json.dumps(self.manifest.to_json(), ensure_ascii=False, indent=1),
                                            encoding="utf-8")
@@ -469,6 +484,16 @@ class Store(LoadedIndex):
         log.info("saved index version %s (%d chunks) in %s", name, len(self.chunks), directory)
         self._prune(versions, keep={name, previous})
         return folder
+
+    def _save_names(self, folder: Path, previous: Path | None) -> None:
+        """names.json of the version being written: identities this store knows, else the previous version's for
+        unchanged speeches, else computed (only new or changed speeches are tagged on an update)."""
+        from jianggao.indexer import speechnames
+
+        if self._identities is None:
+            stored = speechnames.read_names(previous / NAMES) if previous is not None else {}
+            self._identities = speechnames.identities_for(self.speeches, stored)
+        speechnames.write_names(folder / NAMES, self.speeches, self._identities)
 
     @staticmethod
     def _prune(versions: Path, keep: set[str | None]) -> None:
@@ -540,6 +565,9 @@ class Store(LoadedIndex):
             raise StoreError(f"the index version {folder} is inconsistent ({'; '.join(problems)}); {REBUILD_HINT}")
         store = cls(speeches, chunks, vectors, lexical, manifest, index=index, chunk_duplicates=duplicates,
                     sentences=sentences)
+        from jianggao.indexer.speechnames import stored_identities
+
+        store._identities = stored_identities(folder / NAMES, speeches)  # None (computed on use) when stale
         if expect_model is not None or expect_dim is not None:
             store.check_model(expect_model if expect_model is not None else manifest.model, expect_dim)
         return store

@@ -299,11 +299,14 @@ class Retriever:
 
         if self._identities is None:
             # A segmented library stores the runs naming its speeches (written with each segment); otherwise
-            # they are computed here from every speech, once per retriever.
+            # they come from the speeches' identities (stored with a flat library, else computed by the store).
             stored = getattr(self.store, "name_index", None)
             index = stored() if stored is not None else None
-            self._identities = index if index is not None else NameIndex(
-                {s.id: speech_identity(s) for s in self.store.speeches})
+            if index is None:
+                known = getattr(self.store, "identities", None)  # the flat and Milvus stores (LoadedIndex)
+                index = NameIndex(known() if known is not None else
+                                  {s.id: speech_identity(s) for s in self.store.speeches})
+            self._identities = index
         return self._identities
 
     def named_speeches(self, queries: Sequence[str]) -> list[dict[str, float]]:

@@ -314,3 +314,40 @@ def test_equal_vectors_tie_in_position_order():
     vectors[7] = vectors[2] = vectors[9]  # three copies of one passage
     store = Store.build(speeches, chunks, vectors, texts, model="m", files={})
     assert [h.doc for h in store.dense_search_batch(vectors[9:10], 3)[0]] == [2, 7, 9]
+
+
+def test_speech_identities_are_stored_and_reused(tmp_path, monkeypatch):
+    """A saved library keeps each speech's identity (self-query's names), so that opening it tags no title; a
+    save tags only speeches that are new or changed, and identities stored under other rules are recomputed."""
+    from jianggao.indexer import speechnames
+
+    calls = []
+    real = speechnames.speech_identity
+    monkeypatch.setattr(speechnames, "speech_identity", lambda s: calls.append(s.id) or real(s))
+    speeches, chunks, vectors, texts = make_parts(n_speeches=3)
+    speeches[1] = Speech(**{**speeches[1].__dict__, "title": "2019年紫阳县防汛工作会议上的讲话",
+                            "meta": SpeechMeta(date="2019年6月1日", place="紫阳县", meeting="全县防汛工作会议")})
+    store = Store.build(speeches, chunks, vectors, texts, model="test/model", files={"f0.txt": "abc"})
+    store.save(tmp_path)
+    expected = {s.id: real(s) for s in speeches}
+    assert sorted(calls) == sorted(s.id for s in speeches)  # a fresh library: every speech once
+    assert "紫阳县" in expected[speeches[1].id].heads and expected[speeches[1].id].meetings == ("全县防汛工作会议",)
+
+    calls.clear()
+    loaded = Store.load(tmp_path)
+    assert loaded.identities() == expected and calls == []  # read, not recomputed
+
+    # An update: one speech's title changes, the others are unchanged.
+    speeches[2] = Speech(**{**speeches[2].__dict__, "title": "在2021年全市教育工作会议上的讲话"})
+    Store.build(speeches, chunks, vectors, texts, model="test/model", files={"f0.txt": "abd"}).save(tmp_path)
+    assert calls == [speeches[2].id]
+    calls.clear()
+    assert Store.load(tmp_path).identities()[speeches[2].id] == real(speeches[2])
+    assert calls == []
+
+    # Stored under other rules (another dictionary, say): read as missing, computed on use.
+    monkeypatch.setattr(speechnames, "names_signature", lambda: "other rules")
+    again = Store.load(tmp_path)
+    assert calls == []
+    assert again.identities() == {s.id: real(s) for s in speeches}
+    assert sorted(calls) == sorted(s.id for s in speeches)
