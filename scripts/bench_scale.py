@@ -112,7 +112,7 @@ def prepare_pool(work: Path) -> Path:
         titles += [s.title for s in store.speeches]
     questions = [json.loads(line)["query"] for f in ("dev.jsonl", "provinces.jsonl")
                  for line in (SHARED / "eval" / f).read_text(encoding="utf-8").splitlines() if line.strip()]
-    qvec = enc.encode([normalize_query(q) for q in questions])
+    qvec = enc.encode_queries([normalize_query(q) for q in questions])  # as the retriever embeds them
     np.savez(pool, vectors=np.asarray(vectors, np.float32), pass_off=np.array([p[0] for p in pass_sent], np.int64),
              sent_terms=np.asarray(sent_terms, np.int32), sent_off=np.asarray(sent_off, np.int64),
              qvec=qvec.astype(np.float32))
