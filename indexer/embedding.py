@@ -347,16 +347,16 @@ class Encoder:
         from jianggao.indexer import onnx_export
         from jianggao.indexer.onnx_model import OnnxModel, read_runtime
 
-        runtime = read_runtime(self.identity)
-        main, exact = self._onnx_files()
-        if runtime is None or not main.is_file() or (exact is not None and not exact.is_file()):
-            return None
         try:
+            main, exact = self._onnx_files()
+            runtime = read_runtime(self.identity)
+            if runtime is None or not main.is_file() or (exact is not None and not exact.is_file()):
+                return None
             model = OnnxModel(runtime)
             session = onnx_export.session(main)
-        except Exception as e:  # noqa: BLE001 - the full load rebuilds what is broken
-            log.warning("could not open the cached ONNX model %s (%s: %s); loading the model in full",
-                        main, type(e).__name__, e)
+        except Exception as e:  # noqa: BLE001 - the full load rebuilds what is broken, or falls back to torch
+            log.warning("could not open the cached ONNX model of %s (%s: %s); loading the model in full",
+                        self._name, type(e).__name__, e)
             return None
         self._apply_max_seq_length(model)
         log.info("embedding model %s from the ONNX cache (%s)", self._name, self.backend)

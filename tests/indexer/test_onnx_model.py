@@ -125,3 +125,13 @@ def test_auto_device_needs_no_torch_without_a_gpu_driver(monkeypatch):
     assert embedding_module.resolve_device("cpu") == "cpu"
     with pytest.raises(ImportError):
         embedding_module.resolve_device("cuda")  # an explicit GPU still asks torch
+
+
+@pytest.mark.slow
+def test_without_onnxruntime_a_forced_onnx_backend_falls_back_to_torch(tmp_path, monkeypatch, caplog, encoder):
+    monkeypatch.setenv("JIANGGAO_CACHE", str(tmp_path))
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if it were not installed
+    enc = Encoder(encoder.name, device="cpu", backend="onnx-int8")
+    vecs = enc.encode(["校车安全管理", "防汛工作要点"])
+    assert enc.backend == "torch" and "ONNX backend unavailable" in caplog.text
+    np.testing.assert_allclose(vecs, encoder.encode(["校车安全管理", "防汛工作要点"]), atol=2e-2)
