@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from importlib import metadata
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,3 +35,12 @@ def default_sources() -> list[Path]:
     """What the index covers by default: the bundled corpus, plus the user's library once it exists."""
     library = default_library_dir()
     return [DEFAULT_CORPUS, *([library] if library.is_dir() else [])]
+
+
+def package_version(dist: str) -> str:
+    """An installed distribution's version, read from its metadata (no import: importing torch to learn its
+    version costs a second), or "unknown". Caches record the versions that decide their contents."""
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"

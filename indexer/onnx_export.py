@@ -54,7 +54,7 @@ def onnx_key(identity: str, variant: OnnxVariant) -> str:
     """What decides the file's bytes, hashed: model identity, variant, recipe, exporter and quantiser versions."""
     import onnxruntime
 
-    from jianggao.indexer.onnx_model import package_version
+    from jianggao.indexer.config import package_version
 
     # torch's version from its metadata: importing torch (1-1.5 s) only to find a cached file is what the
     # torch-free ONNX paths avoid (jianggao.indexer.onnx_model).

@@ -22,21 +22,14 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Sequence
+
+from jianggao.indexer.config import package_version
 
 log = logging.getLogger(__name__)
 
 RUNTIME_FORMAT = 1
-
-
-def package_version(dist: str) -> str:
-    """An installed distribution's version, read from its metadata (no import), or "none"."""
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "none"
 
 
 def runtime_path(identity: str) -> Path:

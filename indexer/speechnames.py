@@ -106,15 +106,10 @@ def identity_key(speech) -> str:
 
 def names_signature() -> str:
     """The rules, the domain dictionary and the jieba version: identities stored under others are recomputed."""
-    from importlib import metadata
-
+    from jianggao.indexer.config import package_version
     from jianggao.indexer.lexical import resources_signature
 
-    try:
-        jieba_version = metadata.version("jieba")
-    except metadata.PackageNotFoundError:
-        jieba_version = "none"
-    return f"{RULES}|{resources_signature()}|jieba {jieba_version}"
+    return f"{RULES}|{resources_signature()}|jieba {package_version('jieba')}"
 
 
 def read_names(path) -> dict[str, tuple[str, Identity]]:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from jianggao.indexer.config import package_version
 from jianggao.indexer.embedding_cache import text_key
 
 log = logging.getLogger(__name__)
@@ -27,16 +27,9 @@ TERMS_CACHE_FORMAT = 2  # 2: keys are embedding_cache.text_key (whole sha1)
 TERMS_CACHE_NAME = "terms.json"  # in the index folder's embedding-cache folder (config.CACHE_DIR)
 
 
-def _jieba_version() -> str:
-    try:
-        return version("jieba")
-    except PackageNotFoundError:  # an unusual install: never trust a cache we cannot date
-        return "unknown"
-
-
 def header(resources: str) -> dict:
     """What decides the cached words; ``resources``: lexical.resources_signature() (dictionary and stop words)."""
-    return {"format": TERMS_CACHE_FORMAT, "resources": resources, "jieba": _jieba_version()}
+    return {"format": TERMS_CACHE_FORMAT, "resources": resources, "jieba": package_version("jieba")}
 
 
 class TermsCache:
