@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from jianggao.indexer.config import CACHE_DIR, DEFAULT_CORPUS
+from jianggao.indexer.cleaning import clean_text
+from jianggao.indexer.config import CACHE_DIR, DEFAULT_CORPUS, package_version
+from jianggao.indexer.keyed_cache import KeyedCache
 from jianggao.indexer.loaders import load_corpus
 from jianggao.indexer.pipeline import PIPELINE_VERSION, process
 from jianggao.indexer.types import Chunk, LoadError, RawDocument, Speech
@@ -24,6 +26,7 @@ from jianggao.indexer.types import Chunk, LoadError, RawDocument, Speech
 log = logging.getLogger(__name__)
 
 LOCK_NAME = ".lock"
+CLEANED_CACHE_NAME = "cleaned.json"  # in the index folder's cache folder (config.CACHE_DIR)
 CHUNK_DUP_THRESHOLD = 0.6
 
 
@@ -147,6 +150,14 @@ def _lock(index_dir: Path, wait: float):
     return lock
 
 
+def cleaned_cache(index_dir: Path) -> KeyedCache:
+    """Each document's cleaned text by its raw text, valid for this pipeline version and traditional-to-simplified
+    table (the cleaning rules and what normalisation reads)."""
+    header = {"format": 1, "pipeline": PIPELINE_VERSION, "opencc": package_version("opencc-python-reimplemented")}
+    return KeyedCache(index_dir / CACHE_DIR / CLEANED_CACHE_NAME, header, "cleaned texts",
+                      lambda v: isinstance(v, str))
+
+
 def build_index(
     paths: Sequence[Path] | None,
     index_dir: Path,
@@ -215,7 +226,10 @@ def build_index(
                     kept.setdefault(s.source, []).append(s)
             for c in previous.chunks:
                 old_chunks.setdefault(c.speech_id, []).append(c)
-        result = process(documents, kept, old_chunks)
+        # Cleaning is a pure function of a document's text: an update cleans only new or changed files (the
+        # run's boilerplate still counts every document; jianggao.indexer.pipeline).
+        cleaned = cleaned_cache(Path(index_dir))
+        result = process(documents, kept, old_chunks, clean=cleaned.cached(clean_text))
         speeches, chunks = result.speeches, result.chunks
         report.no_speech = [no_speech_error(d, paths) for d in result.no_speech]
         for err in report.no_speech:
@@ -248,6 +262,10 @@ def build_index(
             sentences=encoded.sentences,
         )
         backend.save(built, anew=rebuild)
+        try:
+            cleaned.save()
+        except OSError as e:  # a cache: the index is saved, the next update cleans every file again
+            log.warning("could not save the cleaned-text cache in %s (%s)", index_dir, e)
         report.speeches, report.chunks = len(speeches), len(chunks)
         report.seconds = time.perf_counter() - t0
         log.info("indexed %d speeches, %d chunks (%d embedded) in %.1fs", len(speeches), len(chunks), n_new,

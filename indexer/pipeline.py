@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from jianggao.indexer.boilerplate import Repeated, repeated_lines, strip_boilerplate
 from jianggao.indexer.chunking import chunk_speech
@@ -105,15 +105,17 @@ def holds_chrome(speeches: Sequence[Speech], cleaned: str, repeated: Repeated) -
 
 
 def speeches_of_run(documents: Sequence[RawDocument], taken: set[str],
-                    kept: Mapping[str, list[Speech]] | None = None) -> tuple[list[Speech], list[RawDocument]]:
+                    kept: Mapping[str, list[Speech]] | None = None,
+                    clean: Callable[[str], str] = clean_text) -> tuple[list[Speech], list[RawDocument]]:
     """clean -> boilerplate -> split -> identify for the documents of one run (an index build, or one added batch
     of a segmented library): lines repeated across these documents are their chrome. ``kept``: speeches of
     unchanged files, reused unless they hold what is now chrome (they count for what repeats either way).
-    Returns (speeches, documents that hold no speech)."""
+    ``clean``: ``clean_text``, or a cached form of it (jianggao.indexer.build). Returns (speeches, documents that
+    hold no speech)."""
     kept = kept or {}
     speeches: list[Speech] = []
     no_speech: list[RawDocument] = []
-    cleaned = {doc.source: clean_text(doc.text) for doc in documents}  # clean
+    cleaned = {doc.source: clean(doc.text) for doc in documents}  # clean
     repeated = repeated_lines(cleaned.values())  # what the run's documents repeat
     for doc in documents:
         found = kept.get(doc.source)
@@ -143,6 +145,7 @@ def process(
     documents: Sequence[RawDocument],
     kept: Mapping[str, list[Speech]] | None = None,
     kept_chunks: Mapping[str, list[Chunk]] | None = None,
+    clean: Callable[[str], str] = clean_text,
 ) -> PipelineResult:
     """load (done: ``documents``) -> clean -> boilerplate -> split -> identify -> dedup -> chunk.
 
@@ -155,7 +158,7 @@ def process(
     kept = kept or {}
     kept_chunks = kept_chunks or {}
     taken = {s.id for group in kept.values() for s in group}
-    speeches, no_speech = speeches_of_run(documents, taken, kept)  # clean -> boilerplate -> split -> identify
+    speeches, no_speech = speeches_of_run(documents, taken, kept, clean)  # clean -> boilerplate -> split -> identify
     link_duplicates(speeches)  # dedup
     # Topics that tell apart the speeches identified in this run (unchanged files' speeches keep theirs: cutting
     # the whole library into words again would cost every small update seconds).

@@ -65,9 +65,9 @@ def test_index_reprocesses_files_when_the_pipeline_version_changes(library, tmp_
     calls = []
     real = build_module.process
 
-    def spy(documents, kept=None, kept_chunks=None):
+    def spy(documents, kept=None, kept_chunks=None, **kw):
         calls.append(dict(kept or {}))
-        return real(documents, kept, kept_chunks)
+        return real(documents, kept, kept_chunks, **kw)
 
     monkeypatch.setattr(build_module, "process", spy)
     report = build_index([library], idx, encoder=HashEncoder())
@@ -100,8 +100,41 @@ def test_unchanged_files_keep_their_speeches_when_a_file_is_added(library, tmp_p
     calls = []
     real = build_module.process
     monkeypatch.setattr(build_module, "process",
-                        lambda d, kept=None, kc=None: calls.append(sorted(kept or {})) or real(d, kept, kc))
+                        lambda d, kept=None, kc=None, **kw: calls.append(sorted(kept or {})) or real(d, kept, kc, **kw))
     report = build_index([library], idx, encoder=HashEncoder())
     assert report.added == ["other.txt"] and calls == [["county.txt", "report.txt"]]
     after = {s.id: s.title for s in Store.load(idx, expect_model=HashEncoder().name).speeches}
     assert all(after[k] == v for k, v in before.items())
+
+
+def test_an_update_cleans_only_new_or_changed_files(library, tmp_path, monkeypatch):
+    """Cleaning is cached by a document's text in the index folder: an update cleans the new file only, and the
+    library it makes equals one built without the cache; another pipeline version ignores the cache."""
+    cleaned = []
+    real = build_module.clean_text
+    monkeypatch.setattr(build_module, "clean_text", lambda text: cleaned.append(text[:10]) or real(text))
+    idx = tmp_path / "idx"
+    build_index([library], idx, encoder=HashEncoder())
+    assert len(cleaned) == 2
+    cache_file = idx / build_module.CACHE_DIR / build_module.CLEANED_CACHE_NAME
+    assert cache_file.is_file()
+
+    cleaned.clear()
+    (library / "new.txt").write_text(f"在全县防汛工作会议上的讲话\n同志们:\n{BODY[::-1]}\n", encoding="utf-8")
+    build_index([library], idx, encoder=HashEncoder())
+    assert cleaned == ["在全县防汛工作会议上"]  # the two unchanged files came from the cache
+    with_cache = Store.load(idx)
+
+    cache_file.unlink()
+    fresh = tmp_path / "fresh"
+    build_index([library], fresh, encoder=HashEncoder())
+    assert [(s.id, s.title, s.text) for s in Store.load(fresh).speeches] == \
+           [(s.id, s.title, s.text) for s in with_cache.speeches]
+
+    # The cache keeps this build's documents only, and another pipeline version does not trust it.
+    assert len(json.loads((fresh / build_module.CACHE_DIR / build_module.CLEANED_CACHE_NAME).read_text(
+        encoding="utf-8"))["lines"]) == 3
+    cleaned.clear()
+    monkeypatch.setattr(build_module, "PIPELINE_VERSION", PIPELINE_VERSION + 1)
+    build_index([library], fresh, encoder=HashEncoder())
+    assert len(cleaned) == 3
