@@ -135,3 +135,19 @@ def test_without_onnxruntime_a_forced_onnx_backend_falls_back_to_torch(tmp_path,
     vecs = enc.encode(["校车安全管理", "防汛工作要点"])
     assert enc.backend == "torch" and "ONNX backend unavailable" in caplog.text
     np.testing.assert_allclose(vecs, encoder.encode(["校车安全管理", "防汛工作要点"]), atol=2e-2)
+
+
+def test_the_stored_tokenizer_is_safe_to_share_between_threads():
+    """``serve`` answers requests on several threads with one encoder: tokenising must neither fail nor mix texts
+    (transformers' fast tokenizer resets its truncation on every call; this one sets it once, at load)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sentence_transformers import SentenceTransformer
+
+    st = SentenceTransformer(default_model(), device="cpu")
+    model = onnx_model.OnnxModel(onnx_model.runtime_of(st, model_identity(default_model())))
+    batches = [seed_windows(8, size=100 + 37 * i) for i in range(8)]
+    expected = [model.tokenizer(b)["input_ids"] for b in batches]
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(5):
+            assert list(pool.map(lambda b: model.tokenizer(b)["input_ids"], batches)) == expected
