@@ -63,9 +63,14 @@ def onnx_key(identity: str, variant: OnnxVariant) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
-def onnx_path(identity: str, variant: OnnxVariant) -> Path:
+def cache_file(identity: str, kind: str, key: str, suffix: str) -> Path:
+    """``<model name>-<kind>-<key><suffix>`` in the shared ONNX cache: named by the model, never by its path."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", identity.partition("@")[0])[:40] or "model"
-    return cache_dir() / "onnx" / f"{stem}-{variant}-{onnx_key(identity, variant)}.onnx"
+    return cache_dir() / "onnx" / f"{stem}-{kind}-{key}{suffix}"
+
+
+def onnx_path(identity: str, variant: OnnxVariant) -> Path:
+    return cache_file(identity, variant, onnx_key(identity, variant), ".onnx")
 
 
 def check_exportable(model: Any) -> Any:

@@ -19,13 +19,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 from jianggao.indexer.config import package_version
+from jianggao.indexer.fileio import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +32,11 @@ RUNTIME_FORMAT = 1
 
 
 def runtime_path(identity: str) -> Path:
-    from jianggao.indexer.onnx_export import cache_dir
+    from jianggao.indexer.onnx_export import cache_file
 
     versions = "|".join(f"{d} {package_version(d)}" for d in ("transformers", "sentence-transformers", "tokenizers"))
     key = hashlib.sha256(f"{identity}|runtime {RUNTIME_FORMAT}|{versions}".encode("utf-8")).hexdigest()[:20]
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", identity.partition("@")[0])[:40] or "model"
-    return cache_dir() / "onnx" / f"{stem}-runtime-{key}.json"
+    return cache_file(identity, "runtime", key, ".json")
 
 
 @dataclass(frozen=True)
@@ -70,12 +68,8 @@ def write_runtime(runtime: Runtime) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"format": RUNTIME_FORMAT, "identity": runtime.identity, "max_seq_length": runtime.max_seq_length,
             "dim": runtime.dim, "pad_token_id": runtime.pad_token_id, "tokenizer": runtime.tokenizer}
-    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
-    try:
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    atomic_write(path, lambda f: f.write(body))
     return path
 
 

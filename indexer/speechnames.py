@@ -130,23 +130,12 @@ def read_names(path) -> dict[str, tuple[str, Identity]]:
 
 
 def identities_for(speeches, stored: dict[str, tuple[str, Identity]]) -> dict[str, Identity]:
-    """Each speech's identity: the stored one where its key still matches, else computed (speech_identity)."""
+    """Each speech's identity: the stored one (read_names) where its key still matches, else computed
+    (speech_identity)."""
     out: dict[str, Identity] = {}
     for s in speeches:
         found = stored.get(s.id)
         out[s.id] = found[1] if found is not None and found[0] == identity_key(s) else speech_identity(s)
-    return out
-
-
-def stored_identities(path, speeches) -> dict[str, Identity] | None:
-    """The identities stored at ``path`` when they cover every speech with matching keys, else None."""
-    stored = read_names(path)
-    out: dict[str, Identity] = {}
-    for s in speeches:
-        found = stored.get(s.id)
-        if found is None or found[0] != identity_key(s):
-            return None
-        out[s.id] = found[1]
     return out
 
 

@@ -286,6 +286,7 @@ class LoadedIndex:
             self._chunks_by_speech.setdefault(c.speech_id, []).append(i)
         self._chunk_position: dict[str, int] | None = None
         self._identities: dict[str, Any] | None = None  # speech id -> speechnames.Identity, once known
+        self._names_path: Path | None = None  # where a loaded version stores them (read on first use)
 
     # -- lookups -------------------------------------------------------------------------------------------
     def speech_by_id(self, speech_id: str) -> Speech:
@@ -311,14 +312,15 @@ class LoadedIndex:
         return pos
 
     def identities(self) -> dict[str, Any]:
-        """Speech id -> its identity (jianggao.indexer.speechnames: what self-query matches): stored with the
-        index where it has them, else computed once (jieba POS-tags every title). Same content whichever thread
-        computes it first."""
+        """Speech id -> its identity (jianggao.indexer.speechnames: what self-query matches): those stored with the
+        index that still match their speech, the others computed (jieba POS-tags their titles); once, on first
+        use. Same content whichever thread computes it first."""
         found = self._identities
         if found is None:
-            from jianggao.indexer.speechnames import speech_identity
+            from jianggao.indexer import speechnames
 
-            found = self._identities = {s.id: speech_identity(s) for s in self.speeches}
+            stored = speechnames.read_names(self._names_path) if self._names_path is not None else {}
+            found = self._identities = speechnames.identities_for(self.speeches, stored)
         return found
 
     def check_model(self, model: str, dim: int | None = None) -> None:
@@ -565,9 +567,7 @@ class Store(LoadedIndex):
             raise StoreError(f"the index version {folder} is inconsistent ({'; '.join(problems)}); {REBUILD_HINT}")
         store = cls(speeches, chunks, vectors, lexical, manifest, index=index, chunk_duplicates=duplicates,
                     sentences=sentences)
-        from jianggao.indexer.speechnames import stored_identities
-
-        store._identities = stored_identities(folder / NAMES, speeches)  # None (computed on use) when stale
+        store._names_path = folder / NAMES
         if expect_model is not None or expect_dim is not None:
             store.check_model(expect_model if expect_model is not None else manifest.model, expect_dim)
         return store

@@ -294,7 +294,7 @@ class Retriever:
         return out
 
     def _names(self) -> Names:
-        from jianggao.indexer.speechnames import speech_identity
+        from jianggao.indexer.speechnames import identities_for
         from jianggao.qa.selfquery import NameIndex
 
         if self._identities is None:
@@ -304,8 +304,7 @@ class Retriever:
             index = stored() if stored is not None else None
             if index is None:
                 known = getattr(self.store, "identities", None)  # the flat and Milvus stores (LoadedIndex)
-                index = NameIndex(known() if known is not None else
-                                  {s.id: speech_identity(s) for s in self.store.speeches})
+                index = NameIndex(known() if known is not None else identities_for(self.store.speeches, {}))
             self._identities = index
         return self._identities
 
