@@ -72,7 +72,8 @@ ONNX_BATCH_SIZE = 4
 # int8 runs one text at a time: dynamic quantisation takes each activation's scale over the whole batch, so in a
 # batch a text's vector depended on its neighbours (cosine 0.9987 between a question alone and in a batch), while
 # the vector cache (keyed by text) and search(q) == search_batch([q])[0] assume a text's vector is its own. On an
-# AMD Zen 4 batches of 1 ran as fast as batches of 4 (8.5 vs 8.7 s for 300 passages: no padding at all).
+# AMD Zen 4 batches of 1 ran as fast as batches of 4 (8.5 vs 8.7 s for 300 passages: no padding at all). The
+# fused int8 graph relies on it: it takes no attention mask (jianggao.indexer.onnx_export, recipe step 2).
 ONNX_INT8_BATCH_SIZE = 1
 # Many int8 runs go to CPU_LANES threads at once, each on a one-thread session, instead of one run at a time on all
 # cores: a one-text run is too small a matrix to split well (300 passages in calls of 64 on a 2-core Zen 4: 7.75
@@ -498,9 +499,13 @@ class Encoder:
         """Last hidden states (batch, width, dim) and pooled, unnormalised sentence vectors (batch, dim); on the
         ONNX paths from ``session``."""
         if session is not None:
-            hidden = session.run(
-                None, {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": types}
-            )[0]
+            feed = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": types}
+            names = [i.name for i in session.get_inputs()]
+            if "attention_mask" not in names and not mask.all():
+                # The fused int8 graph has no mask (jianggao.indexer.onnx_export, recipe step 2): padding would be
+                # attended to. It only ever runs one text at a time (ONNX_INT8_BATCH_SIZE).
+                raise ValueError("this ONNX graph takes no attention mask: run it one text at a time")
+            hidden = session.run(None, {k: v for k, v in feed.items() if k in names})[0]
             m = mask[..., None].astype(np.float32)
             return hidden, (hidden * m).sum(1) / np.maximum(m.sum(1), 1e-9)  # the model's mean pooling
         import torch

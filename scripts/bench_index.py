@@ -114,7 +114,7 @@ def plain_pipeline(model, corpus: Path) -> tuple[float, int, int]:
 
 # What the measured runs (README "Index speed") lead one to expect where this bench did not run.
 OTHER_KINDS = ("a Xeon with AMX runs torch-bf16 (1.62x measured; int8 was slower there); a CPU with VNNI and no "
-               "AMX runs onnx-int8 (2.01-2.15x on an AMD Zen 4); an AVX2-only CPU runs onnx-int8 without VNNI kernels: "
+               "AMX runs onnx-int8 (2.33x on an AMD Zen 4 with ONNX recipe 4, 2.01-2.15x with recipe 3); an AVX2-only CPU runs onnx-int8 without VNNI kernels: "
                "expect a lower ratio there (not measured)")
 
 
@@ -169,7 +169,7 @@ def main() -> None:
     if onnx_available():
         from jianggao.indexer.onnx_export import RECIPE
 
-        out["onnx_recipe"] = RECIPE  # 3: int8 quantised from the fused graph (QAttention)
+        out["onnx_recipe"] = RECIPE  # 4: fused int8 graph with MultiHeadAttention, no SkipLayerNormalization
     plain = SentenceTransformer(auto.name, device="cpu")
     plain.encode(["预热一下模型"])
 

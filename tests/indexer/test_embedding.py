@@ -207,6 +207,33 @@ def test_an_int8_vector_is_the_texts_own(encoder, passages):
     np.testing.assert_allclose(together, enc.encode(texts[::-1])[::-1], rtol=0, atol=1e-6)
 
 
+def test_a_graph_without_a_mask_takes_one_unpadded_text_only():
+    """The fused int8 graph has no attention_mask input (onnx_export recipe step 2): it is fed without one, and
+    a padded batch, which it would attend over, is refused instead of giving wrong vectors."""
+    class Input:
+        def __init__(self, name):
+            self.name = name
+
+    class MasklessSession:
+        fed: dict = {}
+
+        def get_inputs(self):
+            return [Input("input_ids"), Input("token_type_ids")]
+
+        def run(self, outputs, feed):
+            MasklessSession.fed = feed
+            return [np.ones((*feed["input_ids"].shape, 4), np.float32)]
+
+    enc = Encoder(device="cpu", backend="onnx-int8")
+    ids = np.array([[101, 7, 8, 102]])
+    hidden, pooled = enc._forward(None, ids, np.ones_like(ids), np.zeros_like(ids), MasklessSession())
+    assert set(MasklessSession.fed) == {"input_ids", "token_type_ids"}
+    assert hidden.shape == (1, 4, 4) and pooled.shape == (1, 4)
+    padded = np.array([[101, 7, 8, 102], [101, 9, 102, 0]])
+    with pytest.raises(ValueError, match="one text at a time"):
+        enc._forward(None, padded, (padded != 0).astype(np.int64), np.zeros_like(padded), MasklessSession())
+
+
 @pytest.mark.slow
 def test_int8_questions_run_in_fp32(encoder, passages, fp32_reference):
     """Where passages are int8, questions take the model's fp32 path (Encoder.encode_queries): the same vectors

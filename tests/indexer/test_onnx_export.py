@@ -111,10 +111,45 @@ def test_session_threads_do_not_spin(tmp_path):
     assert s.get_session_options().intra_op_num_threads == 2
 
 
+def test_sessions_keep_add_and_layernorm_apart(tmp_path):
+    # SkipLayerNormalization's kernel ran 5.8x slower than Add + LayerNormalization (recipe step 2): a session
+    # must not fuse them back. The same graph, optimised with and without DISABLED_FUSIONS, proves the check
+    # can fail.
+    import collections
+
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    h = 8
+    graph = helper.make_graph(  # the residual Add then LayerNorm, as in the int8 graph (its bias is in the MatMul)
+        [helper.make_node("Add", ["x", "s"], ["u"]),
+         helper.make_node("LayerNormalization", ["u", "gamma", "beta"], ["y"], axis=-1, epsilon=1e-12)],
+        "g",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, h]) for n in ("x", "s")],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, h])],
+        initializer=[helper.make_tensor(n, TensorProto.FLOAT, [h], np.full(h, v, np.float32))
+                     for n, v in (("gamma", 1.0), ("beta", 0.0))],
+    )
+    src = tmp_path / "addln.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(src))
+
+    def optimised_ops(disabled: list[str]) -> collections.Counter:
+        options = onnx_export.session_options(threads=1)
+        options.optimized_model_filepath = str(tmp_path / f"opt{len(disabled)}.onnx")
+        ort.InferenceSession(str(src), options, providers=["CPUExecutionProvider"], disabled_optimizers=disabled)
+        return collections.Counter(n.op_type for n in onnx.load(options.optimized_model_filepath).graph.node)
+
+    assert optimised_ops([])["SkipLayerNormalization"] == 1
+    kept = optimised_ops(list(onnx_export.DISABLED_FUSIONS))
+    assert kept["SkipLayerNormalization"] == 0 and kept["LayerNormalization"] == 1
+
+
 @pytest.mark.slow
 def test_int8_graph_is_fused_then_quantised_and_the_model_keeps_its_attention(tmp_path, monkeypatch):
-    # The fast int8 path is the fused graph: one Attention per layer quantised to QAttention, fused LayerNorms
-    # and GELU, weight MatMuls in int8 (an unfused export quantised ran 1.33x slower on this project's passages).
+    # The fast int8 path is the fused graph (recipe 4): one MultiHeadAttention per layer without a mask, Add +
+    # LayerNormalization instead of SkipLayerNormalization, fused embeddings and GELU, every weight MatMul in int8.
     import collections
 
     import onnx
@@ -125,10 +160,14 @@ def test_int8_graph_is_fused_then_quantised_and_the_model_keeps_its_attention(tm
     bert = onnx_export.check_exportable(model)
     attention_before = bert.config._attn_implementation
     path = onnx_export.prepared_onnx(model, model_identity(default_model()), "int8")
-    ops = collections.Counter(n.op_type for n in onnx.load(str(path)).graph.node)
+    graph = onnx.load(str(path)).graph
+    ops = collections.Counter(n.op_type for n in graph.node)
     layers = bert.config.num_hidden_layers
-    assert ops["QAttention"] == layers and ops["Attention"] == 0
-    assert ops["SkipLayerNormalization"] == 2 * layers and ops["EmbedLayerNormalization"] == 1
-    assert ops["MatMulInteger"] == 3 * layers and ops["MatMul"] == 0  # attention output + both feed-forwards
+    assert ops["MultiHeadAttention"] == layers and ops["QAttention"] == 0 and ops["Attention"] == 0
+    assert ops["SkipLayerNormalization"] == 0 and ops["LayerNormalization"] == 2 * layers
+    assert ops["EmbedLayerNormalization"] == 1 and ops["BiasGelu"] == layers
+    # Q, K, V, attention output and both feed-forwards; no fp32 weight MatMul left.
+    assert ops["MatMulInteger"] == 6 * layers and ops["MatMul"] == 0
+    assert "attention_mask" not in {i.name for i in graph.input}
     # Exporting through eager attention is temporary: the loaded model runs as it was configured.
     assert bert.config._attn_implementation == attention_before
