@@ -176,6 +176,7 @@ class Answer:
     answer_type: str = "other"  # what the question asks for (jianggao.qa.question.answer_type)
     type_found: bool = False  # the best excerpt holds an answer of that type
     missing_specific: list[str] = field(default_factory=list)  # specific terms (year, name ...) and rare qualifiers it lacks
+    coverage_share: float = 0.0  # the IDF-weighted share of the key terms that excerpt (with its speech's identity) holds
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -192,6 +193,7 @@ class Answer:
             "answer_type": self.answer_type,
             "type_found": self.type_found,
             "missing_specific": list(self.missing_specific),
+            "coverage_share": round(float(self.coverage_share), 3),
             "warnings": list(self.warnings),
             "generated": self.generated,
         }
@@ -587,7 +589,7 @@ def _extractive(retriever: "Retriever", question: str, ev: _Evidence) -> Answer:
     d, cov, type_ok, conf = v.decision, v.decision.coverage, v.decision.type_ok, v.confidence
     common = dict(closest=ev.closest, confidence=conf, status=d.status, covered_terms=cov.covered,
                   missing_terms=cov.missing, answer_type=ev.atype, type_found=type_ok,
-                  missing_specific=cov.missing_specific)
+                  missing_specific=cov.missing_specific, coverage_share=cov.share)
     if d.status == "answered":
         text = "".join(with_marker(c.text, c.n) for c in citations)
         return Answer(question, True, text, citations, **common)
@@ -712,4 +714,4 @@ def _generative(retriever: "Retriever", llm: "ChatClient", extractive: Answer, e
                   warnings=extractive.warnings, generated=True, status="answered",
                   covered_terms=extractive.covered_terms, missing_terms=extractive.missing_terms,
                   answer_type=extractive.answer_type, type_found=extractive.type_found,
-                  missing_specific=extractive.missing_specific)
+                  missing_specific=extractive.missing_specific, coverage_share=extractive.coverage_share)

@@ -258,6 +258,8 @@ def test_answered_questions_say_which_key_terms_the_excerpt_covers(answers):
     for a in answers.values():
         assert a.status == "answered" and a.answer_type == "quantity"
         assert a.covered_terms and not any(t.isdigit() for t in a.missing_terms)
+        # The share is the covered terms' weight: all of it when nothing is missing, none when nothing is covered.
+        assert 0.0 < a.coverage_share <= 1.0 and (a.coverage_share == 1.0) == (not a.missing_terms)
 
 
 def test_ask_is_ask_batch_of_one(retriever, answers):
@@ -268,7 +270,7 @@ def test_ask_is_ask_batch_of_one(retriever, answers):
 def test_answer_json_has_the_fields_the_scorer_reads(answers):
     d = json.loads(json.dumps(next(iter(answers.values())).to_json(), ensure_ascii=False))
     assert {"answerable", "status", "answer", "citations", "message", "closest", "warnings", "covered_terms",
-            "missing_terms"} <= set(d)
+            "missing_terms", "coverage_share"} <= set(d)
     assert d["answerable"] is (d["status"] == "answered")
     assert {"n", "speech_id", "title", "source", "text", "start", "end", "chunk_id", "paragraph_start",
             "paragraph_end"} <= set(d["citations"][0])
