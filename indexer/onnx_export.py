@@ -13,7 +13,7 @@ Recipe (``RECIPE``; bump it when these steps change, which makes every cache ent
      (0.88 vs 0.15 ms on a 343 x 512 input): without it, the whole graph ran 13% faster. ``session`` keeps
      ONNX Runtime from fusing it back when it loads the file;
    - the attention mask: MultiHeadAttention without one ran 11% faster than with it (5.4 vs 6.0 s for 300
-     passages), and 4% faster in all. The int8 graph therefore has no ``attention_mask`` input and attends to
+     passages), and 3% faster in all. The int8 graph therefore has no ``attention_mask`` input and attends to
      every token it is given: it is only ever run one text at a time (no padding; ``jianggao.indexer.embedding``
      checks it);
 3. ``int8`` only: ONNX Runtime dynamic quantisation of the *fused* graph's weight MatMuls (Q/K/V projections,
