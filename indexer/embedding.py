@@ -244,13 +244,13 @@ class Encoder:
     def cache_key(self) -> str:
         """What cached vectors are keyed by: the identity, plus the vector kind for non-exact backends (for int8,
         with the ONNX recipe and the batch size: another quantisation, or other batch neighbours, give other
-        vectors)."""
+        vectors; the recipe is onnx_export.CACHE_RECIPE, which a new graph of the same kind of vector keeps)."""
         if self.backend in EXACT_BACKENDS:
             return self.identity
         if self.backend == "onnx-int8":
-            from jianggao.indexer.onnx_export import RECIPE
+            from jianggao.indexer.onnx_export import CACHE_RECIPE
 
-            return f"{self.identity}+{self.backend}-r{RECIPE}-b{ONNX_INT8_BATCH_SIZE}"
+            return f"{self.identity}+{self.backend}-r{CACHE_RECIPE}-b{ONNX_INT8_BATCH_SIZE}"
         return f"{self.identity}+{self.backend}"
 
     @property

@@ -147,10 +147,15 @@ def test_cache_key_keeps_int8_vectors_apart(monkeypatch):
     monkeypatch.delenv("JIANGGAO_BACKEND", raising=False)
     exact = {Encoder(device="cpu", backend=b).cache_key for b in ("torch", "torch-bf16", "onnx")}
     assert len(exact) == 1 and next(iter(exact)).startswith("m3e-small@sha256:")
-    from jianggao.indexer.onnx_export import RECIPE
+    from jianggao.indexer.onnx_export import CACHE_RECIPE
 
-    # int8 vectors are keyed by the quantisation recipe too: a new recipe never reuses the old one's vectors.
-    assert Encoder(device="cpu", backend="onnx-int8").cache_key == next(iter(exact)) + f"+onnx-int8-r{RECIPE}-b1"
+    # int8 vectors are keyed by the recipe of their kind too (CACHE_RECIPE): another kind never reuses them.
+    assert Encoder(device="cpu", backend="onnx-int8").cache_key == next(iter(exact)) + f"+onnx-int8-r{CACHE_RECIPE}-b1"
+    # A new graph recipe of the same kind of vector keeps the key: a library's cached vectors stay valid.
+    from jianggao.indexer import onnx_export
+
+    monkeypatch.setattr(onnx_export, "RECIPE", onnx_export.RECIPE + 1)
+    assert Encoder(device="cpu", backend="onnx-int8").cache_key.endswith(f"-r{CACHE_RECIPE}-b1")
 
 
 # -- every backend on real passages --------------------------------------------------------------------------
