@@ -171,3 +171,31 @@ def test_int8_graph_is_fused_then_quantised_and_the_model_keeps_its_attention(tm
     assert "attention_mask" not in {i.name for i in graph.input}
     # Exporting through eager attention is temporary: the loaded model runs as it was configured.
     assert bert.config._attn_implementation == attention_before
+
+
+@pytest.mark.slow
+def test_a_graph_the_optimizer_cannot_fuse_keeps_its_mask_and_takes_padding(tmp_path, monkeypatch):
+    # A configured model whose attention the transformer optimizer does not recognise: its unfused export is
+    # quantised instead, keeps the attention mask, and so may run padded batches.
+    import collections
+
+    import numpy as np
+    import onnx
+    from sentence_transformers import SentenceTransformer
+
+    from jianggao.indexer.embedding import Encoder
+
+    monkeypatch.setenv("JIANGGAO_CACHE", str(tmp_path))
+    monkeypatch.setattr(onnx_export, "_fuse", lambda src, dest, config: False)
+    model = SentenceTransformer(default_model(), device="cpu")
+    path = onnx_export.prepared_onnx(model, model_identity(default_model()), "int8")
+    graph = onnx.load(str(path)).graph
+    ops = collections.Counter(n.op_type for n in graph.node)
+    layers = model[0].auto_model.config.num_hidden_layers
+    assert ops["MultiHeadAttention"] == 0 and ops["MatMulInteger"] >= 6 * layers
+    assert "attention_mask" in {i.name for i in graph.input}
+    ids = np.array([[101, 2769, 812, 102], [101, 2769, 102, 0]])
+    mask = (ids != 0).astype(np.int64)
+    hidden, pooled = Encoder(device="cpu", backend="onnx-int8")._forward(
+        None, ids, mask, np.zeros_like(ids), onnx_export.session(path))
+    assert hidden.shape[:2] == (2, 4) and np.isfinite(pooled).all()
