@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+import types
 
 import pytest
 
@@ -46,8 +47,9 @@ def test_concurrent_builders_build_once_and_never_expose_a_partial_file(tmp_path
                 f.flush()
                 time.sleep(0.05)
 
-    monkeypatch.setattr(onnx_export, "check_exportable", lambda model: object())
+    monkeypatch.setattr(onnx_export, "check_exportable", lambda model: types.SimpleNamespace(config=None))
     monkeypatch.setattr(onnx_export, "_export", slow_export)
+    monkeypatch.setattr(onnx_export, "_fuse", lambda *a, **kw: False)  # the fake export is no graph to fuse
 
     class Model:
         tokenizer = None
@@ -169,6 +171,13 @@ def test_int8_graph_is_fused_then_quantised_and_the_model_keeps_its_attention(tm
     # Q, K, V, attention output and both feed-forwards; no fp32 weight MatMul left.
     assert ops["MatMulInteger"] == 6 * layers and ops["MatMul"] == 0
     assert "attention_mask" not in {i.name for i in graph.input}
+    # The fp32 graph (questions, padded passage batches) is fused the same way but keeps the mask: an Attention
+    # per layer that takes it, its weight MatMuls in fp32.
+    fp32 = onnx.load(str(onnx_export.prepared_onnx(model, model_identity(default_model()), "fp32"))).graph
+    ops = collections.Counter(n.op_type for n in fp32.node)
+    assert ops["Attention"] == layers and ops["MultiHeadAttention"] == 0 and ops["SkipLayerNormalization"] == 0
+    assert ops["LayerNormalization"] == 2 * layers and ops["MatMul"] == 3 * layers and ops["MatMulInteger"] == 0
+    assert "attention_mask" in {i.name for i in fp32.input}
     # Exporting through eager attention is temporary: the loaded model runs as it was configured.
     assert bert.config._attn_implementation == attention_before
 
@@ -186,7 +195,7 @@ def test_a_graph_the_optimizer_cannot_fuse_keeps_its_mask_and_takes_padding(tmp_
     from jianggao.indexer.embedding import Encoder
 
     monkeypatch.setenv("JIANGGAO_CACHE", str(tmp_path))
-    monkeypatch.setattr(onnx_export, "_fuse", lambda src, dest, config: False)
+    monkeypatch.setattr(onnx_export, "_fuse", lambda src, dest, config, masked=False: False)
     model = SentenceTransformer(default_model(), device="cpu")
     path = onnx_export.prepared_onnx(model, model_identity(default_model()), "int8")
     graph = onnx.load(str(path)).graph
