@@ -59,7 +59,7 @@ RECIPE = 5  # 5: fp32 fused too; 4: int8 fused with MultiHeadAttention (no mask)
 # recipe 3's, each 0.998 to fp32's, with the same agreement with fp32 search. A new cache key would have made every
 # existing library embed all its passages again at its next update (the default corpus: 38 s instead of ~3 s to add
 # one file; a 100k-passage library: about an hour), for no measurable gain; cached recipe-3 vectors stay valid and
-# new texts get recipe 4's. Bump it with a recipe whose vectors differ in kind (another quantisation scheme).
+# new texts get the current recipe's. Bump it with a recipe whose vectors differ in kind (another quantisation).
 CACHE_RECIPE = 3
 OnnxVariant = Literal["fp32", "int8"]
 ONNX_VARIANTS: tuple[str, ...] = get_args(OnnxVariant)
@@ -73,8 +73,9 @@ def cache_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "jianggao"
 
 
-def onnx_key(identity: str, variant: OnnxVariant) -> str:
-    """What decides the file's bytes, hashed: model identity, variant, recipe, exporter and quantiser versions."""
+def onnx_key(identity: str, variant: OnnxVariant, recipe: int | None = None) -> str:
+    """What decides the file's bytes, hashed: model identity, variant, recipe (default RECIPE), exporter and
+    quantiser versions."""
     import onnxruntime
 
     from jianggao.indexer.config import package_version
@@ -82,7 +83,8 @@ def onnx_key(identity: str, variant: OnnxVariant) -> str:
     # torch's version from its metadata: importing torch (1-1.5 s) only to find a cached file is what the
     # torch-free ONNX paths avoid (jianggao.indexer.onnx_model).
     torch_minor = ".".join(package_version("torch").split("+")[0].split(".")[:2])
-    text = f"{identity}|{variant}|recipe {RECIPE}|torch {torch_minor}|onnxruntime {onnxruntime.__version__}"
+    recipe = RECIPE if recipe is None else recipe
+    text = f"{identity}|{variant}|recipe {recipe}|torch {torch_minor}|onnxruntime {onnxruntime.__version__}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
@@ -92,8 +94,26 @@ def cache_file(identity: str, kind: str, key: str, suffix: str) -> Path:
     return cache_dir() / "onnx" / f"{stem}-{kind}-{key}{suffix}"
 
 
-def onnx_path(identity: str, variant: OnnxVariant) -> Path:
-    return cache_file(identity, variant, onnx_key(identity, variant), ".onnx")
+def onnx_path(identity: str, variant: OnnxVariant, recipe: int | None = None) -> Path:
+    return cache_file(identity, variant, onnx_key(identity, variant, recipe), ".onnx")
+
+
+def drop_older_recipes(identity: str, variant: OnnxVariant) -> list[Path]:
+    """Remove the graphs of this model and variant that earlier recipes left in the cache under the same torch and
+    onnxruntime versions (50-95 MB each): only an older jianggao loads them, and it would export its own again. Lock
+    files stay (an older process may hold one). The removed paths."""
+    removed = []
+    for recipe in range(1, RECIPE):
+        old = onnx_path(identity, variant, recipe)
+        try:
+            old.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as e:  # not ours to fail on: the new graph is in place
+            log.warning("could not remove an older ONNX graph %s (%s)", old, e)
+            continue
+        removed.append(old)
+    return removed
 
 
 def check_exportable(model: Any) -> Any:
@@ -141,6 +161,8 @@ def prepared_onnx(model: Any, identity: str, variant: OnnxVariant) -> Path:
             else:
                 os.replace(fused if ok else fp32, out)
             os.replace(out, path)
+            for old in drop_older_recipes(identity, variant):
+                log.info("removed %s: a graph of an earlier recipe", old.name)
         finally:
             for p in (fp32, fused, out):
                 p.unlink(missing_ok=True)

@@ -77,6 +77,27 @@ def test_concurrent_builders_build_once_and_never_expose_a_partial_file(tmp_path
     assert [p.name for p in tmp_path.joinpath("onnx").iterdir() if p.suffix == ".tmp"] == []  # no leftovers
 
 
+def test_a_new_graph_removes_the_same_models_older_recipes(tmp_path, monkeypatch):
+    monkeypatch.setenv("JIANGGAO_CACHE", str(tmp_path))
+    monkeypatch.setattr(onnx_export, "check_exportable", lambda model: types.SimpleNamespace(config=None))
+    monkeypatch.setattr(onnx_export, "_export", lambda bert, tok, dest, eager_attention=False: dest.write_bytes(b"g"))
+    monkeypatch.setattr(onnx_export, "_fuse", lambda *a, **kw: False)
+    ours, other = "m@sha256:0123456789abcdef", "n@sha256:fedcba9876543210"
+    older = [onnx_export.onnx_path(ours, "fp32", r) for r in range(1, onnx_export.RECIPE)]
+    kept = [onnx_export.onnx_path(ours, "int8", 1), onnx_export.onnx_path(other, "fp32", 1)]  # another variant, model
+    for p in older + kept:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"old")
+
+    class Model:
+        tokenizer = None
+
+    path = onnx_export.prepared_onnx(Model(), ours, "fp32")
+    assert path.read_bytes() == b"g" and path not in older
+    assert older and not any(p.exists() for p in older)
+    assert all(p.exists() for p in kept)
+
+
 def test_a_failed_build_leaves_nothing_behind(tmp_path, monkeypatch):
     monkeypatch.setenv("JIANGGAO_CACHE", str(tmp_path))
 
