@@ -334,13 +334,17 @@ class Encoder:
                 raise ValueError(f"max_seq_length {self._max_seq_length} exceeds the model's limit of {limit} tokens")
             model.max_seq_length = self._max_seq_length
 
-    def _onnx_files(self) -> tuple[Path, Path | None]:
+    def _onnx_variants(self) -> tuple[str, str | None]:
         """The graph passages run on and, for int8, the fp32 graph questions run on (encode_queries)."""
+        return ("int8", "fp32") if self.backend == "onnx-int8" else ("fp32", None)
+
+    def _onnx_files(self) -> tuple[Path, Path | None]:
+        """Where the cache keeps the graphs of ``_onnx_variants``."""
         from jianggao.indexer import onnx_export
 
-        if self.backend == "onnx-int8":
-            return onnx_export.onnx_path(self.identity, "int8"), onnx_export.onnx_path(self.identity, "fp32")
-        return onnx_export.onnx_path(self.identity, "fp32"), None
+        main, exact = self._onnx_variants()
+        exact_path = onnx_export.onnx_path(self.identity, exact) if exact else None
+        return onnx_export.onnx_path(self.identity, main), exact_path
 
     def _load_onnx_model(self) -> Any:
         """The ONNX backends' model from the shared cache, without torch or sentence-transformers
@@ -370,11 +374,11 @@ class Encoder:
         cannot take that path, None, and the backend becomes torch (said in a warning)."""
         from jianggao.indexer import onnx_export, onnx_model
 
-        variant = "int8" if self.backend == "onnx-int8" else "fp32"
+        main, exact = self._onnx_variants()
         try:
-            self._onnx_path = onnx_export.prepared_onnx(model, self.identity, variant)
-            if variant == "int8":
-                self._exact_path = onnx_export.prepared_onnx(model, self.identity, "fp32")
+            self._onnx_path = onnx_export.prepared_onnx(model, self.identity, main)
+            if exact is not None:
+                self._exact_path = onnx_export.prepared_onnx(model, self.identity, exact)
             session = onnx_export.session(self._onnx_path)
         except Exception as e:  # noqa: BLE001 - the torch path always works; say why we fell back
             log.warning("ONNX backend unavailable for %s (%s: %s); using torch", self._name, type(e).__name__, e)

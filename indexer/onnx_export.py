@@ -153,7 +153,7 @@ def prepared_onnx(model: Any, identity: str, variant: OnnxVariant) -> Path:
         out = tmp_dir / f".{path.stem}.{os.getpid()}.onnx.tmp"
         fused = tmp_dir / f".{path.stem}.{os.getpid()}.fused.onnx.tmp"
         try:
-            _export(bert, model.tokenizer, fp32, eager_attention=True)
+            _export(bert, model.tokenizer, fp32)
             # A model the optimizer does not recognise keeps its unfused export (int8: its weight MatMuls).
             ok = _fuse(fp32, fused, bert.config, masked=variant == "fp32")
             if variant == "int8":
@@ -170,9 +170,9 @@ def prepared_onnx(model: Any, identity: str, variant: OnnxVariant) -> Path:
     return path
 
 
-def _export(bert: Any, tokenizer: Any, dest: Path, eager_attention: bool = False) -> None:
-    """``bert`` as ONNX at ``dest``; with ``eager_attention``, traced through the eager attention code (the
-    pattern the transformer optimizer fuses), the model's own attention setting restored afterwards."""
+def _export(bert: Any, tokenizer: Any, dest: Path) -> None:
+    """``bert`` as ONNX at ``dest``, traced through the eager attention code (the pattern the transformer
+    optimizer fuses), the model's own attention setting restored afterwards."""
     import torch
 
     class _Wrapped(torch.nn.Module):  # keyword call: newer transformers changed positional arguments
@@ -186,7 +186,7 @@ def _export(bert: Any, tokenizer: Any, dest: Path, eager_attention: bool = False
             ).last_hidden_state
 
     sample = tokenizer(["示例文本", "示例"], padding=True, return_tensors="pt")
-    with warnings.catch_warnings(), torch.inference_mode(), _attention(bert, "eager" if eager_attention else None):
+    with warnings.catch_warnings(), torch.inference_mode(), _attention(bert, "eager"):
         warnings.simplefilter("ignore")
         torch.onnx.export(
             _Wrapped(bert.eval()).float(),
@@ -201,11 +201,11 @@ def _export(bert: Any, tokenizer: Any, dest: Path, eager_attention: bool = False
 
 
 @contextlib.contextmanager
-def _attention(bert: Any, implementation: str | None) -> Iterator[None]:
-    """``bert`` with its attention implementation set to ``implementation`` (None: left as it is) meanwhile."""
+def _attention(bert: Any, implementation: str) -> Iterator[None]:
+    """``bert`` with its attention implementation set to ``implementation`` meanwhile."""
     config = bert.config
     was = getattr(config, "_attn_implementation", None)
-    if implementation is None or was == implementation:
+    if was == implementation:
         yield
         return
     setter = getattr(bert, "set_attn_implementation", None)  # transformers >= 4.48; older read the config

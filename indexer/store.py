@@ -488,14 +488,13 @@ class Store(LoadedIndex):
         return folder
 
     def _save_names(self, folder: Path, previous: Path | None) -> None:
-        """names.json of the version being written: identities this store knows, else the previous version's for
-        unchanged speeches, else computed (only new or changed speeches are tagged on an update)."""
+        """names.json of the version being written: ``identities()``, which reuses the stored ones (a new store's:
+        the previous version's) for unchanged speeches, so an update tags only new or changed ones."""
         from jianggao.indexer import speechnames
 
-        if self._identities is None:
-            stored = speechnames.read_names(previous / NAMES) if previous is not None else {}
-            self._identities = speechnames.identities_for(self.speeches, stored)
-        speechnames.write_names(folder / NAMES, self.speeches, self._identities)
+        if self._names_path is None and previous is not None:
+            self._names_path = previous / NAMES
+        speechnames.write_names(folder / NAMES, self.speeches, self.identities())
 
     @staticmethod
     def _prune(versions: Path, keep: set[str | None]) -> None:
