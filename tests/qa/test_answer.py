@@ -322,3 +322,14 @@ def test_a_sentence_far_less_relevant_than_the_best_is_off_the_subject():
     assert off_subject(2.0, 2.0) is False
     assert off_subject(1.0, 2.0, gap=None) is True  # the default gap applies
 
+
+
+def test_an_answer_about_a_named_speech_shows_only_that_speechs_excerpts():
+    def cit(n: int, sid: str) -> A.Citation:
+        return A.Citation(n, sid, f"title {sid}", "src", f"text {n}", 0, 6, f"{sid}-c", 0, 6, 2.0)
+
+    cits = [cit(1, "b"), cit(2, "a"), cit(3, "a")]
+    kept = A.named_citations(cits, [False, True, True])
+    assert [(c.n, c.speech_id, c.text) for c in kept] == [(1, "a", "text 2"), (2, "a", "text 3")]
+    assert [c.n for c in cits] == [1, 2, 3]  # the originals are not changed
+    assert A.named_citations(cits, [False, False, False]) == []
