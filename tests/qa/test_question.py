@@ -149,6 +149,8 @@ def test_a_figure_question_without_a_unit_reads_what_it_measures():
     assert asked_measure("新区的总投资是多少") == "money"
     assert asked_measure("社会消费品零售额是多少") == "money"
     assert asked_measure("全县财政收入增长多少") == "rate"  # a rate word wins: 增长多少 asks a rate
+    assert asked_measure("全市生产总值的增长目标是多少") == "rate"  # so does 增长目标是多少
+    assert asked_measure("全市财政收入要增长到多少") == "money"  # growing *to* a figure: the amount itself
     assert asked_measure("清洁能源占多少") == "rate"
     assert asked_measure("森林覆盖率达到多少") == "rate"
     assert asked_measure("风电机组单机功率有多大") == ""  # 功率 is power, not a ratio
@@ -319,6 +321,21 @@ def test_what_does_not_count_as_a_missing_qualifier():
     tags = lambda s: [("去年", "t")] if "去年" in s else []  # noqa: E731
     assert unmatched_modifiers("去年港口货物吞吐量是多少", [*base, KeyTerm("去年", 5.0, False)], text, text,
                                tag=tags) == []
+
+
+def test_an_adjective_or_an_ordinal_heads_no_qualified_phrase():
+    # The noun before an adjective is its subject (车辆少: there are fewer vehicles), before an ordinal a place
+    # that names the speech, not a kind of the thing the excerpt holds.
+    text = "全市交通拥堵减少，第三批试点启动"
+    terms = [KeyTerm("车辆", 5.0, False), KeyTerm("少", 3.0, False), KeyTerm("第三批", 4.0, False),
+             KeyTerm("甲地", 5.0, False), KeyTerm("试点", 3.0, False)]
+    tags = lambda q: [("高峰", "n"), ("车辆", "n"), ("少", "a"), ("甲地", "ns"), ("第三批", "m"),  # noqa: E731
+                      ("试点", "n")]
+    q = "高峰车辆少甲地第三批试点"
+    assert unmatched_modifiers(q, terms, text, text, tag=tags) == []
+    # the same words tagged as nouns make qualified phrases, and their qualifiers are missing from the text
+    noun = lambda q: [(w, "n") for w, _ in tags(q)]  # noqa: E731
+    assert unmatched_modifiers(q, terms, text, text, tag=noun) == ["车辆少", "甲地第三批"]
 
 
 def test_a_word_before_a_lone_admin_suffix_is_a_place_name():
