@@ -310,12 +310,17 @@ def decide(confidence: float, cov: Coverage, type_ok: bool, threshold: float | N
     return Decision("refused", cov, type_ok)
 
 
+def _longest(terms: Sequence[str]) -> list[str]:
+    """``terms`` without those inside a longer one (内河港, not 内河、河港、内河港), each once, in order. Pure."""
+    return list(dict.fromkeys(t for t in terms if not any(t != o and t in o for o in terms)))
+
+
 def partial_message(cov: Coverage, atype: str, type_ok: bool) -> str:
-    # Terms inside a longer covered term add nothing to the sentence (内河港, not 内河、河港、内河港).
-    named = [t for t in cov.covered if not any(t != o and t in o for o in cov.covered)]
-    covered = "、".join(named[:4]) or "相关内容"
+    # Terms inside a longer term add nothing to the sentence, on either side (the speech's name and the named
+    # phrase that starts with it are one missing thing, not two).
+    covered = "、".join(_longest(cov.covered)[:4]) or "相关内容"
     if cov.missing_specific:
-        missing = "关于" + "、".join(cov.missing_specific[:3]) + "的内容"
+        missing = "关于" + "、".join(_longest(cov.missing_specific)[:3]) + "的内容"
     elif not type_ok:
         missing = TYPE_NAMES.get(atype, "明确答案")
     else:

@@ -141,6 +141,9 @@ def test_partial_message_names_a_term_once_and_the_missing_qualified_phrase():
     cov = Coverage(0.8, ["内河", "河港", "内河港", "游客"], ["夜间"], ["夜间游客"])
     msg = A.partial_message(cov, "quantity", True)
     assert msg.startswith("资料提到了内河港、游客，但没有给出关于夜间游客的内容")
+    # on the missing side too: a place and the phrase it starts, or a term twice, are said once
+    cov = Coverage(0.6, ["中职"], ["甲省"], ["甲省中职", "甲省", "甲省中职", "职"])
+    assert "没有给出关于甲省中职的内容" in A.partial_message(cov, "quantity", True)
 
 
 def test_named_around_covers_places_in_the_speech_and_quoted_names_in_the_paragraph():
