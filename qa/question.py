@@ -165,7 +165,8 @@ _RATE_FIGURE = re.compile(
 )
 # A number with its scale word (3.5万, 十余亿, 10多万): the amount part of every figure pattern below.
 _AMOUNT = r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(万|亿|千|百)?[多余]?"
-_MONEY_FIGURE = re.compile(_AMOUNT + r"(?:美)?元")
+# 万亿 (a trillion: 1万亿元, 14.2万亿元) is a scale of two words; the second follows _AMOUNT's scale.
+_MONEY_FIGURE = re.compile(_AMOUNT + r"亿?(?:美)?元")
 
 
 # An amount of something (产量, 人数, 规模, 总数) is a count or a measure, not its growth: 年产气量是多少 is not answered

@@ -158,6 +158,7 @@ def test_a_figure_question_without_a_unit_reads_what_it_measures():
     assert asked_measure("名额有多少") == ""
     money_q, rate_q = "改造供水管网投入了多少资金", "清洁能源装机占多少"
     assert type_match("改造供水管网300公里，惠及5万户", "quantity", money_q) == 0.0  # figures, but none in 元
+    assert type_match("改造供水管网投入资金1.2万亿元", "quantity", money_q) == 1.0  # 万亿: a scale of two words
     assert type_match("投入资金2.5亿元改造供水管网", "quantity", money_q) == 1.0
     assert type_match("清洁能源装机1200万千瓦", "quantity", rate_q) == 0.0
     assert type_match("清洁能源装机比重达到62.5%", "quantity", rate_q) == 1.0
