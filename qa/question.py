@@ -237,7 +237,7 @@ GENERIC_SWAP = True
 # The magnitude a question asks for with a scale word between the interrogative and the unit (几亿件, 多少万人,
 # 多少万): a figure of that magnitude (10万件 does not answer 几亿件; 1.2亿人 answers 多少万人).
 _SCALE_ASKED = re.compile(r"(?:多少|几)(万|亿)")
-_SCALE_VALUE = {"万": 1e4, "亿": 1e8}
+_SCALE_VALUE = {"万": 1e4, "亿": 1e8, "万亿": 1e12}
 # One figure asked: 多少/几 with what follows it up to the next interrogative or clause break.
 _ASK = re.compile(r"(?:多少|几(?!乎|何|点|月|号|日|年|个方面|方面))[^，。？！；、,?!;多几]*")
 # Numbers that are part of a name, not amounts: inside quotation marks or a title (“3+3”模式, 《2035年规划》),
@@ -389,16 +389,25 @@ def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
         number, scale, after = m.group(1), m.group(2) or "", m.group(3) or ""
         if number in given or number in _NOT_A_COUNT or not after:
             continue
-        unit_here = after.startswith(ask.unit) or (ask.unit[0] in _SCALE_VALUE and (scale + after).startswith(ask.unit))
-        if not unit_here and len(ask.unit) == 1 and after[0] != ask.unit:
-            swap = ((ask.unit in INDIVIDUAL_CLASSIFIERS and after[0] in INDIVIDUAL_CLASSIFIERS
-                     and (bool(ask.noun) and after[1:].startswith(ask.noun[:1])
-                          or (GENERIC_SWAP and after[0] == "个" and len(after) >= 2)))
-                    or (ask.unit in PEOPLE_CLASSIFIERS and after[0] in PEOPLE_CLASSIFIERS))
-            unit_here = swap
-        if unit_here and _magnitude_ok(number, scale, ask.scale):
+        # 1.2万亿元 reads as scale 万 before the unit 亿元 (it answers 多少万亿元) and as the scale 万亿 before 元
+        # (a trillion: it answers 多少亿元 too).
+        views = [(scale, after)] + ([("万亿", after[1:])] if scale == "万" and after[:1] == "亿" and after[1:] else [])
+        if any(_unit_answers(ask, sc, af) and _magnitude_ok(number, sc, ask.scale) for sc, af in views):
             out.append(m.start())
     return out
+
+
+def _unit_answers(ask: FigureAsk, scale: str, after: str) -> bool:
+    """Whether a figure whose scale word is ``scale`` and whose text after it begins ``after`` is in the unit
+    ``ask`` asks for (or an equivalent classifier: see INDIVIDUAL_CLASSIFIERS). Pure."""
+    if after.startswith(ask.unit) or (ask.unit[0] in _SCALE_VALUE and (scale + after).startswith(ask.unit)):
+        return True
+    if len(ask.unit) == 1 and after[0] != ask.unit:
+        return ((ask.unit in INDIVIDUAL_CLASSIFIERS and after[0] in INDIVIDUAL_CLASSIFIERS
+                 and (bool(ask.noun) and after[1:].startswith(ask.noun[:1])
+                      or (GENERIC_SWAP and after[0] == "个" and len(after) >= 2)))
+                or (ask.unit in PEOPLE_CLASSIFIERS and after[0] in PEOPLE_CLASSIFIERS))
+    return False
 
 
 # The members of a counted group (5座水库分别叫什么, 12个试点县分布在哪些市): the question gives the count and

@@ -493,6 +493,10 @@ def test_a_scale_word_asked_wants_a_figure_of_that_magnitude():
     assert type_match("全年发放2.3亿件", "quantity", "一共需要几亿件") == 1.0
     assert type_match("游客达85万人次", "quantity", "游客有多少万") == 1.0
     assert type_match("游客达850人次", "quantity", "游客有多少万") == 0.0
+    # 万亿 is a trillion: it answers 多少亿元 and 多少万亿元; 300万元 answers neither
+    for q in ("全省投资多少亿元", "全省投资多少万亿元"):
+        assert type_match("全省投资1.2万亿元", "quantity", q) == 1.0
+        assert type_match("全省投资300万元", "quantity", q) == 0.0
 
 
 def test_an_individual_classifier_may_differ_when_the_counted_noun_follows():
