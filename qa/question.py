@@ -155,7 +155,7 @@ def asked_unit(question: str) -> str:
 # or percentage points, an amount of money (资金, 投资, 销售额, 生产总值) by a figure in 元. Rate words come first:
 # 投资增长多少 and 增长目标是多少 ask a rate (增长到多少 an amount); 功率, 效率, 频率 and 速率 are physical quantities,
 # not ratios. Anything else (数量, 产量, 规模) stays any figure.
-_RATE_WORDS = re.compile(r"增速|增幅|增长率|增长(?![到至])[^，,。；;？?]{0,4}?(?:多少|几)|比重|占比|比例|百分之|百分比|份额|(?<![功效频速])率|占")
+_RATE_WORDS = re.compile(r"增速|增幅|涨幅|降幅|增长率|(?:增长|下降)(?![到至])[^，,。；;？?]{0,4}?(?:多少|几)|比重|占比|比例|百分之|百分比|份额|(?<![功效频速])率|占")
 _MONEY_WORDS = re.compile(
     r"资金|经费|投资|投入|金额|资产|收入|费用|补贴|补助|奖金|价格|造价|成本|产值|营收|税收|预算|存款|贷款|融资|授信|"
     r"生产总值|GDP|钱|(?<![名份限])额|(?<![黄白])金(?![属融牌奖色])|(?<![条])款"
@@ -166,7 +166,7 @@ _RATE_FIGURE = re.compile(
 # A number with its scale word (3.5万, 十余亿, 10多万): the amount part of every figure pattern below.
 _AMOUNT = r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(万|亿|千|百)?[多余]?"
 # 万亿 (a trillion: 1万亿元, 14.2万亿元) is a scale of two words; the second follows _AMOUNT's scale.
-_MONEY_FIGURE = re.compile(_AMOUNT + r"亿?(?:美)?元")
+_MONEY_FIGURE = re.compile(_AMOUNT + r"亿?(?:美)?元|[0-9][0-9.,]*[多余]?(?:万亿|亿)(?=的|[^\u4e00-\u9fff]|$)")
 
 
 # An amount of something (产量, 人数, 规模, 总数) is a count or a measure, not its growth: 年产气量是多少 is not answered
@@ -183,15 +183,16 @@ _DURATION_FIGURE = re.compile(
 
 
 # An area (面积, 占地) is answered in units of area, a length (长度, 里程, 多长, 多远) in units of length.
-_AREA_WORDS = re.compile(r"面积|占地")
+_AREA_WORDS = re.compile(r"面积|占地(?!区)")
 _AREA_FIGURE = re.compile(_AMOUNT + r"\s*(?:平方公里|平方千米|平方米|平米|亩|公顷|km2|㎡)")
 _LENGTH_WORDS = re.compile(r"长度|里程|多长(?!时间)|多远|距离")
 _LENGTH_FIGURE = re.compile(_AMOUNT + r"\s*(?:公里|千米|米|km)(?!/)")
 
 
-# What a unitless figure question measures, in the order checked (the first whose words its clause holds), and the
-# figures that answer it: duration, area and length words name their measure outright; rate words come before money
-# (投资增长多少 asks a rate); an amount takes any figure but a rate (figures_for).
+# What a unitless figure question measures (the measure whose word stands nearest its interrogative; at equal
+# distance the first in this order), and the figures that answer it: duration, area and length words name their
+# measure outright; rate words come before money (投资增长多少 asks a rate); an amount takes any figure but a rate
+# (figures_for). A sum of money may be written without 元 after 亿 or 万亿 (产值超500亿).
 MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     ("duration", _DURATION_WORDS, _DURATION_FIGURE),
     ("area", _AREA_WORDS, _AREA_FIGURE),
@@ -221,7 +222,17 @@ def asked_measure(question: str) -> str:
     it (any figure answers)."""
     clauses = [c for c in _CLAUSE_SPLIT.split(question) if _QUANTITY_Q.search(c)]
     clause = clauses[0] if clauses else question
-    return next((name for name, words, _ in MEASURES if words.search(clause)), "")
+    # The measure word nearest the interrogative names what is measured (养老金开户数有多少 counts accounts: the
+    # money word 养老金 only qualifies them); at equal distance the order of MEASURES decides.
+    q = _QUANTITY_Q.search(clause)
+    at = q.start() if q else len(clause)
+    best, dist = "", None
+    for order, (name, words, _) in enumerate(MEASURES):
+        for m in words.finditer(clause):
+            d = (max(0, at - m.end()) if m.start() < at else m.start() - at, order)
+            if dist is None or d < dist:
+                best, dist = name, d
+    return best
 
 
 # Individual classifiers of Chinese vary with register and region for one and the same noun (一条船 / 一艘船,

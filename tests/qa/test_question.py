@@ -151,6 +151,11 @@ def test_a_figure_question_without_a_unit_reads_what_it_measures():
     assert asked_measure("全县财政收入增长多少") == "rate"  # a rate word wins: 增长多少 asks a rate
     assert asked_measure("全市生产总值的增长目标是多少") == "rate"  # so does 增长目标是多少
     assert asked_measure("全市财政收入要增长到多少") == "money"  # growing *to* a figure: the amount itself
+    assert asked_measure("居民消费价格涨幅是多少") == "rate"  # 涨幅 / 降幅 are rates, whatever they are of
+    assert asked_measure("能耗占地区生产总值的比重是多少") == "rate"  # 占地区… is no area (占地)
+    assert asked_measure("全市养老金开户数有多少") == "amount"  # the measure word nearest the interrogative
+    assert type_match("培育产值超500亿的产业集群", "quantity", "产业集群产值超过多少") == 1.0  # 亿 without 元
+    assert type_match("开户数近1800万", "quantity", "产业集群产值超过多少") == 0.0  # a bare 万 is no sum of money
     assert asked_measure("清洁能源占多少") == "rate"
     assert asked_measure("森林覆盖率达到多少") == "rate"
     assert asked_measure("风电机组单机功率有多大") == ""  # 功率 is power, not a ratio
