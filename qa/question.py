@@ -381,7 +381,7 @@ def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
     """Start offsets of the figures in ``text`` that answer ``ask`` (a number the question does not give itself;
     with the unit asked, an equivalent classifier before the counted noun, and the magnitude asked; without a
     unit, of the measure asked: see MEASURES). Pure."""
-    masked = _YEAR.sub(lambda m: " " * len(m.group()), _mask_names(text))
+    masked = _counts_in_quotes(text, _YEAR.sub(lambda m: " " * len(m.group()), _mask_names(text)), ask)
     measure = ask.measure
     if not ask.unit:
         pattern = _MEASURE_FIGURE.get(measure, _FIGURE)
@@ -406,6 +406,25 @@ def figures_for(text: str, ask: FigureAsk, given: set[str]) -> list[int]:
         if any(_unit_answers(ask, sc, af) and _magnitude_ok(number, sc, ask.scale) for sc, af in views):
             out.append(m.start())
     return out
+
+
+_QUOTED_SLOGAN = re.compile(r"“([^”]{1,30})”")
+_LEADING_COUNT = re.compile(r"[0-9]+|[二两三四五六七八九十百千]+")
+
+
+def _counts_in_quotes(text: str, masked: str, ask: FigureAsk) -> str:
+    """``masked`` with the quoted names that start with a count of what the question counts given back: a slogan
+    such as “十件民生实事” names the count asked by 多少件民生实事 (other numbers inside names count nothing:
+    “2030先锋工程”, “3个100”). Pure."""
+    if not (ask.unit and ask.noun):
+        return masked
+    for m in _QUOTED_SLOGAN.finditer(text):
+        inner = m.group(1)
+        c = _LEADING_COUNT.match(inner)
+        rest = inner[c.end():] if c else ""
+        if c and rest and _unit_answers(ask, "", rest) and rest[1:].startswith(ask.noun):
+            masked = masked[:m.start(1)] + text[m.start(1):m.end(1)] + masked[m.end(1):]
+    return masked
 
 
 def _unit_answers(ask: FigureAsk, scale: str, after: str) -> bool:

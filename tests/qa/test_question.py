@@ -504,6 +504,15 @@ def test_a_scale_word_asked_wants_a_figure_of_that_magnitude():
         assert type_match("全省投资300万元", "quantity", q) == 0.0
 
 
+def test_a_quoted_slogan_that_starts_with_the_count_asked_gives_it():
+    # Sentences and questions written for the test: a slogan names its count (“五项任务”), other numbers in a name
+    # count nothing.
+    assert type_match("全年完成“五项重点任务”", "quantity", "全年完成多少项重点任务") == 1.0
+    assert type_match("全年完成“五项重点任务”", "quantity", "全年完成多少项改革") == 0.0  # another noun
+    assert type_match("全年推进“2035示范工程”", "quantity", "全年推进多少项示范工程") == 0.0
+    assert type_match("全年完成“五项”", "quantity", "全年完成多少项重点任务") == 0.0  # nothing after the count
+
+
 def test_an_individual_classifier_may_differ_when_the_counted_noun_follows():
     q = "港口有多少条船"
     assert type_match("港口停泊渔船1200艘", "quantity", q) == 0.0  # no noun after the classifier
