@@ -155,7 +155,7 @@ def asked_unit(question: str) -> str:
 # or percentage points, an amount of money (资金, 投资, 销售额, 生产总值) by a figure in 元. Rate words come first:
 # 投资增长多少 and 增长目标是多少 ask a rate (增长到多少 an amount); 功率, 效率, 频率 and 速率 are physical quantities,
 # not ratios. Anything else (数量, 产量, 规模) stays any figure.
-_RATE_WORDS = re.compile(r"增速|增幅|涨幅|降幅|增长率|(?:增长|下降)(?![到至])[^，,。；;？?]{0,4}?(?:多少|几)|比重|占比|比例|百分之|百分比|份额|(?<![功效频速])率|占")
+_RATE_WORDS = re.compile(r"增速|增幅|涨幅|降幅|增长率|增长(?![到至])[^，,。；;？?]{0,4}?(?:多少|几)|比重|占比|比例|百分之|百分比|份额|(?<![功效频速])率|占")
 _MONEY_WORDS = re.compile(
     r"资金|经费|投资|投入|金额|资产|收入|费用|补贴|补助|奖金|价格|造价|成本|产值|营收|税收|预算|存款|贷款|融资|授信|"
     r"生产总值|GDP|钱|(?<![名份限])额|(?<![黄白])金(?![属融牌奖色])|(?<![条])款"

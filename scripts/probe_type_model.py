@@ -1,0 +1,126 @@
+"""Probe the answer-type model with questions built from a corpus's own sentences (a diagnostic, not a test).
+
+For every sentence of the corpus that states a figure or a date, the clause before it becomes a question that asks
+for exactly that figure or date ("…全年完成投资1.2万亿元" -> "…全年完成投资多少万亿元？"); the sentence must then hold an
+answer of the type asked (``jianggao.qa.question.type_match``). A failure is a gap in the type model (a unit, scale
+or way of writing a figure it does not read), or a question the generator built badly (a number inside a name, a
+list item's number): the examples printed for each unit tell which. The questions come from the corpus, never from
+an eval set, so fixing a gap found here fits nothing to any question.
+
+Probes:
+* ``figure``: a digit figure and the 1-3 characters after it (the unit: 万亿元, %, 个 ...), asked with 多少;
+* ``count``: a count in Chinese numerals with a classifier and the noun after it (三项改革, “十件民生实事”), asked
+  with 多少 + classifier + noun;
+* ``date``: a full date, a month or a year, asked with 哪一天 / 哪个月 / 哪一年.
+
+Usage: .venv/bin/python scripts/probe_type_model.py CORPUS_DIR [CORPUS_DIR ...] [--examples 3] [--out bench-results]
+Prints the failure rate of each probe and the units that fail most, with examples; writes type_model.json.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+_SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
+_CLAUSE_START = "，,、：:"
+_FIGURE = re.compile(r"([0-9][0-9.]*)(万亿|万|亿|千|百)?([\u4e00-\u9fff%]{1,3})")
+_COUNT = re.compile(r"(?<![一二两三四五六七八九十百千万第])([二两三四五六七八九十][一二三四五六七八九十百千]*)"
+                    r"(个|家|所|项|条|座|名|人|次|批|支|台|辆|户|件|类|种)([\u4e00-\u9fff]{1,4})")
+_DATES = ((re.compile(r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日"), "哪一天"),
+          (re.compile(r"(?:19|20)\d\d年\d{1,2}月(?!\d)"), "哪个月"),
+          (re.compile(r"(?:19|20)\d\d年(?![\d月])"), "哪一年"))
+# Units kept whole in the question; any other unit is asked by its first character (个 of 个省, 元 of 元钱).
+_ONE_CHAR_UNITS = set("个人名家所项条座元吨亩天年次户辆台件篇")
+
+
+def sentences(corpus_dirs: list[Path]) -> list[str]:
+    """The normalised sentences (10-200 characters) of the corpora's speeches, as the indexer reads them."""
+    from jianggao.indexer.corpus import build_corpus
+
+    return [s for speech in build_corpus(corpus_dirs).speeches for s in _SENTENCE_BREAK.split(speech.norm)
+            if 10 < len(s) < 200]
+
+
+def _clause_before(s: str, pos: int) -> str:
+    return s[max(s.rfind(c, 0, pos) for c in _CLAUSE_START) + 1:pos]
+
+
+def probe(sents: list[str]) -> dict[str, list[tuple[str, str, str, bool]]]:
+    """probe name -> [(key, question, sentence, answered)]"""
+    from jianggao.qa.query import normalize_query
+    from jianggao.qa.question import answer_type, type_match
+
+    out: dict[str, list[tuple[str, str, str, bool]]] = {"figure": [], "count": [], "date": []}
+    for s in sents:
+        for m in _FIGURE.finditer(s):
+            pre = _clause_before(s, m.start())
+            if len(pre) < 3 or re.search(r"[0-9]", pre):
+                continue
+            unit = m.group(3).lstrip("余多")  # 8500余家 is asked 多少家
+            if not unit:
+                continue
+            if unit.startswith("%"):
+                q, key = pre + "百分之多少？", "%"
+            else:
+                u = unit[:1] if unit[:1] in _ONE_CHAR_UNITS else unit
+                q, key = pre + "多少" + (m.group(2) or "") + u + "？", (m.group(2) or "") + u
+            q = normalize_query(q)
+            out["figure"].append((key, q, s, type_match(s, "quantity", q) >= 1.0))
+        for m in _COUNT.finditer(s):
+            pre = _clause_before(s, m.start())
+            if len(pre) < 2:
+                continue
+            q = normalize_query(pre + "多少" + m.group(2) + m.group(3) + "？")
+            out["count"].append((m.group(2), q, s, type_match(s, "quantity", q) >= 1.0))
+        for pattern, ask in _DATES:
+            for m in pattern.finditer(s):
+                pre = _clause_before(s, m.start())
+                post = s[m.end():]
+                rest = post[:min([i for i in (post.find(c) for c in "，,、；。") if i >= 0] or [len(post)])]
+                if len(pre) + len(rest) < 4:
+                    continue
+                q = normalize_query((pre + "在" + ask + rest) if pre else (rest + "是在" + ask)) + "?"
+                ok = answer_type(q) == "date" and type_match(s, "date", q) >= 1.0
+                out["date"].append((ask, q, s, ok))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("corpus", nargs="+", type=Path)
+    p.add_argument("--examples", type=int, default=3)
+    p.add_argument("--out", type=Path, default=ROOT / "bench-results")
+    args = p.parse_args(argv)
+    for d in args.corpus:
+        if not d.is_dir():
+            print(f"error: no folder {d}", file=sys.stderr)
+            return 2
+    results = probe(sentences(args.corpus))
+    report = {"corpora": [str(d) for d in args.corpus], "probes": {}}
+    for name, rows in results.items():
+        fails = [r for r in rows if not r[3]]
+        by_key = collections.Counter(k for k, *_ in fails)
+        print(f"{name}: {len(rows)} questions, {len(fails)} not answered by their own sentence"
+              f" ({len(fails) / max(1, len(rows)):.1%})")
+        examples = {}
+        for key, n in by_key.most_common(12):
+            ex = [(q, s[:80]) for k, q, s, _ in fails if k == key][: args.examples]
+            examples[key] = {"failures": n, "examples": ex}
+            print(f"  {n:4d}  {key}: " + " | ".join(f"{q} <- {s}" for q, s in ex))
+        report["probes"][name] = {"questions": len(rows), "failures": len(fails), "by_unit": examples}
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "type_model.json"
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
