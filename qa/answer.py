@@ -50,7 +50,7 @@ from jianggao.qa.question import (
     quoted_terms, term_in, type_match, unmatched_modifiers, weighted_share,
 )
 from jianggao.qa.retrieval import Filters, Hit, Mode, validate_query
-from jianggao.qa.selfquery import MEETING_MIN_CHARS, is_proper_naming, strongest_naming
+from jianggao.qa.selfquery import MEETING_MIN_CHARS, strongest_proper_naming
 
 if TYPE_CHECKING:
     from jianggao.qa.llm import ChatClient
@@ -487,9 +487,7 @@ def _gather(retriever: "Retriever", qs: list[str], k: int, mode: Mode, filters: 
         atype = answer_type(qnorm)
         terms = key_terms(qnorm, tokenize(q), cache.doc_freq, n_docs, tag=_pos_tag)
         weights = {t.term: t.weight for t in terms}
-        named, run = strongest_naming(runs[qi]) if NAMED_SPEECH_GATE else (set(), "")
-        if not is_proper_naming(run, _pos_tag):
-            named, run = set(), ""
+        named, run = strongest_proper_naming(runs[qi], _pos_tag) if NAMED_SPEECH_GATE else (set(), "")
         cs = _candidates(cache, store, pool)
         if not cs:
             out.append(_Evidence([], terms, closest[qi], atype, qnorm, named=frozenset(named), naming_run=run))

@@ -142,6 +142,18 @@ def test_a_pasted_passage_names_no_speech():
     assert named_speeches(passage, index) == {}
 
 
+def test_a_longer_common_word_does_not_hide_the_place_a_question_names():
+    from jianggao.qa.selfquery import strongest_proper_naming
+
+    tags = {"甲省": [("甲省", "ns")], "自治区": [("自治区", "n")], "乙市": [("乙市", "ns")]}
+    tag = lambda text: tags[text]  # noqa: E731
+    runs = {"a": "甲省", "b": "自治区", "c": "自治区"}
+    assert strongest_naming(runs) == ({"b", "c"}, "自治区")  # the longest run is a common word ...
+    assert strongest_proper_naming(runs, tag) == ({"a"}, "甲省")  # ... the proper name still pins the speech
+    assert strongest_proper_naming({"b": "自治区"}, tag) == (set(), "")
+    assert strongest_proper_naming({"a": "甲省", "d": "乙市"}, tag) == ({"a", "d"}, "甲省")
+
+
 def test_only_a_proper_name_pins_the_answer_to_one_speech():
     from jianggao.qa.selfquery import is_proper_naming
 
