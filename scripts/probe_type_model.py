@@ -86,7 +86,8 @@ def probe(sents: list[str]) -> dict[str, list[tuple[str, str, str, bool]]]:
                 rest = post[:min([i for i in (post.find(c) for c in "，,、；。") if i >= 0] or [len(post)])]
                 if len(pre) + len(rest) < 4:
                     continue
-                q = normalize_query((pre + "在" + ask + rest) if pre else (rest + "是在" + ask)) + "?"
+                at = "" if pre.endswith(("于", "在")) else "在"
+                q = normalize_query((pre + at + ask + rest) if pre else (rest + "是在" + ask)) + "?"
                 ok = answer_type(q) == "date" and type_match(s, "date", q) >= 1.0
                 out["date"].append((ask, q, s, ok))
     return out
