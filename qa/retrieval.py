@@ -414,6 +414,11 @@ class Retriever:
         s = self._by_speech[c.speech_id]
         return filters.allows(c.speech_id, s.source, s)
 
+    def duplicates_of(self, doc: int, filters: Filters | None = None) -> list[int]:
+        """The passages of other speeches that hold the same passage as ``doc`` (near-duplicates: a template's
+        copies), those the filters allow, in index order."""
+        return sorted(d for d in self._dup_of.get(doc, ()) if filters is None or self._allowed(d, filters))
+
     def hits_from_ranked(self, ranked: list[tuple[int, float]], k: int) -> list[Hit]:
         scores = dict(ranked)
         hits = []

@@ -336,3 +336,13 @@ def test_an_answer_about_a_named_speech_shows_only_that_speechs_excerpts():
     assert [(c.n, c.speech_id, c.text) for c in kept] == [(1, "a", "text 2"), (2, "a", "text 3")]
     assert [c.n for c in cits] == [1, 2, 3]  # the originals are not changed
     assert A.named_citations(cits, [False, False, False]) == []
+
+
+def test_a_template_copy_that_fills_in_a_placeholder_answers(retriever, monkeypatch):
+    # The default corpus holds one speech twice: a copy with the figure left as 近xxx万 (the passage search returns
+    # first) and one that gives it. The copy's differing sentence joins the candidates.
+    q = "我市教职工和学生数量近多少万？"
+    a = A.ask(retriever, q)
+    assert a.status == "answered" and any("190" in c.text for c in a.citations)
+    monkeypatch.setattr(A, "DUPLICATE_CANDIDATES", False)
+    assert not any("190" in c.text for c in A.ask(retriever, q).citations)
