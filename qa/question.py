@@ -165,7 +165,8 @@ _RATE_FIGURE = re.compile(
 )
 # A number with its scale word (3.5万, 十余亿, 10多万): the amount part of every figure pattern below.
 _AMOUNT = r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(万|亿|千|百)?[多余]?"
-# 万亿 (a trillion: 1万亿元, 14.2万亿元) is a scale of two words; the second follows _AMOUNT's scale.
+# A sum in 元; 万亿 (a trillion: 1万亿元, 14.2万亿元) is a scale of two words, the second after _AMOUNT's scale. A sum
+# of 亿 or 万亿 may also be written without 元 (产值超500亿, 500亿的); a bare 万 may count anything (开户数1800万).
 _MONEY_FIGURE = re.compile(_AMOUNT + r"亿?(?:美)?元|[0-9][0-9.,]*[多余]?(?:万亿|亿)(?=的|[^\u4e00-\u9fff]|$)")
 
 
