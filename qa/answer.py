@@ -493,18 +493,10 @@ def _gather(retriever: "Retriever", qs: list[str], k: int, mode: Mode, filters: 
         weights = {t.term: t.weight for t in terms}
         named, run = strongest_proper_naming(runs[qi], _pos_tag) if NAMED_SPEECH_GATE else (set(), "")
         cs = _candidates(cache, store, pool)
-        # The near-duplicates of the pooled passages in other speeches (search shows one passage of each family):
-        # their sentences join the candidates where they say something else. A template page's copy that leaves a
-        # figure as a placeholder (近xxx万) is often the one retrieved; the copy that fills it in (近190万) answers.
-        extra: dict[int, int] = {}
-        if DUPLICATE_CANDIDATES:
-            for d, rank in pool.items():
-                for dd in retriever.duplicates_of(d, filters):
-                    if dd not in pool:
-                        extra[dd] = min(rank, extra.get(dd, rank))
         if not cs:
             out.append(_Evidence([], terms, closest[qi], atype, qnorm, named=frozenset(named), naming_run=run))
             continue
+        extra = _duplicate_pool(retriever, pool, filters) if DUPLICATE_CANDIDATES else {}
         cs_extra = _candidates(cache, store, extra) if extra else []
         norms = {sid: store.speech_by_id(sid).norm for sid in {c.speech_id for c in cs + cs_extra}}
 
@@ -561,6 +553,19 @@ def _pools(retriever: "Retriever", cache: _IndexCache, qs: list[str], qvec: np.n
                 d = pos[h.chunk_id]
                 pools[qi][d] = min(h.rank, pools[qi].get(d, h.rank))
     return closest, pools
+
+
+def _duplicate_pool(retriever: "Retriever", pool: dict[int, int], filters: Filters | None) -> dict[int, int]:
+    """The near-duplicates in other speeches of the pooled passages (search shows one passage of each family), with
+    the rank of the passage they copy: their sentences join the candidates where they say something else. A
+    template page's copy that leaves a figure as a placeholder (近xxx万) is often the one retrieved; the copy that
+    fills it in (近190万) answers."""
+    extra: dict[int, int] = {}
+    for d, rank in pool.items():
+        for dd in retriever.duplicates_of(d, filters):
+            if dd not in pool:
+                extra[dd] = min(rank, extra.get(dd, rank))
+    return extra
 
 
 def _candidates(cache: _IndexCache, store, pool: dict[int, int]) -> list[Candidate]:

@@ -138,7 +138,8 @@ def strongest_proper_naming(runs: dict[str, str], tag=None) -> tuple[set[str], s
     """``strongest_naming`` over the runs that are proper names (``is_proper_naming``): the speech the answer must
     come from. A longer common word that some speeches' identity starts with (自治区, 教育局) does not hide the
     place the question names. Pure apart from ``tag``."""
-    return strongest_naming({sid: g for sid, g in runs.items() if is_proper_naming(g, tag)})
+    proper = {g: is_proper_naming(g, tag) for g in set(runs.values())}  # a run names many speeches: tag it once
+    return strongest_naming({sid: g for sid, g in runs.items() if proper[g]})
 
 
 # jieba's tags of common words: nouns, verbs, adjectives, adverbs, place and time words, function words. Anything

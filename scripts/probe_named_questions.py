@@ -27,9 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from probe_type_model import SENTENCE_BREAK, asked_unit, clause_before  # noqa: E402 (this folder is on sys.path)
+
+# A figure with a unit in Chinese characters (percentages left out: this probe asks 多少 + the unit).
 _FIGURE = re.compile(r"([0-9][0-9.]*)(万亿|万|亿|千|百)?([\u4e00-\u9fff]{1,3})")
-_ONE_CHAR_UNITS = set("个人名家所项条座元吨亩天年次户辆台件篇")
-_SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
 
 
 def _short(place: str) -> str:
@@ -49,17 +50,17 @@ def build(store, n: int, seed: int) -> tuple[list[tuple[str, str]], list[str]]:
     texts = {sid: normalize(store.speech_by_id(sid).text) for sid in named}
     own, swapped = [], []
     for sid, place in named.items():
-        sents = [s for s in _SENTENCE_BREAK.split(store.speech_by_id(sid).text) if 15 < len(s) < 150]
+        sents = [s for s in SENTENCE_BREAK.split(store.speech_by_id(sid).text) if 15 < len(s) < 150]
         rng.shuffle(sents)
         for s in sents[:30]:
             m = next((m for m in _FIGURE.finditer(s) if m.start() > 6), None)
             if not m:
                 continue
-            pre = s[max(s.rfind(c, 0, m.start()) for c in "，,、：:") + 1:m.start()]
-            unit = m.group(3).lstrip("余多")
+            pre = clause_before(s, m.start())
+            unit = asked_unit(m.group(3))
             if len(pre) < 6 or re.search(r"[0-9“”\"]", pre) or not unit:
                 continue
-            tail = f"{pre}多少{m.group(2) or ''}{unit[:1] if unit[:1] in _ONE_CHAR_UNITS else unit}？"
+            tail = f"{pre}多少{m.group(2) or ''}{unit}？"
             own.append((place + tail, s[s.index(pre):m.end()]))
             other = rng.choice([o for o in named if o != sid]) if len(named) > 1 else None
             if other and normalize(pre)[-6:] not in texts[other]:

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-_SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
+SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
 _CLAUSE_START = "，,、：:"
 _FIGURE = re.compile(r"([0-9][0-9.]*)(万亿|万|亿|千|百)?([\u4e00-\u9fff%]{1,3})")
 _COUNT = re.compile(r"(?<![一二两三四五六七八九十百千万第])([二两三四五六七八九十][一二三四五六七八九十百千]*)"
@@ -36,7 +36,7 @@ _COUNT = re.compile(r"(?<![一二两三四五六七八九十百千万第])([二�
 _DATES = ((re.compile(r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日"), "哪一天"),
           (re.compile(r"(?:19|20)\d\d年\d{1,2}月(?!\d)"), "哪个月"),
           (re.compile(r"(?:19|20)\d\d年(?![\d月])"), "哪一年"))
-# Units kept whole in the question; any other unit is asked by its first character (个 of 个省, 元 of 元钱).
+# Units asked by their first character (个 of 个省, 元 of 元钱); any other unit is kept whole in the question.
 _ONE_CHAR_UNITS = set("个人名家所项条座元吨亩天年次户辆台件篇")
 
 
@@ -44,12 +44,20 @@ def sentences(corpus_dirs: list[Path]) -> list[str]:
     """The normalised sentences (10-200 characters) of the corpora's speeches, as the indexer reads them."""
     from jianggao.indexer.corpus import build_corpus
 
-    return [s for speech in build_corpus(corpus_dirs).speeches for s in _SENTENCE_BREAK.split(speech.norm)
+    return [s for speech in build_corpus(corpus_dirs).speeches for s in SENTENCE_BREAK.split(speech.norm)
             if 10 < len(s) < 200]
 
 
-def _clause_before(s: str, pos: int) -> str:
+def clause_before(s: str, pos: int) -> str:
+    """The clause of ``s`` that ends at ``pos`` (what a question about the figure at ``pos`` is built from)."""
     return s[max(s.rfind(c, 0, pos) for c in _CLAUSE_START) + 1:pos]
+
+
+def asked_unit(unit: str) -> str:
+    """The unit a question asks for a figure written with ``unit`` after it ("" when nothing is left): 8500余家 is
+    asked 多少家, 12个省 多少个."""
+    unit = unit.lstrip("余多")
+    return unit[:1] if unit[:1] in _ONE_CHAR_UNITS else unit
 
 
 def probe(sents: list[str]) -> dict[str, list[tuple[str, str, str, bool]]]:
@@ -60,28 +68,27 @@ def probe(sents: list[str]) -> dict[str, list[tuple[str, str, str, bool]]]:
     out: dict[str, list[tuple[str, str, str, bool]]] = {"figure": [], "count": [], "date": []}
     for s in sents:
         for m in _FIGURE.finditer(s):
-            pre = _clause_before(s, m.start())
+            pre = clause_before(s, m.start())
             if len(pre) < 3 or re.search(r"[0-9]", pre):
                 continue
-            unit = m.group(3).lstrip("余多")  # 8500余家 is asked 多少家
-            if not unit:
+            u = asked_unit(m.group(3))
+            if not u:
                 continue
-            if unit.startswith("%"):
+            if u.startswith("%"):
                 q, key = pre + "百分之多少？", "%"
             else:
-                u = unit[:1] if unit[:1] in _ONE_CHAR_UNITS else unit
                 q, key = pre + "多少" + (m.group(2) or "") + u + "？", (m.group(2) or "") + u
             q = normalize_query(q)
             out["figure"].append((key, q, s, type_match(s, "quantity", q) >= 1.0))
         for m in _COUNT.finditer(s):
-            pre = _clause_before(s, m.start())
+            pre = clause_before(s, m.start())
             if len(pre) < 2:
                 continue
             q = normalize_query(pre + "多少" + m.group(2) + m.group(3) + "？")
             out["count"].append((m.group(2), q, s, type_match(s, "quantity", q) >= 1.0))
         for pattern, ask in _DATES:
             for m in pattern.finditer(s):
-                pre = _clause_before(s, m.start())
+                pre = clause_before(s, m.start())
                 post = s[m.end():]
                 rest = post[:min([i for i in (post.find(c) for c in "，,、；。") if i >= 0] or [len(post)])]
                 if len(pre) + len(rest) < 4:
