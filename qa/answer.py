@@ -558,8 +558,8 @@ def _pools(retriever: "Retriever", cache: _IndexCache, qs: list[str], qvec: np.n
 def _duplicate_pool(retriever: "Retriever", pool: dict[int, int], filters: Filters | None) -> dict[int, int]:
     """The near-duplicates in other speeches of the pooled passages (search shows one passage of each family), with
     the rank of the passage they copy: their sentences join the candidates where they say something else. A
-    template page's copy that leaves a figure as a placeholder (近xxx万) is often the one retrieved; the copy that
-    fills it in (近190万) answers."""
+    template page's copy that leaves a figure as a placeholder (xxx万人) is often the one retrieved; the copy that
+    fills it in (35万人) answers."""
     extra: dict[int, int] = {}
     for d, rank in pool.items():
         for dd in retriever.duplicates_of(d, filters):

@@ -166,7 +166,7 @@ _RATE_FIGURE = re.compile(
 # A number with its scale word (3.5万, 十余亿, 10多万): the amount part of every figure pattern below.
 _AMOUNT = r"([0-9][0-9.,]*|[零一二两三四五六七八九十百千万亿]+)[多余]?(万|亿|千|百)?[多余]?"
 # A sum in 元; 万亿 (a trillion: 1万亿元, 14.2万亿元) is a scale of two words, the second after _AMOUNT's scale. A sum
-# of 亿 or 万亿 may also be written without 元 (产值超500亿, 500亿的); a bare 万 may count anything (开户数1800万).
+# of 亿 or 万亿 may also be written without 元 (产值超300亿, 300亿的); a bare 万 may count anything (参保人数200万).
 _MONEY_FIGURE = re.compile(_AMOUNT + r"亿?(?:美)?元|[0-9][0-9.,]*[多余]?(?:万亿|亿)(?=的|[^\u4e00-\u9fff]|$)")
 
 
@@ -193,7 +193,7 @@ _LENGTH_FIGURE = re.compile(_AMOUNT + r"\s*(?:公里|千米|米|km)(?!/)")
 # What a unitless figure question measures (the measure whose word stands nearest its interrogative; at equal
 # distance the first in this order), and the figures that answer it: duration, area and length words name their
 # measure outright; rate words come before money (投资增长多少 asks a rate); an amount takes any figure but a rate
-# (figures_for). A sum of money may be written without 元 after 亿 or 万亿 (产值超500亿).
+# (figures_for). A sum of money may be written without 元 after 亿 or 万亿 (产值超300亿).
 MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     ("duration", _DURATION_WORDS, _DURATION_FIGURE),
     ("area", _AREA_WORDS, _AREA_FIGURE),
@@ -223,8 +223,8 @@ def asked_measure(question: str) -> str:
     it (any figure answers)."""
     clauses = [c for c in _CLAUSE_SPLIT.split(question) if _QUANTITY_Q.search(c)]
     clause = clauses[0] if clauses else question
-    # The measure word nearest the interrogative names what is measured (养老金开户数有多少 counts accounts: the
-    # money word 养老金 only qualifies them); at equal distance the order of MEASURES decides.
+    # The measure word nearest the interrogative names what is measured (补贴发放人数有多少 counts people: the
+    # money word 补贴 only qualifies them); at equal distance the order of MEASURES decides.
     q = _QUANTITY_Q.search(clause)
     at = q.start() if q else len(clause)
     best, dist = "", None
@@ -415,7 +415,7 @@ _LEADING_COUNT = re.compile(r"[0-9]+|[二两三四五六七八九十百千]+")
 
 def _counts_in_quotes(text: str, masked: str, ask: FigureAsk) -> str:
     """``masked`` with the quoted names that start with a count of what the question counts given back: a slogan
-    such as “十件民生实事” names the count asked by 多少件民生实事 (other numbers inside names count nothing:
+    such as “五项重点任务” names the count asked by 多少项重点任务 (other numbers inside names count nothing:
     “2030先锋工程”, “3个100”). Pure."""
     if not (ask.unit and ask.noun):
         return masked

@@ -9,7 +9,7 @@ an eval set, so fixing a gap found here fits nothing to any question.
 
 Probes:
 * ``figure``: a digit figure and the 1-3 characters after it (the unit: 万亿元, %, 个 ...), asked with 多少;
-* ``count``: a count in Chinese numerals with a classifier and the noun after it (三项改革, “十件民生实事”), asked
+* ``count``: a count in Chinese numerals with a classifier and the noun after it (三项改革, “五项重点任务”), asked
   with 多少 + classifier + noun;
 * ``date``: a full date, a month or a year, asked with 哪一天 / 哪个月 / 哪一年.
 
