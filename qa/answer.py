@@ -46,7 +46,8 @@ from jianggao.qa.excerpts import (
     excerpt_range, layout_of, paragraph_of, select_excerpts, with_marker,
 )
 from jianggao.qa.question import (
-    Coverage, KeyTerm, answer_type, asked_members, binding_terms, coverage, is_place_name, key_terms, members_named,
+    Coverage, KeyTerm, answer_type, asked_members, asked_subjects, binding_terms, coverage, is_place_name, key_terms,
+    members_named,
     quoted_terms, term_in, type_match, unmatched_modifiers, weighted_share,
 )
 from jianggao.qa.retrieval import Filters, Hit, Mode, validate_query
@@ -691,7 +692,9 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
         cov = cov._replace(missing_specific=[*cov.missing_specific, ev.naming_run])
     tag = _pos_tag if ev.atype in ("place", "person", "organisation", "list") else None
     bind = binding_terms(ev.terms, ev.naming_run) if ev.atype in ("quantity", "date") else ()
-    type_ok = type_match(excerpt_norm, ev.atype, ev.qnorm, tag=tag, all_asks=ALL_ASKS, bind=bind) >= 1.0 \
+    subjects = asked_subjects(ev.qnorm, _pos_tag) if ev.atype == "quantity" else ()
+    type_ok = type_match(excerpt_norm, ev.atype, ev.qnorm, tag=tag, all_asks=ALL_ASKS, bind=bind,
+                         subjects=subjects) >= 1.0 \
         or (ev.atype == "reason" and not REASON_GATE)
     group = asked_members(ev.qnorm) if MEMBERS_GATE and ev.atype not in ("quantity", "date") else None
     if type_ok and group is not None and members_named(excerpt_norm, group) is False:

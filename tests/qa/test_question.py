@@ -14,6 +14,7 @@ from jianggao.qa.question import (
     asked_list_class,
     asked_measure,
     asked_org_suffixes,
+    asked_subjects,
     figure_asks,
     is_place_name,
     list_of_class,
@@ -682,3 +683,34 @@ def test_a_count_with_ge_before_its_noun_answers_another_individual_classifier()
     assert type_match("11个省残联已经起草了改革方案", "quantity", q) == 1.0
     # 个 after its noun (学位9.3万个) says nothing of what is counted: not a count of schools
     assert type_match("新增中小学学位9.3万个，", "quantity", "纳入集团的中小学有多少所") == 0.0
+
+
+def test_the_noun_a_figure_is_asked_of():
+    assert asked_subjects("某公司注册资本是多少？", pos_tag) == ["注册资本"]
+    assert asked_subjects("某县去年刑事案件一共有多少起？", pos_tag) == ["刑事案件"]  # a total word is skipped
+    # a bare measure word passes to the noun before it; a longer one keeps its stem
+    assert asked_subjects("2023年某市小麦产量是多少？", pos_tag) == ["小麦"]
+    assert asked_subjects("某省外贸出口额增长了多少？", pos_tag) == ["出口额"]
+    assert asked_subjects("全市优良天数的目标是多少天？", pos_tag) == ["天数"]  # a plan word is skipped
+    # none: the noun follows the interrogative, a scope, a verbal noun as the predicate, a figure after the first
+    assert asked_subjects("某县一共投入了多少资金？", pos_tag) == [""]
+    assert asked_subjects("全国有多少家企业？", pos_tag) == [""]
+    assert asked_subjects("全县今年完成投资多少？", pos_tag) == [""]
+    assert asked_subjects("今年打算种多少亩玉米、收获多少斤？", pos_tag) == ["", ""]
+
+
+def test_a_figure_answers_only_where_it_is_of_the_noun_asked():
+    q = "某银行注册资本是多少？"
+    subjects = asked_subjects(q, pos_tag)
+    other = "完成某银行组建，社会融资规模增量1万亿元。"
+    # the bank's name binds the lending figure (BIND_ANSWERS); the capital asked is not in its sentence
+    assert type_match(other, "quantity", q, bind=["银行", "注册资本"]) == 1.0
+    assert type_match(other, "quantity", q, bind=["银行", "注册资本"], subjects=subjects) == 0.0
+    assert type_match("某银行注册资本50亿元。", "quantity", q, subjects=subjects) == 1.0
+    q = "全区民营企业贷款余额达到多少亿元？"
+    text = "落实续贷政策853亿元，惠及2万户企业。民营企业贷款余额增长13%。"
+    assert type_match(text, "quantity", q) == 1.0
+    assert type_match(text, "quantity", q, subjects=asked_subjects(q, pos_tag)) == 0.0
+    # what the figure's unit counts names the subject too: people for 人士
+    q = "持证的残疾人士有多少？"
+    assert type_match("全市持证残疾人已有8万人。", "quantity", q, subjects=asked_subjects(q, pos_tag)) == 1.0
