@@ -692,6 +692,8 @@ def test_the_noun_a_figure_is_asked_of():
     assert asked_subjects("2023年某市小麦产量是多少？", pos_tag) == ["小麦"]
     assert asked_subjects("某省外贸出口额增长了多少？", pos_tag) == ["出口额"]
     assert asked_subjects("全市优良天数的目标是多少天？", pos_tag) == ["天数"]  # a plan word is skipped
+    assert asked_subjects("某市外贸出口额增长了百分之多少？", pos_tag) == ["出口额"]  # 百分之多少 asks as one word
+    assert asked_subjects("某县茶叶产量增长了多少？", pos_tag) == ["茶叶"]  # the gap counts from the measure word
     # none: the noun follows the interrogative, a scope, a verbal noun as the predicate, a figure after the first
     assert asked_subjects("某县一共投入了多少资金？", pos_tag) == [""]
     assert asked_subjects("全国有多少家企业？", pos_tag) == [""]
