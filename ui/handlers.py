@@ -13,6 +13,7 @@ import logging
 import shutil
 import tempfile
 import uuid
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -128,6 +129,8 @@ class Handlers:
         """Write an export where the page can serve it (the system temp folder); returns its path."""
         if self._export_dir is None:
             self._export_dir = Path(tempfile.mkdtemp(prefix="jianggao-exports-"))
+            # The folder is this app's own: it goes when the app does (or at exit), not left behind in /tmp.
+            weakref.finalize(self, shutil.rmtree, str(self._export_dir), True)
         folders = sorted(self._export_dir.iterdir(), key=lambda p: p.stat().st_mtime)
         for old in folders[: max(0, len(folders) - EXPORTS_KEPT + 1)]:
             shutil.rmtree(old, ignore_errors=True)

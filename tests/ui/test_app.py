@@ -491,3 +491,16 @@ def test_answer_view_shows_covered_and_missing_terms_and_says_partial_plainly(ha
     assert hit[0].chunk_id in cards
     record = handlers.answer_record(partial)
     assert record.status == "partial" and record.missing == ("处罚标准",) and "并不是答案" in record.note
+
+
+def test_the_export_folder_goes_with_the_app(ui_engine):
+    import gc
+    from pathlib import Path
+
+    h = Handlers(ui_engine)
+    path = Path(h.save_download("a,b\n".encode(), "对比.csv"))
+    assert path.read_text() == "a,b\n"
+    folder = path.parent.parent
+    del h
+    gc.collect()
+    assert not folder.exists()
