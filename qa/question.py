@@ -630,7 +630,8 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
     if atype == "reason":
         return 1.0 if _REASON_TEXT.search(text) else 0.0
     if atype == "quantity":
-        given = set(figures(question)) | {m.group(1) for m in _FIGURE_UNIT.finditer(question)}
+        named = _mask_names(question)  # a number inside a name (“3+4”模式) is not a figure the question gives
+        given = set(figures(named)) | {m.group(1) for m in _FIGURE_UNIT.finditer(named)}
         asks = figure_asks(question) or [FigureAsk("", "", "", asked_measure(question))]
         of = list(subjects) + [""] * (len(asks) - len(subjects))
         pairs = list(zip(asks, of))[:None if all_asks else 1]

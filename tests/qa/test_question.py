@@ -716,3 +716,10 @@ def test_a_figure_answers_only_where_it_is_of_the_noun_asked():
     # what the figure's unit counts names the subject too: people for 人士
     q = "持证的残疾人士有多少？"
     assert type_match("全市持证残疾人已有8万人。", "quantity", q, subjects=asked_subjects(q, pos_tag)) == 1.0
+
+
+def test_a_number_inside_a_quoted_name_is_no_figure_the_question_gives():
+    q = "“2+3”培养模式下，学生在中职和高职各读几年？"
+    assert type_match("学生在中职学校就读2年、高职院校就读3年。", "quantity", q) == 1.0
+    # a figure the question states outside a name is given: it is no answer
+    assert type_match("今年建成3所学校。", "quantity", "建成3所学校以后，还要建多少所？") == 0.0
