@@ -343,6 +343,15 @@ def test_an_adjective_or_an_ordinal_heads_no_qualified_phrase():
     # the same words tagged as nouns make qualified phrases, and their qualifiers are missing from the text
     noun = lambda q: [(w, "n") for w, _ in tags(q)]  # noqa: E731
     assert unmatched_modifiers(q, terms, text, text, tag=noun) == ["车辆少", "甲地第三批"]
+    # nor does a distinguishing word (主要, 大型: jieba's b): 甲地主要 is a place and an adverbial, no kind of thing
+    q = "甲地主要在哪些镇建设养殖基地"
+    terms = [KeyTerm("甲地", 5.0, False), KeyTerm("主要", 2.0, False), KeyTerm("养殖", 3.0, False),
+             KeyTerm("基地", 3.0, False)]
+    text = "主要在乙镇、丙镇建设养殖基地"
+    b = lambda q: [("甲地", "ns"), ("主要", "b"), ("在", "p"), ("哪些", "r"), ("镇", "n"), ("建设", "vn"),  # noqa: E731
+                   ("养殖", "vn"), ("基地", "n")]
+    assert unmatched_modifiers(q, terms, text, text, tag=b) == []
+    assert unmatched_modifiers(q, terms, text, text, tag=lambda q: [(w, "n" if f == "b" else f) for w, f in b(q)]) == ["甲地主要"]
 
 
 def test_a_word_before_a_lone_admin_suffix_is_a_place_name():
