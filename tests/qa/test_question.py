@@ -732,3 +732,10 @@ def test_a_number_inside_a_quoted_name_is_no_figure_the_question_gives():
     assert type_match("学生在中职学校就读2年、高职院校就读3年。", "quantity", q) == 1.0
     # a figure the question states outside a name is given: it is no answer
     assert type_match("今年建成3所学校。", "quantity", "建成3所学校以后，还要建多少所？") == 0.0
+
+
+def test_the_class_noun_gaoxiao_names_no_university():
+    q = "今年重点支持的是哪所大学？"
+    # 高校 is the class (institutions of higher education): 推动高校 is no name of one
+    assert type_match("推动高校专业对接产业，筹建省高等研究院。", "organisation", q) == 0.0
+    assert type_match("支持南方理工大学建设一流学科。", "organisation", q) == 1.0
