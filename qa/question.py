@@ -567,7 +567,8 @@ def _may_be_subject(words: Sequence[tuple[str, str]], i: int) -> bool:
 
 def asked_subjects(question: str, tag: Tagger) -> list[str]:
     """For each figure the question asks (in figure_asks' order), the noun it asks the figure of; "" when the
-    noun follows the interrogative (多少资金: COUNTED_NOUN's part), when none stands within _SUBJECT_GAP characters
+    noun follows the interrogative (多少贫困人口: COUNTED_NOUN's part; a measure word there, 多少资金, only says
+    what is measured, and a total word, 总共, is not counted in the gap), when none stands within _SUBJECT_GAP characters
     before it, when it is a place, a time or a person, and for every figure after the first: a question asking
     several often leaves their noun unsaid (种多少亩粮食、收获多少斤). ``tag``: text -> [(word, jieba POS flag)]."""
     out = []
@@ -575,7 +576,8 @@ def asked_subjects(question: str, tag: Tagger) -> list[str]:
         part = m.group()
         after = part[2:] if part.startswith("多少") else part[1:]
         if n or (not _UNIT_AFTER.match(part)
-                 and any(f.startswith(_SUBJECT_TAGS) and len(w) >= 2 for w, f in tag(after))):
+                 and any(f.startswith(_SUBJECT_TAGS) and len(w) >= 2 and not _is_measure_word(w)
+                         for w, f in tag(after))):
             out.append("")
             continue
         before = question[around(question, m.start())[0]:m.start()]
@@ -583,7 +585,7 @@ def asked_subjects(question: str, tag: Tagger) -> list[str]:
         i = len(words) - 1
         while i >= 0 and not _may_be_subject(words, i):
             i -= 1
-        gap = sum(len(w) for w, _ in words[i + 1:])
+        gap = sum(len(w) for w, _ in words[i + 1:] if not _CUMULATIVE.fullmatch(w))
         if i > 0 and len(words[i][0]) <= 2 and _is_measure_word(words[i][0]):
             j = i - 1
             while j >= 0 and words[j][1] in ("uj", "u"):  # 的

@@ -705,6 +705,7 @@ def test_the_noun_a_figure_is_asked_of():
     assert asked_subjects("某县茶叶产量增长了多少？", pos_tag) == ["茶叶"]  # the gap counts from the measure word
     # none: the noun follows the interrogative, a scope, a verbal noun as the predicate, a figure after the first
     assert asked_subjects("某县一共投入了多少资金？", pos_tag) == [""]
+    assert asked_subjects("某工程总共投入了多少资金？", pos_tag) == ["工程"]  # 资金 only says money is asked
     assert asked_subjects("全国有多少家企业？", pos_tag) == [""]
     assert asked_subjects("全县今年完成投资多少？", pos_tag) == [""]
     assert asked_subjects("今年打算种多少亩玉米、收获多少斤？", pos_tag) == ["", ""]
