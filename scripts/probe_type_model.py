@@ -13,6 +13,9 @@ Probes:
   with 多少 + classifier + noun;
 * ``date``: a full date, a month or a year, asked with 哪一天 / 哪个月 / 哪一年.
 
+``subject_probe`` then tries the figure check of BIND_SUBJECT on those questions: against their own sentence (it
+must still answer) and against another sentence with a figure in the same unit.
+
 Usage: .venv/bin/python scripts/probe_type_model.py CORPUS_DIR [CORPUS_DIR ...] [--examples 3] [--out bench-results]
 Prints the failure rate of each probe and the units that fail most, with examples; writes type_model.json.
 """
@@ -100,6 +103,37 @@ def probe(sents: list[str]) -> dict[str, list[tuple[str, str, str, bool]]]:
     return out
 
 
+def subject_probe(results: dict[str, list[tuple[str, str, str, bool]]], n: int = 1500, seed: int = 5) -> dict[str, int]:
+    """The figure check of BIND_SUBJECT (``question.asked_subjects``) on the figure and count questions that their
+    own sentence answers: how many the check would take from their own sentence (a false refusal), and, for up to
+    ``n`` of those asking of a noun, whether another sentence of the corpora holding a figure in the same unit
+    answers them without and with the check (mostly a figure of something else)."""
+    import random
+
+    from jianggao.indexer.segment import pos_tag
+    from jianggao.qa.question import asked_subjects, type_match
+
+    rows = [r for r in results["figure"] + results["count"] if r[3]]
+    subjects = {q: asked_subjects(q, pos_tag) for _, q, _, _ in rows}
+    lost = sum(type_match(s, "quantity", q, subjects=subjects[q]) < 1.0 for _, q, s, _ in rows)
+    by_unit: dict[str, list[str]] = collections.defaultdict(list)
+    for key, _, s, _ in rows:
+        by_unit[key].append(s)
+    rng = random.Random(seed)
+    asked = [r for r in rows if any(subjects[r[1]])]
+    other = without = with_check = 0
+    for key, q, s, _ in rng.sample(asked, min(n, len(asked))):
+        others = [x for x in by_unit[key] if x != s]
+        if not others:
+            continue
+        s2 = rng.choice(others)
+        other += 1
+        without += type_match(s2, "quantity", q) >= 1.0
+        with_check += type_match(s2, "quantity", q, subjects=subjects[q]) >= 1.0
+    return {"questions": len(rows), "asking_of_a_noun": len(asked), "own_sentence_lost": lost,
+            "other_sentence": other, "other_answers_without_check": without, "other_answers_with_check": with_check}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("corpus", nargs="+", type=Path)
@@ -123,6 +157,12 @@ def main(argv: list[str] | None = None) -> int:
             examples[key] = {"failures": n, "examples": ex}
             print(f"  {n:4d}  {key}: " + " | ".join(f"{q} <- {s}" for q, s in ex))
         report["probes"][name] = {"questions": len(rows), "failures": len(fails), "by_unit": examples}
+    sub = subject_probe(results)
+    print(f"subject check (BIND_SUBJECT): {sub['questions']} figure/count questions answered by their own sentence, "
+          f"{sub['asking_of_a_noun']} asking of a noun; own sentence lost {sub['own_sentence_lost']}; another "
+          f"sentence with a figure in the same unit answers {sub['other_answers_without_check']} of "
+          f"{sub['other_sentence']} without the check, {sub['other_answers_with_check']} with it")
+    report["subject_check"] = sub
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "type_model.json"
     path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-from probe_type_model import probe  # noqa: E402
+from probe_type_model import probe, subject_probe  # noqa: E402
 
 
 def test_each_probe_builds_the_question_its_sentence_answers():
@@ -23,3 +23,12 @@ def test_a_gap_of_the_type_model_shows_as_a_failure():
     # 1金 (one gold medal): 金 is no classifier the type model reads, so the question goes unanswered
     out = probe(["我省运动员在本届运动会上取得1金"])
     assert [ok for *_, ok in out["figure"]] == [False]
+
+
+def test_the_subject_check_keeps_the_own_sentence_and_refuses_another_things_figure():
+    # Sentences written for the test: two sums in 亿元 of different things
+    out = probe(["全市粮食加工产值达到120亿元", "全市旅游收入达到300亿元"])
+    sub = subject_probe(out, seed=1)
+    assert sub["own_sentence_lost"] == 0 and sub["asking_of_a_noun"] == 2
+    assert sub["other_sentence"] == 2 and sub["other_answers_without_check"] == 2
+    assert sub["other_answers_with_check"] == 0
