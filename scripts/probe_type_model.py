@@ -14,7 +14,8 @@ Probes:
 * ``date``: a full date, a month or a year, asked with 哪一天 / 哪个月 / 哪一年.
 
 ``subject_probe`` then tries the figure check of BIND_SUBJECT on those questions: against their own sentence (it
-must still answer) and against another sentence with a figure in the same unit.
+must still answer) and against another sentence with a figure in the same unit; and on the date questions (their
+own sentence must still answer).
 
 Usage: .venv/bin/python scripts/probe_type_model.py CORPUS_DIR [CORPUS_DIR ...] [--examples 3] [--out bench-results]
 Prints the failure rate of each probe and the units that fail most, with examples; writes type_model.json.
@@ -111,7 +112,7 @@ def subject_probe(results: dict[str, list[tuple[str, str, str, bool]]], n: int =
     import random
 
     from jianggao.indexer.segment import pos_tag
-    from jianggao.qa.question import asked_subjects, type_match
+    from jianggao.qa.question import asked_date_subject, asked_subjects, type_match
 
     rows = [r for r in results["figure"] + results["count"] if r[3]]
     subjects = {q: asked_subjects(q, pos_tag) for _, q, _, _ in rows}
@@ -130,8 +131,13 @@ def subject_probe(results: dict[str, list[tuple[str, str, str, bool]]], n: int =
         other += 1
         without += type_match(s2, "quantity", q) >= 1.0
         with_check += type_match(s2, "quantity", q, subjects=subjects[q]) >= 1.0
+    dates = [r for r in results["date"] if r[3]]
+    date_nouns = {q: asked_date_subject(q, pos_tag) for _, q, _, _ in dates}
+    date_lost = sum(type_match(s, "date", q, subjects=[date_nouns[q]]) < 1.0 for _, q, s, _ in dates)
     return {"questions": len(rows), "asking_of_a_noun": len(asked), "own_sentence_lost": lost,
-            "other_sentence": other, "other_answers_without_check": without, "other_answers_with_check": with_check}
+            "other_sentence": other, "other_answers_without_check": without, "other_answers_with_check": with_check,
+            "date_questions": len(dates), "dates_asking_of_a_noun": sum(map(bool, date_nouns.values())),
+            "date_own_sentence_lost": date_lost}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"subject check (BIND_SUBJECT): {sub['questions']} figure/count questions answered by their own sentence, "
           f"{sub['asking_of_a_noun']} asking of a noun; own sentence lost {sub['own_sentence_lost']}; another "
           f"sentence with a figure in the same unit answers {sub['other_answers_without_check']} of "
-          f"{sub['other_sentence']} without the check, {sub['other_answers_with_check']} with it")
+          f"{sub['other_sentence']} without the check, {sub['other_answers_with_check']} with it; "
+          f"{sub['date_questions']} date questions, {sub['dates_asking_of_a_noun']} asking of a noun, own sentence "
+          f"lost {sub['date_own_sentence_lost']}")
     report["subject_check"] = sub
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "type_model.json"

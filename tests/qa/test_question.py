@@ -15,6 +15,7 @@ from jianggao.qa.question import (
     asked_measure,
     asked_org_suffixes,
     asked_subjects,
+    asked_date_subject,
     figure_asks,
     is_place_name,
     list_of_class,
@@ -740,3 +741,13 @@ def test_the_class_noun_gaoxiao_names_no_university():
     # 高校 is the class (institutions of higher education): 推动高校 is no name of one
     assert type_match("推动高校专业对接产业，筹建省高等研究院。", "organisation", q) == 0.0
     assert type_match("支持南方理工大学建设一流学科。", "organisation", q) == 1.0
+
+
+def test_a_date_answers_only_where_it_is_of_the_noun_asked():
+    q = "那次视频会议是哪天召开的？"
+    assert asked_date_subject(q, pos_tag) == "视频会议"
+    noun = [asked_date_subject(q, pos_tag)]
+    text = "3月15日，某煤矿排查发现1名密接者。"
+    assert type_match(text, "date", q) == 1.0 and type_match(text, "date", q, subjects=noun) == 0.0
+    assert type_match("3月18日召开视频会议，部署防控工作。", "date", q, subjects=noun) == 1.0
+    assert asked_date_subject("哪一年开始实施这项制度？", pos_tag) == ""  # the noun follows: nothing to check
