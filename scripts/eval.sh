@@ -21,10 +21,13 @@
 #                speech gives. hold7 scored once clean, then its near-misses read; s7 aggregates only
 #   hold8        the provinces index               -> tests/data/holdout8_provinces.jsonl (36): ninth session, the
 #                same recipe as hold7, aggregates only
+#   hold9, s9    the provinces / seed corpus index -> tests/data/holdout9_provinces.jsonl (36), holdout9_seeds.jsonl
+#                (30): tenth session, hold7's and s7's recipes with new seeds; scored on the session's starting and
+#                current trees, aggregates only
 # SHARED: $JIANGGAO_SHARED, else ../shared beside the repository. Each index is built (or brought up to date:
 # its embedding cache makes a rebuild cheap) in its own folder. Outputs and score tables in $OUT/<set>/.
 # Protocol: thresholds and weights are tuned on provinces, dev is the check (README).
-# Usage: scripts/eval.sh [SET...]   (default: all sixteen)
+# Usage: scripts/eval.sh [SET...]   (default: all eighteen)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${JIANGGAO_SHARED:-../shared}
@@ -38,14 +41,14 @@ OUT=${OUT:-bench-results/eval}
 J=.venv/bin/jianggao
 PY=.venv/bin/python
 SETS=("$@")
-[ ${#SETS[@]} -eq 0 ] && SETS=(dev prov hold hold2 seeds hold3 s3 hold4 s4 hold5 s5 hold6 s6 hold7 s7 hold8)
+[ ${#SETS[@]} -eq 0 ] && SETS=(dev prov hold hold2 seeds hold3 s3 hold4 s4 hold5 s5 hold6 s6 hold7 s7 hold8 hold9 s9)
 
 for set in "${SETS[@]}"; do
     # Two corpora, one index each; every set is asked of one of them.
     case $set in
-        dev|seeds|s3|s4|s5|s6|s7) corpus=data/speeches; idx="$IDX_ROOT/dev" ;;
-        prov|hold|hold2|hold3|hold4|hold5|hold6|hold7|hold8) corpus="$SHARED/corpora/provinces-2025"; idx="$IDX_ROOT/prov" ;;
-        *) echo "unknown set $set (dev, prov, hold, hold2, seeds, hold3, s3, hold4, s4, hold5, s5, hold6, s6, hold7, s7, hold8)" >&2; exit 2 ;;
+        dev|seeds|s3|s4|s5|s6|s7|s9) corpus=data/speeches; idx="$IDX_ROOT/dev" ;;
+        prov|hold|hold2|hold3|hold4|hold5|hold6|hold7|hold8|hold9) corpus="$SHARED/corpora/provinces-2025"; idx="$IDX_ROOT/prov" ;;
+        *) echo "unknown set $set (dev, prov, hold, hold2, seeds, hold3, s3, hold4, s4, hold5, s5, hold6, s6, hold7, s7, hold8, hold9, s9)" >&2; exit 2 ;;
     esac
     case $set in
         dev) gold="$SHARED/eval/dev.jsonl" ;;
