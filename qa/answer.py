@@ -46,8 +46,9 @@ from jianggao.qa.excerpts import (
     excerpt_range, layout_of, paragraph_of, select_excerpts, with_marker,
 )
 from jianggao.qa.question import (
-    Coverage, KeyTerm, answer_type, asked_date_subject, asked_members, asked_subjects, binding_terms, coverage,
-    is_place_name, key_terms, members_named, quoted_terms, term_in, type_match, unmatched_modifiers, weighted_share,
+    BIND_SUBJECT, Coverage, KeyTerm, answer_type, asked_date_subject, asked_members, asked_subjects, binding_terms,
+    coverage, is_place_name, key_terms, members_named, quoted_terms, term_in, type_match, unmatched_modifiers,
+    weighted_share,
 )
 from jianggao.qa.retrieval import Filters, Hit, Mode, validate_query
 from jianggao.qa.selfquery import MEETING_MIN_CHARS, strongest_proper_naming
@@ -691,8 +692,8 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
         cov = cov._replace(missing_specific=[*cov.missing_specific, ev.naming_run])
     tag = _pos_tag if ev.atype in ("place", "person", "organisation", "list") else None
     bind = binding_terms(ev.terms, ev.naming_run) if ev.atype in ("quantity", "date") else ()
-    subjects = asked_subjects(ev.qnorm, _pos_tag) if ev.atype == "quantity" else ()
-    if ev.atype == "date":
+    subjects = asked_subjects(ev.qnorm, _pos_tag) if BIND_SUBJECT and ev.atype == "quantity" else ()
+    if BIND_SUBJECT and ev.atype == "date":
         # A date asked of what the speech's identity names (the report of 作报告是哪一天) is the speech's own date:
         # its date line answers without naming it again.
         noun = asked_date_subject(ev.qnorm, _pos_tag)

@@ -532,8 +532,8 @@ def _bound(text: str, pos: int, bind: Sequence[str]) -> bool:
 # A figure question asks the figure *of* something, named right before its interrogative (注册资本是多少, 贷款余额达到
 # 多少亿元). BIND_ANSWERS lets any content word of the question bind a figure, so a sentence about a bank's founding
 # that ends on the growth of all lending binds through the bank's name. The noun the figure is asked of must also
-# be in the figure's sentence, or be what its unit counts (残疾人士有多少 -> 8万人). Two or three characters of it
-# suffice for a longer noun, as for BIND_ANSWERS' abbreviations. Judged on the chosen excerpt only (answer._judge),
+# be in the figure's sentence, or be what its unit counts (残疾人士有多少 -> 8万人). For a noun of three characters or
+# more, any two consecutive characters of it suffice (as for BIND_ANSWERS' abbreviations). Judged on the chosen excerpt only (answer._judge),
 # not in sentence ranking. See asked_subjects for which noun that is. Through the CLI on all 16 sets: 11 more
 # near-misses refused (on four hold-out sets), no answer lost; a prototype that also ranked sentences with it lost a
 # refusal of the provinces set and an answer of a hold-out set. On figure and count questions built from the
@@ -553,6 +553,7 @@ _SUBJECT_GAP = 4  # characters at most between the noun and the interrogative (�
 
 
 def _is_measure_word(word: str) -> bool:
+    """Whether ``word`` ends in a word of MEASURES (产量, 面积, 出口额). Pure."""
     return any((m := words.search(word)) is not None and m.end() == len(word) for _, words, _ in MEASURES)
 
 
@@ -613,9 +614,13 @@ def asked_date_subject(question: str, tag: Tagger) -> str:
     return _noun_before(question, m.start(), tag) if m else ""
 
 
-def _of_subject(text: str, pos: int, subject: str) -> bool:
-    """Whether the figure at ``pos`` is of ``subject`` (see BIND_SUBJECT). Pure."""
-    m = _FIGURE_UNIT.match(text, pos)
+_SCALE_CHARS = frozenset("万亿千百")
+
+
+def _of_subject(text: str, pos: int, subject: str, by_unit: bool = True) -> bool:
+    """Whether the figure (or, ``by_unit`` False, the date) at ``pos`` is of ``subject``: its sentence names it, or
+    the figure's unit counts it (see BIND_SUBJECT). Pure."""
+    m = _FIGURE_UNIT.match(text, pos) if by_unit else None
     unit = ((m.group(2) or "") + (m.group(3) or ""))[:2] if m else ""
     if any(ch in subject for ch in unit if ch not in _SCALE_CHARS):
         return True
@@ -623,9 +628,6 @@ def _of_subject(text: str, pos: int, subject: str) -> bool:
     sentence = text[lo:hi]
     return subject in sentence or (len(subject) >= 3 and any(subject[k:k + 2] in sentence
                                                              for k in range(len(subject) - 1)))
-
-
-_SCALE_CHARS = frozenset("万亿千百")
 
 
 def binding_terms(terms: Sequence["KeyTerm"], naming_run: str = "") -> list[str]:
@@ -658,7 +660,7 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
         # Each figure asked needs a figure of its own: greedily, the most constrained asks first.
         used: set[int] = set()
         for ask, subject in sorted(pairs, key=lambda a: (not a[0].unit, not a[0].scale, not a[0].measure)):
-            if ask.unit in INDIVIDUAL_CLASSIFIERS or ask.unit in PEOPLE_CLASSIFIERS or not BIND_SUBJECT:
+            if ask.unit in INDIVIDUAL_CLASSIFIERS or ask.unit in PEOPLE_CLASSIFIERS:
                 subject = ""  # a classifier's count names what it counts (COUNTED_NOUN, _unit_answers)
             free = [p for p in figures_for(text, ask, given)
                     if p not in used and ((ask.unit and ask.unit not in GENERIC_UNITS) or not bind or not BIND_ANSWERS
@@ -676,7 +678,7 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
         given = {m.group() for m in pattern.finditer(question)}
         subject = subjects[0] if subjects else ""
         return 1.0 if any(m.group() not in given and (not bind or not BIND_ANSWERS or _bound(text, m.start(), bind))
-                          and (not subject or _of_subject(text, m.start(), subject))
+                          and (not subject or _of_subject(text, m.start(), subject, by_unit=False))
                           for m in pattern.finditer(text)) else 0.0
     if atype == "organisation":
         suffixes = asked_org_suffixes(question)
