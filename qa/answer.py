@@ -301,6 +301,7 @@ class Decision(NamedTuple):
     status: Status
     coverage: Coverage
     type_ok: bool
+    of: str = ""  # the noun an answer of the type asked was not found for (BIND_SUBJECT), when that is why
 
 
 def decide(confidence: float, cov: Coverage, type_ok: bool, threshold: float | None = None,
@@ -320,14 +321,17 @@ def _longest(terms: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(t for t in terms if not any(t != o and t in o for o in terms)))
 
 
-def partial_message(cov: Coverage, atype: str, type_ok: bool) -> str:
+def partial_message(cov: Coverage, atype: str, type_ok: bool, of: str = "") -> str:
+    """The message of a partial answer: what the library speaks of, and what it does not give: the missing
+    specific terms, else an answer of the type asked (of the noun ``of``, when that noun is what it lacks), else a
+    clear answer. Pure."""
     # Terms inside a longer term add nothing to the sentence, on either side (the speech's name and the named
     # phrase that starts with it are one missing thing, not two).
     covered = "、".join(_longest(cov.covered)[:4]) or "相关内容"
     if cov.missing_specific:
         missing = "关于" + "、".join(_longest(cov.missing_specific)[:3]) + "的内容"
     elif not type_ok:
-        missing = TYPE_NAMES.get(atype, "明确答案")
+        missing = (f"{of}的" if of else "") + TYPE_NAMES.get(atype, "明确答案")
     else:
         missing = "足够明确的答案"
     return PARTIAL_MESSAGE.format(covered=covered, missing=missing)
@@ -627,7 +631,7 @@ def _extractive(retriever: "Retriever", question: str, ev: _Evidence) -> Answer:
         text = "".join(with_marker(c.text, c.n) for c in citations)
         return Answer(question, True, text, citations, **common)
     if d.status == "partial":
-        msg = partial_message(cov, ev.atype, type_ok)
+        msg = partial_message(cov, ev.atype, type_ok, d.of)
         return Answer(question, False, msg, citations, message=msg, **common)
     return Answer(question, False, "", message=REFUSAL_MESSAGE, **common)
 
@@ -696,8 +700,8 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
     if BIND_SUBJECT and ev.atype == "date":
         # A date asked of what the speech's identity names (the report of 作报告是哪一天) is the speech's own date:
         # its date line answers without naming it again.
-        noun = asked_date_subject(ev.qnorm, _pos_tag)
-        subjects = [noun] if noun and noun not in context else ()
+        nouns = asked_date_subject(ev.qnorm, _pos_tag)
+        subjects = [nouns] if nouns and not any(n in context for n in nouns) else ()
     type_ok = type_match(excerpt_norm, ev.atype, ev.qnorm, tag=tag, all_asks=ALL_ASKS, bind=bind,
                          subjects=subjects) >= 1.0 \
         or (ev.atype == "reason" and not REASON_GATE)
@@ -706,8 +710,11 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
         type_ok = False  # the excerpt states the group's count but not its members, which the question asks for
     if type_ok and ev.relevances and off_subject(relevance, max(ev.relevances)):
         type_ok = False
+    # The excerpt holds an answer of the type asked, only not of the noun asked: the message says which noun.
+    of = next((x[0] for x in subjects if x), "") if not type_ok and any(subjects) and type_match(
+        excerpt_norm, ev.atype, ev.qnorm, tag=tag, all_asks=ALL_ASKS, bind=bind) >= 1.0 else ""
     conf = evidence_score(relevance, type_ok)
-    return Verdict(decide(conf, cov, type_ok), conf)
+    return Verdict(decide(conf, cov, type_ok)._replace(of=of), conf)
 
 
 def _is_named(speech, named: frozenset[str]) -> bool:

@@ -135,6 +135,8 @@ def test_partial_message_says_what_is_there_and_what_is_not():
     msg = A.partial_message(Coverage(0.7, ["港口", "吞吐量"], ["2019"], ["2019"]), "quantity", True)
     assert msg.startswith("资料提到了港口、吞吐量，但没有给出") and "2019" in msg
     assert "具体数字" in A.partial_message(Coverage(0.9, ["港口"], [], []), "quantity", False)
+    # the excerpt has a figure, only not of the noun asked (BIND_SUBJECT): the message names the noun
+    assert "没有给出注册资本的具体数字" in A.partial_message(Coverage(0.9, ["银行"], [], []), "quantity", False, "注册资本")
 
 
 def test_partial_message_names_a_term_once_and_the_missing_qualified_phrase():

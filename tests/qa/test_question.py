@@ -696,20 +696,24 @@ def test_a_count_with_ge_before_its_noun_answers_another_individual_classifier()
 
 
 def test_the_noun_a_figure_is_asked_of():
-    assert asked_subjects("某公司注册资本是多少？", pos_tag) == ["注册资本"]
-    assert asked_subjects("某县去年刑事案件一共有多少起？", pos_tag) == ["刑事案件"]  # a total word is skipped
+    assert asked_subjects("某公司注册资本是多少？", pos_tag) == [("注册资本",)]
+    assert asked_subjects("某县去年刑事案件一共有多少起？", pos_tag) == [("刑事案件",)]  # a total word is skipped
     # a bare measure word passes to the noun before it; a longer one keeps its stem
-    assert asked_subjects("2023年某市小麦产量是多少？", pos_tag) == ["小麦"]
-    assert asked_subjects("某省外贸出口额增长了多少？", pos_tag) == ["出口额"]
-    assert asked_subjects("全市优良天数的目标是多少天？", pos_tag) == ["天数"]  # a plan word is skipped
-    assert asked_subjects("某市外贸出口额增长了百分之多少？", pos_tag) == ["出口额"]  # 百分之多少 asks as one word
-    assert asked_subjects("某县茶叶产量增长了多少？", pos_tag) == ["茶叶"]  # the gap counts from the measure word
+    assert asked_subjects("2023年某市小麦产量是多少？", pos_tag) == [("小麦",)]
+    assert asked_subjects("某省外贸出口额增长了多少？", pos_tag) == [("出口额", "外贸")]
+    assert asked_subjects("全市优良天数的目标是多少天？", pos_tag) == [("天数",)]  # a plan word is skipped
+    assert asked_subjects("某市外贸出口额增长了百分之多少？", pos_tag) == [("出口额", "外贸")]  # 百分之多少 asks as one word
+    assert asked_subjects("某县茶叶产量增长了多少？", pos_tag) == [("茶叶",)]  # the gap counts from the measure word
     # none: the noun follows the interrogative, a scope, a verbal noun as the predicate, a figure after the first
-    assert asked_subjects("某县一共投入了多少资金？", pos_tag) == [""]
-    assert asked_subjects("某工程总共投入了多少资金？", pos_tag) == ["工程"]  # 资金 only says money is asked
-    assert asked_subjects("全国有多少家企业？", pos_tag) == [""]
-    assert asked_subjects("全县今年完成投资多少？", pos_tag) == [""]
-    assert asked_subjects("今年打算种多少亩玉米、收获多少斤？", pos_tag) == ["", ""]
+    assert asked_subjects("某县一共投入了多少资金？", pos_tag) == [()]
+    assert asked_subjects("某工程总共投入了多少资金？", pos_tag) == [("工程",)]  # 资金 only says money is asked
+    assert asked_subjects("全国有多少家企业？", pos_tag) == [()]
+    assert asked_subjects("全县今年完成投资多少？", pos_tag) == [()]
+    assert asked_subjects("今年打算种多少亩玉米、收获多少斤？", pos_tag) == [(), ()]
+    # before a verb other than a copula the word may be its adverbial (同比增长): the noun before it stands too
+    assert asked_subjects("全省进出口总额同比增长多少？", pos_tag) == [("同比", "总额")]
+    q = "全省进出口总额同比增长多少？"
+    assert type_match("进出口总额增长5.2%。", "quantity", q, subjects=asked_subjects(q, pos_tag)) == 1.0
 
 
 def test_a_figure_answers_only_where_it_is_of_the_noun_asked():
@@ -745,9 +749,9 @@ def test_the_class_noun_gaoxiao_names_no_university():
 
 def test_a_date_answers_only_where_it_is_of_the_noun_asked():
     q = "那次视频会议是哪天召开的？"
-    assert asked_date_subject(q, pos_tag) == "视频会议"
+    assert asked_date_subject(q, pos_tag) == ("视频会议",)
     noun = [asked_date_subject(q, pos_tag)]
     text = "3月15日，某煤矿排查发现1名密接者。"
     assert type_match(text, "date", q) == 1.0 and type_match(text, "date", q, subjects=noun) == 0.0
     assert type_match("3月18日召开视频会议，部署防控工作。", "date", q, subjects=noun) == 1.0
-    assert asked_date_subject("哪一年开始实施这项制度？", pos_tag) == ""  # the noun follows: nothing to check
+    assert asked_date_subject("哪一年开始实施这项制度？", pos_tag) == ()  # the noun follows: nothing to check
