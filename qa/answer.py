@@ -710,8 +710,9 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
         type_ok = False  # the excerpt states the group's count but not its members, which the question asks for
     if type_ok and ev.relevances and off_subject(relevance, max(ev.relevances)):
         type_ok = False
-    # The excerpt holds an answer of the type asked, only not of the noun asked: the message says which noun.
-    of = next((x[0] for x in subjects if x), "") if not type_ok and any(subjects) and type_match(
+    # The excerpt holds an answer of the type asked, only not of the noun asked: the message says which noun (the
+    # noun before an adverbial where there are two: 零售总额 of 零售总额实际增长).
+    of = next((x[-1] for x in subjects if x), "") if not type_ok and any(subjects) and type_match(
         excerpt_norm, ev.atype, ev.qnorm, tag=tag, all_asks=ALL_ASKS, bind=bind) >= 1.0 else ""
     conf = evidence_score(relevance, type_ok)
     return Verdict(decide(conf, cov, type_ok)._replace(of=of), conf)
