@@ -353,6 +353,15 @@ def test_an_adjective_or_an_ordinal_heads_no_qualified_phrase():
                    ("养殖", "vn"), ("基地", "n")]
     assert unmatched_modifiers(q, terms, text, text, tag=b) == []
     assert unmatched_modifiers(q, terms, text, text, tag=lambda q: [(w, "n" if f == "b" else f) for w, f in b(q)]) == ["甲地主要"]
+    # nor a time word: 甲地今年 is a place and a time, no kind of thing
+    q = "甲地今年养殖基地建设了多少个"
+    terms = [KeyTerm("甲地", 5.0, False), KeyTerm("今年", 3.0, False), KeyTerm("养殖", 3.0, False)]
+    text = "今年建设养殖基地5个"
+    t = lambda q: [("甲地", "ns"), ("今年", "t"), ("养殖", "vn"), ("基地", "n"), ("建设", "vn"), ("了", "ul"),  # noqa: E731
+                   ("多少", "m"), ("个", "q")]
+    assert unmatched_modifiers(q, terms, text, text, tag=t) == []
+    assert unmatched_modifiers(q, terms, text, text, tag=lambda q: [(w, "n" if f == "t" else f) for w, f in t(q)]) \
+        == ["甲地今年"]
 
 
 def test_a_word_before_a_lone_admin_suffix_is_a_place_name():
