@@ -130,7 +130,7 @@ def strongest_naming(runs: dict[str, str]) -> tuple[set[str], str]:
     (set(), "") when the question names none."""
     if not runs:
         return set(), ""
-    top = max(runs.values(), key=len)
+    top = max(runs.values(), key=lambda g: (len(g), g))  # equal lengths: the same run on every run of the process
     return {sid for sid, g in runs.items() if len(g) == len(top)}, top
 
 

@@ -348,3 +348,18 @@ def test_a_template_copy_that_fills_in_a_placeholder_answers(retriever, monkeypa
     assert a.status == "answered" and any("190" in c.text for c in a.citations)
     monkeypatch.setattr(A, "DUPLICATE_CANDIDATES", False)
     assert not any("190" in c.text for c in A.ask(retriever, q).citations)
+
+
+def test_who_gave_a_named_speech_is_answered_from_its_identity(retriever, monkeypatch):
+    # The default corpus knows one speech's speaker (SpeechMeta, with where its text names him); the line that
+    # names him shares no word with the question, so retrieval alone does not bring it up.
+    q = "攀枝花的那篇讲话是谁讲的？"
+    a = A.ask(retriever, q)
+    assert a.status == "answered" and a.answer_type == "person"
+    assert len(a.citations) == 1 and "张剡" in a.citations[0].text
+    monkeypatch.setattr(A, "IDENTITY_ANSWERS", False)
+    assert not (A.ask(retriever, q).status == "answered" and "张剡" in A.ask(retriever, q).answer)
+    monkeypatch.setattr(A, "IDENTITY_ANSWERS", True)
+    # a question with other content words asks about something the speech says, not about its identity
+    b = A.ask(retriever, "攀枝花的讲话里提到的那位扶贫干部是谁？")
+    assert not (b.status == "answered" and b.citations and b.citations[0].text.startswith("市委书记张剡出席会议"))

@@ -173,3 +173,11 @@ def test_only_a_proper_name_pins_the_answer_to_one_speech():
     assert not is_proper_naming("教育", tag)
     assert not is_proper_naming("自治区", tag)
     assert not is_proper_naming("", tag)
+
+
+def test_the_strongest_naming_run_is_the_same_whatever_the_order_of_the_runs():
+    from jianggao.qa.selfquery import strongest_naming
+
+    a = {"s1": "甲乙丙丁", "s2": "戊己庚辛", "s3": "壬癸"}
+    b = dict(reversed(list(a.items())))
+    assert strongest_naming(a) == strongest_naming(b) == ({"s1", "s2"}, max("甲乙丙丁", "戊己庚辛"))
