@@ -157,7 +157,7 @@ MEMBERS_GATE = True
 # sets (their questions ask what speeches say); found by asking my own (<province>的报告是谁作的 was "partial").
 IDENTITY_ANSWERS = True
 _IDENTITY_FIELDS = {"person": "speaker", "date": "date", "organisation": "body"}
-_SPEECH_ACT = re.compile(r"报告|讲话|发言|致辞|作|做|讲|发表|宣读|召开|举行|会议|会上|篇|那次|这次|本次|政府工作报告")
+_SPEECH_ACT = re.compile(r"报告|讲话|发言|致辞|作|做|讲|发表|宣读|召开|举行|会议|会上|篇|那次|这次|本次")
 
 
 # -- result types --------------------------------------------------------------------------------------------
