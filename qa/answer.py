@@ -456,6 +456,9 @@ class _Evidence(NamedTuple):
     relevances: tuple[float, ...] = ()  # per ranked candidate, its score without the answer-type feature
     named: frozenset[str] = frozenset()  # the speeches the question names (self-query's strongest run), if any
     naming_run: str = ""  # ... and that run (天津, 紫阳县, 2014)
+    # The nouns a figure or date question asks its answer of (BIND_SUBJECT): asked_subjects' list, or the one tuple of
+    # asked_date_subject; read once here, not for every excerpt judged.
+    nouns: tuple[tuple[str, ...], ...] = ()
 
 
 def ask(
@@ -512,6 +515,8 @@ def _gather(retriever: "Retriever", qs: list[str], k: int, mode: Mode, filters: 
         if not cs:
             out.append(_Evidence([], terms, closest[qi], atype, qnorm, named=frozenset(named), naming_run=run))
             continue
+        nouns = (tuple(asked_subjects(qnorm, _pos_tag)) if atype == "quantity"
+                 else (asked_date_subject(qnorm, _pos_tag),) if atype == "date" else ()) if BIND_SUBJECT else ()
         extra = _duplicate_pool(retriever, pool, filters) if DUPLICATE_CANDIDATES else {}
         cs_extra = _candidates(cache, store, extra) if extra else []
         norms = {sid: store.speech_by_id(sid).norm for sid in {c.speech_id for c in cs + cs_extra}}
@@ -546,7 +551,7 @@ def _gather(retriever: "Retriever", qs: list[str], k: int, mode: Mode, filters: 
         order = np.lexsort((np.arange(len(cs)), -scores))  # best first; ties in pool order, deterministic
         relevance = scores - W_TYPE * feats.answer_type
         out.append(_Evidence([(cs[i], float(scores[i])) for i in order], terms, closest[qi], atype, qnorm,
-                             tuple(float(relevance[i]) for i in order), frozenset(named), run))
+                             tuple(float(relevance[i]) for i in order), frozenset(named), run, nouns))
     return out
 
 
@@ -663,7 +668,7 @@ def _identity_answer(store, cache: _IndexCache, question: str, ev: _Evidence) ->
     span = (sp.meta.spans or {}).get(field_name)
     if not span or not getattr(sp.meta, field_name, None):
         return None
-    identity = " ".join([cache.context(sp.id), sp.title, sp.meta.role or "", sp.meta.meeting or ""])
+    identity = cache.context(sp.id) + " " + (sp.meta.role or "")  # the context holds title, body, meeting
     others = [t for t in ev.terms if not (ev.naming_run and (t.term in ev.naming_run or ev.naming_run in t.term))]
     if not all(term_in(identity, t) or _SPEECH_ACT.fullmatch(t.term) for t in others):
         return None
@@ -744,12 +749,11 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
         cov = cov._replace(missing_specific=[*cov.missing_specific, ev.naming_run])
     tag = _pos_tag if ev.atype in ("place", "person", "organisation", "list") else None
     bind = binding_terms(ev.terms, ev.naming_run) if ev.atype in ("quantity", "date") else ()
-    subjects = asked_subjects(ev.qnorm, _pos_tag) if BIND_SUBJECT and ev.atype == "quantity" else ()
-    if BIND_SUBJECT and ev.atype == "date":
+    subjects = ev.nouns
+    if ev.atype == "date" and any(n in context for nouns in subjects for n in nouns):
         # A date asked of what the speech's identity names (the report of 作报告是哪一天) is the speech's own date:
         # its date line answers without naming it again.
-        nouns = asked_date_subject(ev.qnorm, _pos_tag)
-        subjects = [nouns] if nouns and not any(n in context for n in nouns) else ()
+        subjects = ()
     type_ok = type_match(excerpt_norm, ev.atype, ev.qnorm, tag=tag, all_asks=ALL_ASKS, bind=bind,
                          subjects=subjects) >= 1.0 \
         or (ev.atype == "reason" and not REASON_GATE)

@@ -533,8 +533,8 @@ def _bound(text: str, pos: int, bind: Sequence[str]) -> bool:
 # 多少亿元). BIND_ANSWERS lets any content word of the question bind a figure, so a sentence about a bank's founding
 # that ends on the growth of all lending binds through the bank's name. The noun the figure is asked of must also
 # be in the figure's sentence, or be what its unit counts (残疾人士有多少 -> 8万人). For a noun of three characters or
-# more, any two consecutive characters of it suffice (as for BIND_ANSWERS' abbreviations). Judged on the chosen excerpt only (answer._judge),
-# not in sentence ranking. See asked_subjects for which noun that is. Through the CLI on all 16 sets: 9 more
+# more, any two consecutive characters of it suffice (as for BIND_ANSWERS' abbreviations). Judged on the chosen
+# excerpt only (answer._judge), not in sentence ranking. See asked_subjects for which noun that is. Through the CLI on all 16 sets: 9 more
 # near-misses refused (hold5 4, hold6 2, hold7 3), no answer lost; a prototype that also ranked sentences with it lost
 # a refusal of the provinces set and an answer of a hold-out set. On figure and count questions built from the
 # corpora's own sentences (scripts/probe_type_model.py), the own sentence still answers every one; another sentence
@@ -637,6 +637,7 @@ def _of_subject(text: str, pos: int, nouns: Sequence[str], by_unit: bool = True)
 
 
 def _of_noun(text: str, pos: int, subject: str, by_unit: bool) -> bool:
+    """_of_subject for one noun. Pure."""
     m = _FIGURE_UNIT.match(text, pos) if by_unit else None
     unit = ((m.group(2) or "") + (m.group(3) or ""))[:2] if m else ""
     if any(ch in subject for ch in unit if ch not in _SCALE_CHARS):
