@@ -72,6 +72,11 @@ Status = Literal["answered", "partial", "refused"]
 REFUSAL_MESSAGE = "资料中没有找到足够依据回答这个问题。下面列出最接近的段落，供参考。"
 NO_PASSAGES_MESSAGE = "资料中没有找到与这个问题相关的内容。"
 PARTIAL_MESSAGE = "资料提到了{covered}，但没有给出{missing}。下面列出最接近的摘录，供参考，它们不是这个问题的答案。"
+# A question naming a speech whose best excerpts come from other speeches, one of them the named speech's own: it
+# is not judged (a figure of the right kind in the named speech is as often the near-miss), but the message must
+# not say the named speech is silent while one of its excerpts is shown.
+NAMED_ELSEWHERE_MESSAGE = ("资料提到了{covered}，但最接近的摘录出自其他讲话；{name}的讲话中最接近的是摘录[{n}]，"
+                           "不能确定它回答了这个问题。下面列出最接近的摘录，供参考。")
 LLM_FALLBACK_WARNING = "生成式回答不可用（{reason}），已改用原文摘录回答。"
 LLM_NO_CITATION_WARNING = "生成式回答没有引用任何资料，已改用原文摘录回答。"
 # What "the detail asked" is called in the partial message, per answer type.
@@ -197,6 +202,7 @@ class Answer:
     type_found: bool = False  # the best excerpt holds an answer of that type
     missing_specific: list[str] = field(default_factory=list)  # specific terms (year, name ...) and rare qualifiers it lacks
     coverage_share: float = 0.0  # the IDF-weighted share of the key terms that excerpt (with its speech's identity) holds
+    named_excerpt: int = 0  # partial: the citation [n] from the speech the question names, the best ones being from others
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -214,6 +220,7 @@ class Answer:
             "type_found": self.type_found,
             "missing_specific": list(self.missing_specific),
             "coverage_share": round(float(self.coverage_share), 3),
+            "named_excerpt": self.named_excerpt,
             "warnings": list(self.warnings),
             "generated": self.generated,
         }
@@ -346,6 +353,13 @@ def partial_message(cov: Coverage, atype: str, type_ok: bool, of: str = "") -> s
     else:
         missing = "足够明确的答案"
     return PARTIAL_MESSAGE.format(covered=covered, missing=missing)
+
+
+def named_elsewhere_message(cov: Coverage, name: str, n: int) -> str:
+    """The message of a partial answer whose only missing term is the speech the question names, while excerpt
+    ``n`` is from that speech (NAMED_ELSEWHERE_MESSAGE). Pure."""
+    covered = "、".join(_longest([t for t in cov.covered if t != name])[:4]) or "相关内容"
+    return NAMED_ELSEWHERE_MESSAGE.format(covered=covered, name=name, n=n)
 
 
 _pos_tag = pos_tag
@@ -651,6 +665,10 @@ def _extractive(retriever: "Retriever", question: str, ev: _Evidence) -> Answer:
         return Answer(question, True, text, citations, **common)
     if d.status == "partial":
         msg = partial_message(cov, ev.atype, type_ok, d.of)
+        own = [c.n for c in citations if _is_named(store.speech_by_id(c.speech_id), ev.named)] if ev.named else []
+        if own and cov.missing_specific == [ev.naming_run]:
+            msg = named_elsewhere_message(cov, ev.naming_run, own[0])
+            return Answer(question, False, msg, citations, message=msg, named_excerpt=own[0], **common)
         return Answer(question, False, msg, citations, message=msg, **common)
     return Answer(question, False, "", message=REFUSAL_MESSAGE, **common)
 

@@ -465,6 +465,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
             for c in a.citations:
                 print(f"  [{c.n}] 《{c.title}》（{c.source} · {c.speech_id} 第{c.start}-{c.end}字）")
                 print("      " + c.text.replace("\n", "\n      "))
+        elif a.status == "partial" and a.citations:  # the message refers to these excerpts by their [n]
+            print(f"{a.message}（置信度 {a.confidence:.2f}）")
+            for c in a.citations:
+                print(f"  [{c.n}] 《{c.title}》（{c.source} · {c.speech_id} 第{c.start}-{c.end}字）")
+                print("      " + c.text.replace("\n", "\n      "))
         else:
             print(f"{a.message or '资料中没有找到足够依据。'}（置信度 {a.confidence:.2f}）")
             for h in a.closest:

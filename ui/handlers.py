@@ -166,7 +166,11 @@ class Handlers:
 
     @staticmethod
     def partial_note(answer: "Answer") -> str:
-        """For a "partial" answer: plainly, that the library treats the subject but not the asked detail."""
+        """For a "partial" answer: plainly, that the library treats the subject but not the asked detail; or, when
+        the best excerpts are from other speeches than the one asked about, which excerpt is from that one."""
+        n = getattr(answer, "named_excerpt", 0)
+        if n:
+            return f"最接近的摘录出自其他讲话；所问讲话的摘录是[{n}]，不能确定它回答了这个问题。"
         missing = list(getattr(answer, "missing_terms", None) or [])
         detail = f"（{'、'.join(missing)}）" if missing else ""
         return f"文库谈到了这个主题，但没有给出所问的具体内容{detail}。下面的段落最接近，但并不是答案。"
@@ -185,10 +189,13 @@ class Handlers:
             return message, html
         if status == "partial":
             said = answer.answer or answer.message
-            message = "**部分相关。** " + render.md_escape(f"{said} {self.partial_note(answer)}".strip())
+            # The engine's message already says which excerpt is the named speech's; the note would say it twice.
+            note = "" if getattr(answer, "named_excerpt", 0) else self.partial_note(answer)
+            message = "**部分相关。** " + render.md_escape(f"{said} {note}".strip())
             html = "".join(notes) + render.notice_html("部分相关：" + self.partial_note(answer), "warn") + terms
             cards = self.citation_cards(answer) or self.passage_views_of_hits(answer.closest)
-            return message, html + self._fold_cards(cards, "最接近的段落（并非答案）")
+            heading = "最接近的段落（不能确定是答案）" if getattr(answer, "named_excerpt", 0) else "最接近的段落（并非答案）"
+            return message, html + self._fold_cards(cards, heading)
         closest = list(answer.closest)
         if answer.message:  # the engine's own words (Chinese, for the user)
             message = render.md_escape(answer.message)
