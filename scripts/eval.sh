@@ -24,10 +24,13 @@
 #   hold9, s9    the provinces / seed corpus index -> tests/data/holdout9_provinces.jsonl (36), holdout9_seeds.jsonl
 #                (30): tenth session, hold7's and s7's recipes with new seeds; scored on the session's starting and
 #                current trees, aggregates only
+#   hold10, s10  the provinces / seed corpus index -> tests/data/holdout10_provinces.jsonl (36), holdout10_seeds.jsonl
+#                (30): eleventh session, the same recipes with new seeds; scored once on the session's tree before
+#                they were read, then read for categories
 # SHARED: $JIANGGAO_SHARED, else ../shared beside the repository. Each index is built (or brought up to date:
 # its embedding cache makes a rebuild cheap) in its own folder. Outputs and score tables in $OUT/<set>/.
 # Protocol: thresholds and weights are tuned on provinces, dev is the check (README).
-# Usage: scripts/eval.sh [SET...]   (default: all eighteen)
+# Usage: scripts/eval.sh [SET...]   (default: all twenty)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${JIANGGAO_SHARED:-../shared}
@@ -41,14 +44,14 @@ OUT=${OUT:-bench-results/eval}
 J=.venv/bin/jianggao
 PY=.venv/bin/python
 SETS=("$@")
-[ ${#SETS[@]} -eq 0 ] && SETS=(dev prov hold hold2 seeds hold3 s3 hold4 s4 hold5 s5 hold6 s6 hold7 s7 hold8 hold9 s9)
+[ ${#SETS[@]} -eq 0 ] && SETS=(dev prov hold hold2 seeds hold3 s3 hold4 s4 hold5 s5 hold6 s6 hold7 s7 hold8 hold9 s9 hold10 s10)
 
 for set in "${SETS[@]}"; do
     # Two corpora, one index each; every set is asked of one of them.
     case $set in
-        dev|seeds|s3|s4|s5|s6|s7|s9) corpus=data/speeches; idx="$IDX_ROOT/dev" ;;
-        prov|hold|hold2|hold3|hold4|hold5|hold6|hold7|hold8|hold9) corpus="$SHARED/corpora/provinces-2025"; idx="$IDX_ROOT/prov" ;;
-        *) echo "unknown set $set (dev, prov, hold, hold2, seeds, hold3, s3, hold4, s4, hold5, s5, hold6, s6, hold7, s7, hold8, hold9, s9)" >&2; exit 2 ;;
+        dev|seeds|s3|s4|s5|s6|s7|s9|s10) corpus=data/speeches; idx="$IDX_ROOT/dev" ;;
+        prov|hold|hold2|hold3|hold4|hold5|hold6|hold7|hold8|hold9|hold10) corpus="$SHARED/corpora/provinces-2025"; idx="$IDX_ROOT/prov" ;;
+        *) echo "unknown set $set (dev, prov, hold, hold2, seeds, hold3, s3, hold4, s4, hold5, s5, hold6, s6, hold7, s7, hold8, hold9, s9, hold10, s10)" >&2; exit 2 ;;
     esac
     case $set in
         dev) gold="$SHARED/eval/dev.jsonl" ;;
