@@ -105,7 +105,8 @@ def runs_naming(question: str, index: Names, max_share: float = MAX_SHARE) -> di
         if holders is None:  # names more than ``limit`` speeches: does not tell them apart
             continue
         for sid in holders:
-            if len(g) > len(best.get(sid, "")):
+            # equal lengths: the same run in every process (the grams come in hash order)
+            if (len(g), g) > (len(best.get(sid, "")), best.get(sid, "")):
                 best[sid] = g
     return best
 

@@ -3,6 +3,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from jianggao.indexer.speechnames import MAX_GRAM
 from jianggao.indexer.types import Chunk, Speech, SpeechMeta
 from jianggao.qa.retrieval import RetrievalConfig, Retriever
 from jianggao.qa.selfquery import (
@@ -63,6 +64,14 @@ def test_the_strongest_run_says_which_speech_a_question_is_about():
     assert runs == {"hai": "海南", "hai24": "2024", "tj": "2024"}
     assert strongest_naming(runs) == ({"hai24", "tj"}, "2024")
     assert strongest_naming(runs_naming("明年的目标是多少", index)) == (set(), "")
+
+
+def test_runs_of_equal_length_name_a_speech_by_the_same_run_in_every_process():
+    meeting = "全县第三次脱贫攻坚专题会议"  # longer than the longest run stored: several windows name it
+    index = NameIndex({"a": Identity(("甲县",), (meeting,)), "b": Identity(("乙县",), ("全县森林防火工作会议",))})
+    runs = runs_naming(meeting + "上讲了什么", index)
+    windows = {meeting[i:i + MAX_GRAM] for i in range(len(meeting) - MAX_GRAM + 1)}
+    assert runs["a"] == max(windows)  # not whichever window the hash order of the grams gives first
 
 
 def test_the_index_agrees_with_names_on_every_run_of_a_question():
