@@ -21,7 +21,9 @@ Tagger = Callable[[str], Sequence[tuple[str, str]]]
 # Interrogatives, most specific first: 哪一年 is a date question although it contains 哪; 哪个部门 an
 # organisation although it contains 哪个.
 _NUM = "[0-9零一二两三四五六七八九十百千万亿]"
-_CLOCK_ASK = r"几点|几时(?!候)"  # a time of day (see _CLOCK_Q)
+# A time of day (see _CLOCK_Q). 哪几点 asks which points (a list), and 几点意见 / 几点要求, a speech's stock phrases,
+# how many points.
+_CLOCK_ASK = r"(?<!哪)几点(?!意见|要求|建议|希望|体会|认识|思考|看法)|几时(?!候)"
 _DATE_Q = re.compile(
     r"哪一?年|何年|哪一?天|何日|哪个月|几月|几号|几月几日|什么时候|什么时间|何时|哪个时间|哪一时期|哪个阶段|截至何时|到何时|"
     + _CLOCK_ASK
@@ -742,6 +744,8 @@ def asked_org_suffixes(question: str) -> tuple[str, ...]:
 
 _LIST_ASK = re.compile(r"哪些|哪几[个项类种条方]?|有什么|包括什么|包含什么")
 _NOUN_TAGS = ("n", "vn", "nz")
+# A list's class can be one of jieba's set phrases (l: 生态系统) too.
+_HEAD_TAGS = (*_NOUN_TAGS, "l")
 _CLAUSE = re.compile("[^" + CLAUSE_BREAKS + "]+")
 
 
@@ -755,8 +759,10 @@ def asked_list_class(question: str, tag: Tagger | None) -> str:
     after = list(tag(question[m.end():]))
     head = ""
     for w, f in after:
-        if f.startswith(_NOUN_TAGS) and _CJK_WORD.fullmatch(w):
+        if f.startswith(_HEAD_TAGS) and _CJK_WORD.fullmatch(w):
             head = w
+        elif not head and f.startswith("v"):
+            continue  # a verb before any noun modifies the head to come (哪些支持政策, 哪些新参保人员)
         elif w not in ("的", "和", "与", "及", "以及", "、") and not f.startswith(("n", "a", "b", "m", "q", "r")):
             # 的 and the conjunctions stay inside the phrase: the head of 排查和检测工作 is 工作, not 排查
             break
@@ -772,7 +778,7 @@ def list_of_class(text: str, cls: str) -> bool:
     (A、B、C等园区; 园区包括A、B), or after it and a colon (园区：一是…); a list of something else in the same
     sentence does not answer. A text that does not name the class (措施 are seldom called so) may enumerate
     anywhere. Pure."""
-    if len(_LIST_TEXT.findall(text)) < 2:
+    if not _LIST_TEXT.search(text):  # one 、 joins two items (红树林、海草床): a list already
         return False
     if not cls or cls not in text:
         return True

@@ -581,6 +581,21 @@ def test_a_list_answer_enumerates_the_class_asked():
     assert type_match("出台数据、算力、材料等支持政策,建设5个示范园。", "list", q, tag=pos_tag) == 0.0
 
 
+def test_a_list_of_two_and_the_class_after_a_verb_or_a_set_phrase():
+    assert list_of_class("推广甲稻、乙麦两个品种", "品种")  # two items, one 、
+    assert not list_of_class("推广甲稻两个品种", "品种")
+    assert asked_list_class("出台了哪些支持政策", pos_tag) == "政策"  # 支持 (a verb) inside the phrase
+    assert asked_list_class("覆盖哪些新参保人员", pos_tag) == "人员"
+    assert asked_list_class("保护哪些森林生态系统", pos_tag) == "生态系统"  # jieba's set phrase (l) is a noun
+    assert asked_list_class("和哪些行当结合", pos_tag) == "行当"  # the verb after the head ends the phrase
+
+
+def test_which_few_points_is_a_list_not_a_time_of_day():
+    assert answer_type("会议要求做到哪几点") == "list"
+    assert answer_type("讲话提出了几点意见") != "date"
+    assert answer_type("会议几点开始") == "date"
+
+
 def test_a_company_named_with_its_legal_form_is_a_specific_term():
     spec = dict(specific_terms("青川县白石镇金穗农业发展有限公司去年营收多少"))
     assert spec["金穗农业发展有限公司"] == ("金穗农业发展公司", "金穗农业发展")
