@@ -110,14 +110,16 @@ _CLOCK_TEXT = re.compile(r"[0-9]{1,2}\s*(?:点|时(?![间候期代段刻]))"
 # A figure: digits (with decimals, percentages, 万/亿 scales) or a Chinese numeral followed by a unit or
 # classifier. A lone 一 before a classifier is usually an article (一个, 一次), and a lone scale word (百, 千, 万,
 # 亿) one of the set phrases that say "many" (千家万户, 万人空巷, 百花齐放): neither counts. A count in Chinese
-# numerals says its digit (三千家, 一万户), and so does a span of years (延长三十年, 连续五年: 几年 and 多久 ask one);
-# a numeral run inside a year written in numerals (二〇二四年) is a date, a grade (三年级) or a decade (八十年代) no span.
+# numerals says its digit (三千家, 一万户), and so does a span of years after a word of duration (延长三十年,
+# 连续五年: 几年 and 多久 ask one). Without such a word it is as often the name of a plan (攻坚三年行动) that answers
+# no count of years, or part of a year written in numerals (二〇二四年), a grade (三年级) or a decade (八十年代).
 _FIGURE = re.compile(
     r"[0-9][0-9.,]*\s*(?:%|‰|万|亿|千|百)?"
     r"|(?:[二两三四五六七八九十]|[一二两三四五六七八九十百千万亿]{2,})[多余]?"
     r"(?:个|名|人|户|所|条|辆|件|家|项|天|元|次|位|台|套|种|类|批|座|张|期|倍|吨|亩|篇|届|场|支|份|万|亿|成|公里|千米|米)"
     r"|百分之[零一二两三四五六七八九十点]+|[一二三四五六七八九十]成"
-    r"|(?<![〇零一二两三四五六七八九十百千万亿])(?:[二两三四五六七八九十]|[一二两三四五六七八九十]{2,})[多余]?年(?!级|代)"
+    r"|(?:(?<=连续)|(?<=延长)|(?<=长达)|(?<=历时)|(?<=持续)|(?<=经过)|(?<=用了)|(?<=[近满用]))"
+    r"(?:[二两三四五六七八九十]|[一二两三四五六七八九十]{2,})[多余]?年(?!级|代)"
 )
 _NOT_A_COUNT = frozenset("一百千万亿")
 _ORG_TEXT = re.compile(

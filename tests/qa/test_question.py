@@ -58,9 +58,10 @@ def test_figures_leave_years_and_articles_out():
     assert figures("这是一个好消息") == []  # 一个 is an article
 
 
-def test_a_span_of_years_in_chinese_numerals_is_a_figure_a_year_is_not():
+def test_a_span_of_years_in_chinese_numerals_after_a_word_of_duration_is_a_figure():
     assert figures("林地承包期再延长三十年") == ["三十年"]
     assert figures("连续五年保持增长") == ["五年"]
+    assert figures("实施治污三年行动") == []  # a plan's name, no count of years without a word of duration
     assert figures("二〇二四年全市工作") == []  # a year written in numerals is a date
     assert figures("三年级学生和八十年代建的校舍") == []  # a grade, a decade
     assert type_match("林地承包期再延长三十年", "quantity", "林地承包期再延长几年？") == 1.0
