@@ -638,7 +638,7 @@ _SCALE_CHARS = frozenset("万亿千百")
 
 def _of_subject(text: str, pos: int, nouns: Sequence[str], by_unit: bool = True) -> bool:
     """Whether the figure (or, ``by_unit`` False, the date) at ``pos`` is of one of ``nouns``: its sentence names
-    it, or the figure's unit counts it (see BIND_SUBJECT). Pure."""
+    it before the figure or in the figure's clause, or the figure's unit counts it (see BIND_SUBJECT). Pure."""
     return any(_of_noun(text, pos, noun, by_unit) for noun in nouns)
 
 
@@ -648,10 +648,12 @@ def _of_noun(text: str, pos: int, subject: str, by_unit: bool) -> bool:
     unit = ((m.group(2) or "") + (m.group(3) or ""))[:2] if m else ""
     if any(ch in subject for ch in unit if ch not in _SCALE_CHARS):
         return True
-    lo, hi = around(text, pos, SENTENCE_BREAKS)
-    sentence = text[lo:hi]
-    return subject in sentence or (len(subject) >= 3 and any(subject[k:k + 2] in sentence
-                                                             for k in range(len(subject) - 1)))
+    # The noun stands before the figure in its sentence, or in the figure's own clause: in a list of indicators
+    # (经济增长5.5%，…，单位生产总值能耗完成考核目标) a noun after the figure's clause is another item's.
+    lo = around(text, pos, SENTENCE_BREAKS)[0]
+    before = text[lo:around(text, pos)[1]]
+    return subject in before or (len(subject) >= 3 and any(subject[k:k + 2] in before
+                                                           for k in range(len(subject) - 1)))
 
 
 def binding_terms(terms: Sequence["KeyTerm"], naming_run: str = "") -> list[str]:

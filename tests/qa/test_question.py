@@ -749,6 +749,17 @@ def test_the_noun_a_figure_is_asked_of():
     assert type_match("进出口总额增长5.2%。", "quantity", q, subjects=asked_subjects(q, pos_tag)) == 1.0
 
 
+def test_in_a_list_of_indicators_a_noun_after_the_figures_clause_is_another_items():
+    q = "某省明年单位产值能耗要下降百分之多少？"
+    subjects = asked_subjects(q, pos_tag)
+    targets = "主要目标是：经济增长5%左右，工业增加值增长6%，单位产值能耗完成国家考核目标。"
+    assert type_match(targets, "quantity", q, subjects=subjects) == 0.0
+    assert type_match("单位产值能耗下降3%左右。", "quantity", q, subjects=subjects) == 1.0
+    # the noun before the figure, in an earlier clause of its sentence, still binds it (the topic of the clauses)
+    q = "某市粮食产量增长了百分之多少？"
+    assert type_match("全市粮食产量达到52亿斤，增长3.1%。", "quantity", q, subjects=asked_subjects(q, pos_tag)) == 1.0
+
+
 def test_a_figure_answers_only_where_it_is_of_the_noun_asked():
     q = "某银行注册资本是多少？"
     subjects = asked_subjects(q, pos_tag)
