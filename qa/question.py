@@ -586,6 +586,9 @@ def asked_subjects(question: str, tag: Tagger) -> list[tuple[str, ...]]:
     for n, m in enumerate(_ASK.finditer(question)):
         part = m.group()
         after = part[2:] if part.startswith("多少") else part[1:]
+        # A noun after 的 heads a relative clause the figure qualifies (人口多少万以上的县区: 县区 with that many
+        # people): not what is counted.
+        after = re.split(r"的|以上|以下|左右", after, maxsplit=1)[0]
         if n or (not _UNIT_AFTER.match(part)
                  and any(f.startswith(_SUBJECT_TAGS) and len(w) >= 2 and not _is_measure_word(w)
                          for w, f in tag(after))):
