@@ -744,7 +744,7 @@ def test_the_noun_a_figure_is_asked_of():
     assert asked_subjects("全县今年完成投资多少？", pos_tag) == [()]
     assert asked_subjects("今年打算种多少亩玉米、收获多少斤？", pos_tag) == [(), ()]
     # a noun after 的 heads a relative clause: the figure is still of the noun before it
-    assert asked_subjects("要求人口多少万以上的城市建设体育馆？", pos_tag) == [("人口",)]
+    assert asked_subjects("常住人口达到多少万的城市可以建地铁？", pos_tag) == [("常住人口",)]
     # before a verb other than a copula the word may be its adverbial (同比增长): the noun before it stands too
     assert asked_subjects("全省进出口总额同比增长多少？", pos_tag) == [("同比", "总额")]
     q = "全省进出口总额同比增长多少？"
