@@ -272,6 +272,14 @@ def test_where_a_meeting_was_held_is_answered_by_a_venue():
     assert type_match("新园区紧邻体育中心", "place", "新园区建在哪里") == 0.0
 
 
+def test_an_attribute_made_of_a_place_noun_asks_no_place():
+    assert answer_type("出台了哪些地方性法规") != "place"
+    assert answer_type("新增哪些省级平台") != "place"
+    assert answer_type("哪个国家级园区获评优秀") != "place"
+    assert answer_type("哪些地方开展了试点") == "place"
+    assert answer_type("哪个省率先建成") == "place"
+
+
 def test_which_one_is_not_a_list():
     assert answer_type("园区有哪些新举措") == "list"
     assert answer_type("全省有哪个景区新评上了5A级") != "list"
