@@ -28,9 +28,10 @@ _DATE_Q = re.compile(
     r"哪一?年|何年|哪一?天|何日|哪个月|几月|几号|几月几日|什么时候|什么时间|何时|哪个时间|哪一时期|哪个阶段|截至何时|到何时|"
     + _CLOCK_ASK
 )
-# 性 and 级 after the place noun make an attribute (地方性法规, 省级平台, 国家级园区): no place is asked.
+# 性 and 级 after the place noun make an attribute (地方性法规, 省级平台, 国家级园区): no place is asked. 在哪些 /
+# 在哪个 ask a place only with a place noun after them (在哪些方面 asks which aspects).
 _PLACE_Q = re.compile(
-    r"哪里|哪儿|何地|何处|什么地方|哪些地方(?!性|级)|在哪|"
+    r"哪里|哪儿|何地|何处|什么地方|哪些地方(?!性|级)|在哪(?![些个])|"
     r"哪(?:一|个|座|些)?(?:省|市|县|区|镇|乡|村|地方|地区|城市|国家|区域|流域|口岸|港口)(?!性|级)"
 )
 # Nouns of the organisation class, and the classifiers they take (哪所学校, 哪家企业, 哪支队伍).

@@ -11,7 +11,9 @@ Probes:
 * ``figure``: a digit figure and the 1-3 characters after it (the unit: 万亿元, %, 个 ...), asked with 多少;
 * ``count``: a count in Chinese numerals with a classifier and the noun after it (三项改革, “五项重点任务”), asked
   with 多少 + classifier + noun;
-* ``date``: a full date, a month or a year, asked with 哪一天 / 哪个月 / 哪一年.
+* ``date``: a full date, a month or a year, asked with 哪一天 / 哪个月 / 哪一年;
+* ``list``: an enumeration closed by 等 and its class (A、B等国家重大战略), asked with 哪些 + the class (its key:
+  the answer type the question was read as, "list" when right).
 
 ``subject_probe`` then tries the figure check of BIND_SUBJECT on those questions: against their own sentence (it
 must still answer) and against another sentence with a figure in the same unit; and on the date questions (their
@@ -40,6 +42,9 @@ _COUNT = re.compile(r"(?<![一二两三四五六七八九十百千万第])([二�
 _DATES = ((re.compile(r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日"), "哪一天"),
           (re.compile(r"(?:19|20)\d\d年\d{1,2}月(?!\d)"), "哪个月"),
           (re.compile(r"(?:19|20)\d\d年(?![\d月])"), "哪一年"))
+# The items after the first of an enumeration closed by 等 and its class; the first item is taken as long as the
+# second (items of a list are alike), the clause before it is the question's.
+_ENUMERATION = re.compile(r"、([\u4e00-\u9fff“”]{2,12})(?:、[\u4e00-\u9fff“”]{2,12})*等([\u4e00-\u9fff]{2,6})")
 # Units asked by their first character (个 of 个省, 元 of 元钱); any other unit is kept whole in the question.
 _ONE_CHAR_UNITS = set("个人名家所项条座元吨亩天年次户辆台件篇")
 
@@ -66,11 +71,19 @@ def asked_unit(unit: str) -> str:
 
 def probe(sents: list[str]) -> dict[str, list[tuple[str, str, str, bool]]]:
     """probe name -> [(key, question, sentence, answered)]"""
+    from jianggao.indexer.segment import pos_tag
     from jianggao.qa.query import normalize_query
     from jianggao.qa.question import answer_type, type_match
 
-    out: dict[str, list[tuple[str, str, str, bool]]] = {"figure": [], "count": [], "date": []}
+    out: dict[str, list[tuple[str, str, str, bool]]] = {"figure": [], "count": [], "date": [], "list": []}
     for s in sents:
+        for m in _ENUMERATION.finditer(s):
+            pre = clause_before(s, m.start() - len(m.group(1)))
+            if len(pre) < 2:
+                continue
+            q = normalize_query(pre + "哪些" + m.group(2)) + "?"
+            atype = answer_type(q)
+            out["list"].append((atype, q, s, atype == "list" and type_match(s, "list", q, tag=pos_tag) >= 1.0))
         for m in _FIGURE.finditer(s):
             pre = clause_before(s, m.start())
             if len(pre) < 3 or re.search(r"[0-9]", pre):

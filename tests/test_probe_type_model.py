@@ -19,6 +19,13 @@ def test_each_probe_builds_the_question_its_sentence_answers():
     assert ("全省首批示范区于哪个月正式挂牌?", True) in [(q, ok) for _, q, _, ok in out["date"]]
 
 
+def test_the_list_probe_asks_for_an_enumeration_by_its_class():
+    # Sentences written for the test: an enumeration of programmes, one of regulations (地方性: no place asked)
+    out = probe(["今年要推进甲工程、乙工程等重点工程建设", "制定丙条例、丁条例等地方性法规"])
+    assert [(key, q, ok) for key, q, _, ok in out["list"]] == [
+        ("list", "今年要推进哪些重点工程建设?", True), ("list", "制定哪些地方性法规?", True)]
+
+
 def test_a_gap_of_the_type_model_shows_as_a_failure():
     # 1金 (one gold medal): 金 is no classifier the type model reads, so the question goes unanswered
     out = probe(["我省运动员在本届运动会上取得1金"])

@@ -278,6 +278,8 @@ def test_an_attribute_made_of_a_place_noun_asks_no_place():
     assert answer_type("哪个国家级园区获评优秀") != "place"
     assert answer_type("哪些地方开展了试点") == "place"
     assert answer_type("哪个省率先建成") == "place"
+    assert answer_type("要在哪些方面加大支持") != "place"
+    assert answer_type("会议在哪里召开") == "place"
 
 
 def test_which_one_is_not_a_list():
