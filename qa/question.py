@@ -54,13 +54,15 @@ ORG_CLASS_SUFFIXES: dict[str, tuple[str, ...]] = {
 }
 _PERSON_Q = re.compile(r"谁|哪位|哪一位|何人|什么人|哪个人")
 _QUANTITY_Q = re.compile(
-    r"多少|几(?!乎|何|点|月|号|日|年)|多大|多高|多长|多远|多重(?!要|视|点)|多快|多久|多深|多宽|百分之几|几成|比重|比例是|占比|增速|增幅|规模多"
+    r"多少|几(?!乎|何|点|月|号|日|年)|多大|多高|多长|多远|多重(?=[？?吗呢啊]|$)|多快|多久|多深|多宽|百分之几|几成|比重|比例是|占比|增速|增幅|规模多"
     r"|几年"
 )
 # A reason or a purpose (为什么, 为何, 出于什么考虑): the answer states it with a causal or final connective.
 _REASON_Q = re.compile(r"为什么|为何|什么原因|原因是什么|出于什么|目的是什么|什么目的|何故|缘何")
 _REASON_TEXT = re.compile(r"为了|因为|由于|旨在|目的|以便|原因|之所以|为此|缘于|源于|所以|是为")
-_LIST_FIRST_Q = re.compile(r"哪几|几个方面|几方面")  # "which few": a list, although 几 asks for a number
+# "Which few" and "which" (plural): a list, although 几 asks for a number and a rate word (哪些指标增速快于全国)
+# or 多重 (哪些多重挑战: multiple, not how heavy) would read as a figure question.
+_LIST_FIRST_Q = re.compile(r"哪几|几个方面|几方面|哪些")
 # 有哪个 / 有哪一 ask for one thing (有哪个景区新评上了5A级), not a list.
 _LIST_Q = re.compile(r"哪些|哪几|有什么|有哪(?![个一位家所座])|包括什么|包含什么|几个方面|几项|哪几项|什么措施|什么举措")
 

@@ -282,6 +282,12 @@ def test_an_attribute_made_of_a_place_noun_asks_no_place():
     assert answer_type("会议在哪里召开") == "place"
 
 
+def test_which_ones_ask_a_list_even_beside_a_rate_word():
+    assert answer_type("哪些行业增速高于全省") == "list"
+    assert answer_type("要克服哪些多重压力") == "list"  # 多重: multiple
+    assert answer_type("这台机器有多重？") == "quantity"  # 多重: how heavy
+
+
 def test_which_one_is_not_a_list():
     assert answer_type("园区有哪些新举措") == "list"
     assert answer_type("全省有哪个景区新评上了5A级") != "list"
