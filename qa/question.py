@@ -716,8 +716,13 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
     if atype == "organisation":
         suffixes = asked_org_suffixes(question)
         if suffixes:
-            # Only a name of the kind asked, not already in the question: 高校 wants X大学 / X学院.
-            return 1.0 if any(m.group().endswith(suffixes) and not any(m.group()[-n:] in question for n in range(3, len(m.group()) + 1))
+            # Only a name of the kind asked, not already in the question: 高校 wants X大学 / X学院. The question's own
+            # name shows as a tail of the name in the question, two characters or more beyond the suffix: the
+            # suffix alone (哪个实验室) names nothing.
+            def given(name: str) -> bool:
+                k = max(len(x) for x in suffixes if name.endswith(x))
+                return any(name[-n:] in question for n in range(k + 2, len(name) + 1))
+            return 1.0 if any(m.group().endswith(suffixes) and not given(m.group())
                               for m in _ORG_NAME_OF_KIND.finditer(text)) else 0.0
     if atype == "list":
         return 1.0 if list_of_class(text, asked_list_class(question, tag)) else 0.0

@@ -13,7 +13,9 @@ Probes:
   with 多少 + classifier + noun;
 * ``date``: a full date, a month or a year, asked with 哪一天 / 哪个月 / 哪一年;
 * ``list``: an enumeration closed by 等 and its class (A、B等国家重大战略), asked with 哪些 + the class (its key:
-  the answer type the question was read as, "list" when right).
+  the answer type the question was read as, "list" when right);
+* ``organisation``: a name ending in the suffix of a kind of organisation (X大学, X实验室), asked with 哪所 /
+  哪家 / 哪个 + the kind in its place (key: the kind).
 
 ``subject_probe`` then tries the figure check of BIND_SUBJECT on those questions: against their own sentence (it
 must still answer) and against another sentence with a figure in the same unit; and on the date questions (their
@@ -45,6 +47,11 @@ _DATES = ((re.compile(r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日"), "哪一天"),
 # The items after the first of an enumeration closed by 等 and its class; the first item is taken as long as the
 # second (items of a list are alike), the clause before it is the question's.
 _ENUMERATION = re.compile(r"、([\u4e00-\u9fff“”]{2,12})(?:、[\u4e00-\u9fff“”]{2,12})*等([\u4e00-\u9fff]{2,6})")
+# A name of a kind of organisation whose names carry the kind (2-4 characters before it), and
+# how the kind is asked.
+_ORG_NAME = re.compile(r"([\u4e00-\u9fff]{2,4})(大学|学院|医院|银行|研究院|实验室)")
+_ORG_ASK = {"大学": "哪所大学", "学院": "哪所学院", "医院": "哪家医院", "银行": "哪家银行", "研究院": "哪家研究院",
+            "实验室": "哪个实验室"}
 # Units asked by their first character (个 of 个省, 元 of 元钱); any other unit is kept whole in the question.
 _ONE_CHAR_UNITS = set("个人名家所项条座元吨亩天年次户辆台件篇")
 
@@ -75,8 +82,18 @@ def probe(sents: list[str]) -> dict[str, list[tuple[str, str, str, bool]]]:
     from jianggao.qa.query import normalize_query
     from jianggao.qa.question import answer_type, type_match
 
-    out: dict[str, list[tuple[str, str, str, bool]]] = {"figure": [], "count": [], "date": [], "list": []}
+    out: dict[str, list[tuple[str, str, str, bool]]] = {"figure": [], "count": [], "date": [], "list": [],
+                                                        "organisation": []}
     for s in sents:
+        for m in _ORG_NAME.finditer(s):
+            pre = clause_before(s, m.start())
+            post = s[m.end():]
+            rest = post[:min([i for i in (post.find(c) for c in "，,、；。") if i >= 0] or [len(post)])]
+            if len(pre) + len(rest) < 4:
+                continue
+            q = normalize_query(pre + _ORG_ASK[m.group(2)] + rest) + "?"
+            ok = answer_type(q) == "organisation" and type_match(s, "organisation", q, tag=pos_tag) >= 1.0
+            out["organisation"].append((m.group(2), q, s, ok))
         for m in _ENUMERATION.finditer(s):
             pre = clause_before(s, m.start() - len(m.group(1)))
             if len(pre) < 2:

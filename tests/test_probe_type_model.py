@@ -26,6 +26,13 @@ def test_the_list_probe_asks_for_an_enumeration_by_its_class():
         ("list", "今年要推进哪些重点工程建设?", True), ("list", "制定哪些地方性法规?", True)]
 
 
+def test_the_organisation_probe_asks_for_a_name_by_its_kind():
+    # Sentences written for the test: a laboratory (a three-character kind), a university
+    out = probe(["今年，甲乙联合实验室挂牌运行", "本市，丙丁大学新建校区开工"])
+    assert [(key, q, ok) for key, q, _, ok in out["organisation"]] == [
+        ("实验室", "哪个实验室挂牌运行?", True), ("大学", "哪所大学新建校区开工?", True)]
+
+
 def test_a_gap_of_the_type_model_shows_as_a_failure():
     # 1金 (one gold medal): 金 is no classifier the type model reads, so the question goes unanswered
     out = probe(["我省运动员在本届运动会上取得1金"])
