@@ -28,11 +28,13 @@ _DATE_Q = re.compile(
     r"哪一?年|何年|哪一?天|何日|哪个月|几月|几号|几月几日|什么时候|什么时间|何时|哪个时间|哪一时期|哪个阶段|截至何时|到何时|"
     + _CLOCK_ASK
 )
-# 性 and 级 after the place noun make an attribute (地方性法规, 省级平台, 国家级园区): no place is asked. 在哪些 /
+# 性 and 级 after the place noun make an attribute (地方性法规, 省级平台, 国家级园区): no place is asked, nor by a
+# word that only starts with an administrative level (市场, 乡村, 市民, 县委, 村长: as in _ASKED_LEVEL). 在哪些 /
 # 在哪个 ask a place only with a place noun after them (在哪些方面 asks which aspects).
 _PLACE_Q = re.compile(
     r"哪里|哪儿|何地|何处|什么地方|哪些地方(?!性|级)|在哪(?![些个])|"
-    r"哪(?:一|个|座|些)?(?:省|市|县|区|镇|乡|村|地方|地区|城市|国家|区域|流域|口岸|港口)(?!性|级)"
+    r"哪(?:一|个|座|些)?(?:(?:省|市|县|区|镇|乡|村)(?!场|域|别|间|块|段|民|委|长|村)|地方|地区|城市|国家|区域|流域|口岸"
+    r"|港口)(?!性|级)"
 )
 # Nouns of the organisation class, and the classifiers they take (哪所学校, 哪家企业, 哪支队伍).
 ORG_NOUNS = ("单位 部门 机构 机关 公司 企业 集团 组织 学校 大学 高校 院校 学院 医院 银行 协会 学会 团体 平台 团队 "
@@ -731,6 +733,9 @@ def type_match(text: str, atype: str, question: str = "", tag: Tagger | None = N
         # A county, district, township or village is written with its suffix: only such a name answers, and
         # jieba's place tag (noisy on common words) is not consulted.
         return 1.0 if any(m.group(1).endswith(level) for m in _new_names(text, _PLACE_TEXT, question, atype)) else 0.0
+    if "哪些" in question and atype in ("place", "organisation") \
+            and list_of_class(text, asked_list_class(question, tag)):
+        return 1.0  # 哪些地区 / 哪些平台 ask several: an enumeration of the class answers (京津冀、长三角等地区)
     pattern, tags = {
         "place": (_PLACE_TEXT, _PLACE_TAGS),
         "person": (_PERSON_TEXT, _PERSON_TAGS),

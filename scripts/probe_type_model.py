@@ -99,8 +99,9 @@ def probe(sents: list[str]) -> dict[str, list[tuple[str, str, str, bool]]]:
             if len(pre) < 2:
                 continue
             q = normalize_query(pre + "哪些" + m.group(2)) + "?"
-            atype = answer_type(q)
-            out["list"].append((atype, q, s, atype == "list" and type_match(s, "list", q, tag=pos_tag) >= 1.0))
+            atype = answer_type(q)  # 哪些地区 / 哪些平台 ask places / organisations, which an enumeration answers too
+            ok = atype in ("list", "place", "organisation") and type_match(s, atype, q, tag=pos_tag) >= 1.0
+            out["list"].append((atype, q, s, ok))
         for m in _FIGURE.finditer(s):
             pre = clause_before(s, m.start())
             if len(pre) < 3 or re.search(r"[0-9]", pre):

@@ -279,6 +279,15 @@ def test_an_attribute_made_of_a_place_noun_asks_no_place():
     assert answer_type("哪些地方开展了试点") == "place"
     assert answer_type("哪个省率先建成") == "place"
     assert answer_type("要在哪些方面加大支持") != "place"
+    assert answer_type("扶持哪些乡村产业") == "list"  # 乡村, 市场: words that start with a level
+    assert answer_type("哪些市场主体受益") == "list"
+
+
+def test_which_places_or_organisations_are_answered_by_an_enumeration_of_them():
+    q = "加强同哪些地区的合作"
+    assert answer_type(q) == "place"
+    assert type_match("加强同甲乙、丙丁等地区的合作", "place", q, tag=pos_tag) == 1.0
+    assert type_match("加强对外合作", "place", q, tag=pos_tag) == 0.0
     assert answer_type("会议在哪里召开") == "place"
 
 
