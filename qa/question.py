@@ -370,7 +370,8 @@ def _magnitude_ok(number: str, scale_in_text: str, asked: str) -> bool:
     return value >= _SCALE_VALUE[asked]
 
 
-_FIGURE_UNIT = re.compile(_AMOUNT + r"([\u4e00-\u9fff]{1,5})?")
+# The unit runs up to five characters, never into the next number (十二届六次全会: 十二届, then 六次).
+_FIGURE_UNIT = re.compile(_AMOUNT + r"((?:(?![零一二两三四五六七八九十])[\u4e00-\u9fff]){1,5})?")
 
 
 # A count names what it counts after its classifier (32个非贫困村, 120家规上企业). A question that names what it

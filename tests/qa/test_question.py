@@ -58,6 +58,11 @@ def test_figures_leave_years_and_articles_out():
     assert figures("这是一个好消息") == []  # 一个 is an article
 
 
+def test_a_unit_does_not_run_into_the_next_number():
+    # 十二届 and 六次 are two figures: the session's ordinal is asked with its own classifier
+    assert type_match("落实县委十二届六次全会部署", "quantity", "落实县委十二届第几次全会部署？") == 1.0
+
+
 def test_a_span_of_years_in_chinese_numerals_after_a_word_of_duration_is_a_figure():
     assert figures("林地承包期再延长三十年") == ["三十年"]
     assert figures("连续五年保持增长") == ["五年"]
