@@ -607,6 +607,8 @@ def test_a_list_answer_enumerates_the_class_asked():
     assert not list_of_class("出台数据、算力、材料等支持政策,建设5个示范园。", cls)
     assert list_of_class("建设数据、算力、材料等5个示范园。", cls)
     assert list_of_class("5个示范园:一是东区;二是西区;三是南区。", cls)
+    assert list_of_class("东区、西区,南区等,这几个示范园要加快建设。", cls)  # closed by 等 just before the class
+    assert not list_of_class("东区、西区建成。这几个示范园要加快建设。", cls)  # another sentence
     # a text that does not name the class may enumerate anywhere (措施 are seldom called so)
     assert list_of_class("一是稳就业;二是保民生;三是促消费", "措施")
     assert type_match("出台数据、算力、材料等支持政策,建设5个示范园。", "list", q, tag=pos_tag) == 0.0
