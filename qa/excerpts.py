@@ -119,8 +119,9 @@ def select_excerpts(
     margin: float = CITATION_MARGIN,
 ) -> list[Excerpt]:
     """The excerpts to cite, from candidates sorted best first: the best one, then others scoring within
-    ``margin`` of it, skipping any that overlap or touch an excerpt already taken. In reading order: speeches
-    in the order of their best excerpt, and by position within a speech."""
+    ``margin`` of it, skipping any that overlap or touch an excerpt already taken or say its words again (a copy
+    of the speech). In reading order: speeches in the order of their best excerpt, and by position within a
+    speech."""
     if not ranked:
         return []
     best = ranked[0][1]
@@ -137,9 +138,21 @@ def select_excerpts(
                              scores_by_speech[cand.speech_id])
         if any(e.speech_id == cand.speech_id and a < e.last and e.first < b for e in taken):
             continue
+        said = _words(_range_text(texts[cand.speech_id], layouts[cand.speech_id], a, b))
+        if any(_words(_range_text(texts[e.speech_id], layouts[e.speech_id], e.first, e.last)) == said for e in taken):
+            continue  # the same words in a copy of a speech already cited: nothing new
         taken.append(Excerpt(cand.speech_id, a, b, cand.chunk, float(s)))
     order = list(dict.fromkeys(e.speech_id for e in taken))
     return sorted(taken, key=lambda e: (order.index(e.speech_id), e.first))
+
+
+def _range_text(text: str, layout: Layout, a: int, b: int) -> str:
+    return text[layout.sentences[a].start:layout.sentences[b - 1].end]
+
+
+def _words(text: str) -> str:
+    """The text without punctuation and spaces (copies of a speech on template sites differ in those)."""
+    return "".join(ch for ch in text if ch.isalnum())
 
 
 def with_marker(excerpt: str, n: int) -> str:

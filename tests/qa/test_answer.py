@@ -78,6 +78,18 @@ def test_select_excerpts_keeps_close_runners_up_skips_neighbours_and_orders_for_
     assert select_excerpts([], layouts, texts) == []
 
 
+def test_select_excerpts_cites_the_words_of_a_copied_speech_once():
+    long = "很长的一句话" * 8  # sentences long enough to stand alone as excerpts
+    line = f"全县要把校车安全管理作为一件大事来抓，{long}。"
+    texts = {"a": line + f"各乡镇要在月底前完成检查{long}。另一件事{long}。",
+             "copy": line.replace("，", ",") + f"另起一段说别的事情{long}。"}
+    layouts = {k: layout_of(v) for k, v in texts.items()}
+    ranked = _ranked(("a", 0, 1.0), ("copy", 0, 0.99), ("copy", 1, 0.985), ("a", 2, 0.98))
+    got = select_excerpts(ranked, layouts, texts, margin=0.1)
+    # the copy's same sentence (punctuation aside) is left out; its other sentence says something new
+    assert [(e.speech_id, e.first) for e in got] == [("a", 0), ("a", 2), ("copy", 1)]
+
+
 def test_with_marker_puts_the_marker_before_the_closing_punctuation():
     assert with_marker("投入车辆127辆。", 1) == "投入车辆127辆[1]。"
     assert with_marker("正在广泛征求意见和修改完善;", 2) == "正在广泛征求意见和修改完善[2]。"
