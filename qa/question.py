@@ -306,6 +306,8 @@ def figure_asks(question: str) -> list[FigureAsk]:
         s = _SCALE_ASKED.match(part)
         scale = s.group(1) if s else (unit[0] if len(unit) > 1 and unit[0] in _SCALE_VALUE else "")
         rest = part[u.end():] if u else ""
+        if unit == "个" and rest.startswith("人"):
+            unit, rest = "人", rest[1:]  # 几个人 counts people: 3人, 3名, 3个人 answer, 3个村 does not
         noun = re.match(r"[\u4e00-\u9fff]{0,2}", rest).group() if rest else ""
         clause = question[around(question, m.start())[0]:m.end()]
         counted = "" if unit else re.match(r"(?:多少|几)([\u4e00-\u9fff]{0,8})", part).group(1)
@@ -452,7 +454,7 @@ def _unit_answers(ask: FigureAsk, scale: str, after: str) -> bool:
         return ((ask.unit in INDIVIDUAL_CLASSIFIERS and after[0] in INDIVIDUAL_CLASSIFIERS
                  and (bool(ask.noun) and after[1:].startswith(ask.noun[:1])
                       or (GENERIC_SWAP and after[0] == "个" and len(after) >= 2)))
-                or (ask.unit in PEOPLE_CLASSIFIERS and after[0] in PEOPLE_CLASSIFIERS))
+                or (ask.unit in PEOPLE_CLASSIFIERS and (after[0] in PEOPLE_CLASSIFIERS or after.startswith("个人"))))
     return False
 
 

@@ -58,6 +58,13 @@ def test_figures_leave_years_and_articles_out():
     assert figures("这是一个好消息") == []  # 一个 is an article
 
 
+def test_how_many_people_is_a_count_of_people_not_of_anything_counted_with_ge():
+    q = "每个村至少要有几个人担任联络员？"
+    assert type_match("每个村至少有2个人担任联络员", "quantity", q) == 1.0
+    assert type_match("每个村至少有2名联络员", "quantity", q) == 1.0
+    assert type_match("每个乡抽查3个村", "quantity", q) == 0.0  # 个 of villages, not of people
+
+
 def test_a_unit_does_not_run_into_the_next_number():
     # 十二届 and 六次 are two figures: the session's ordinal is asked with its own classifier
     assert type_match("落实县委十二届六次全会部署", "quantity", "落实县委十二届第几次全会部署？") == 1.0
