@@ -355,6 +355,24 @@ def partial_message(cov: Coverage, atype: str, type_ok: bool, of: str = "") -> s
     return PARTIAL_MESSAGE.format(covered=covered, missing=missing)
 
 
+def whole_name(question: str, run: str, names: Sequence[str]) -> str:
+    """``run`` grown within ``question``, one character at a time on either side, for as long as the grown run
+    stays inside one of ``names`` (the named speeches' identity lines): the meeting 全省脱贫攻坚和灾后重建工作专题座谈会
+    rather than the run 贫攻坚和灾后重建工作 that self-query matched. Pure."""
+    at = question.find(run)
+    if at < 0:
+        return run
+    a, b = at, at + len(run)
+    grown = True
+    while grown:
+        grown = False
+        for x, y in ((a - 1, b), (a, b + 1)):
+            if 0 <= x and y <= len(question) and any(question[x:y] in n for n in names):
+                a, b, grown = x, y, True
+                break
+    return question[a:b]
+
+
 def named_elsewhere_message(cov: Coverage, name: str, n: int) -> str:
     """The message of a partial answer whose only missing term is the speech the question names, while excerpt
     ``n`` is from that speech (NAMED_ELSEWHERE_MESSAGE). Pure."""
@@ -664,10 +682,14 @@ def _extractive(retriever: "Retriever", question: str, ev: _Evidence) -> Answer:
         text = "".join(with_marker(c.text, c.n) for c in citations)
         return Answer(question, True, text, citations, **common)
     if d.status == "partial":
-        msg = partial_message(cov, ev.atype, type_ok, d.of)
+        # The naming run is at most MAX_GRAM characters of the question: say the whole name it is part of.
+        name = whole_name(ev.qnorm, ev.naming_run, [cache.context(sid) for sid in sorted(ev.named)]) \
+            if ev.naming_run else ""
+        shown = cov._replace(missing_specific=[name if t == ev.naming_run else t for t in cov.missing_specific])
+        msg = partial_message(shown, ev.atype, type_ok, d.of)
         own = [c.n for c in citations if _is_named(store.speech_by_id(c.speech_id), ev.named)] if ev.named else []
         if own and cov.missing_specific == [ev.naming_run]:
-            msg = named_elsewhere_message(cov, ev.naming_run, own[0])
+            msg = named_elsewhere_message(cov, name, own[0])
             return Answer(question, False, msg, citations, message=msg, named_excerpt=own[0], **common)
         return Answer(question, False, msg, citations, message=msg, **common)
     return Answer(question, False, "", message=REFUSAL_MESSAGE, **common)

@@ -376,3 +376,12 @@ def test_who_gave_a_named_speech_is_answered_from_its_identity(retriever, monkey
     # a question with other content words asks about something the speech says, not about its identity
     b = A.ask(retriever, "攀枝花的讲话里提到的那位扶贫干部是谁？")
     assert not (b.status == "answered" and b.citations and b.citations[0].text.startswith("市委书记张剡出席会议"))
+
+
+def test_a_naming_run_is_shown_as_the_whole_name_it_is_part_of():
+    names = ["全市秋季森林防火工作电视电话会议 2023年 某市"]
+    q = "在全市秋季森林防火工作电视电话会议上提出了哪些要求"
+    run = "秋季森林防火工作电视"  # ten characters: the longest run self-query looks up
+    assert A.whole_name(q, run, names) == "全市秋季森林防火工作电视电话会议"
+    assert A.whole_name(q, "没有的词", names) == "没有的词"
+    assert A.whole_name("某市的报告", "某市", names) == "某市"  # 的 is in no name
