@@ -800,8 +800,8 @@ def list_of_class(text: str, cls: str) -> bool:
     """Whether ``text`` enumerates (two items or more: 、 between them, 一是…二是…) items of the class ``cls``.
     When the text names the class, the enumeration must be attached to it: in the clause that names it
     (A、B、C等园区; 园区包括A、B), closed by 等 right before that clause in its sentence (A、B等，一整套流程), or
-    after it and a colon (园区：一是…); a list of something else in the same sentence does not answer. A text that does not name the class (措施 are seldom called so) may enumerate
-    anywhere. Pure."""
+    after it and a colon (园区：一是…); a list of something else in the same sentence does not answer. A text
+    that does not name the class (措施 are seldom called so) may enumerate anywhere. Pure."""
     if not _LIST_TEXT.search(text):  # one 、 joins two items (红树林、海草床): a list already
         return False
     if not cls or cls not in text:

@@ -462,14 +462,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if a.answerable:
             print(f"答：{a.answer}")
             print(f"引用（置信度 {a.confidence:.2f}）：")
-            for c in a.citations:
-                print(f"  [{c.n}] 《{c.title}》（{c.source} · {c.speech_id} 第{c.start}-{c.end}字）")
-                print("      " + c.text.replace("\n", "\n      "))
+            _print_citations(a.citations)
         elif a.status == "partial" and a.citations:  # the message refers to these excerpts by their [n]
             print(f"{a.message}（置信度 {a.confidence:.2f}）")
-            for c in a.citations:
-                print(f"  [{c.n}] 《{c.title}》（{c.source} · {c.speech_id} 第{c.start}-{c.end}字）")
-                print("      " + c.text.replace("\n", "\n      "))
+            _print_citations(a.citations)
         else:
             print(f"{a.message or '资料中没有找到足够依据。'}（置信度 {a.confidence:.2f}）")
             for h in a.closest:
@@ -477,6 +473,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 print("      " + h.text.replace("\n", "\n      "))
         print()
     return 0
+
+
+def _print_citations(citations) -> None:
+    for c in citations:
+        print(f"  [{c.n}] 《{c.title}》（{c.source} · {c.speech_id} 第{c.start}-{c.end}字）")
+        print("      " + c.text.replace("\n", "\n      "))
 
 
 def cmd_similar(args: argparse.Namespace) -> int:

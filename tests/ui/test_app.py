@@ -491,6 +491,11 @@ def test_answer_view_shows_covered_and_missing_terms_and_says_partial_plainly(ha
     assert hit[0].chunk_id in cards
     record = handlers.answer_record(partial)
     assert record.status == "partial" and record.missing == ("处罚标准",) and "并不是答案" in record.note
+    # the best excerpts are other speeches', excerpt [2] the named speech's: no "not the answer" for it
+    partial.named_excerpt = 2
+    message, cards = handlers.answer_views(partial)
+    assert "所问讲话的摘录是[2]" in cards and "最接近的段落（不能确定是答案）" in cards and "并不是答案" not in cards
+    assert "所问讲话的摘录是[2]" not in message  # the engine's own message says it; not twice
 
 
 def test_the_export_folder_goes_with_the_app(ui_engine):
