@@ -69,6 +69,12 @@ def clause_before(s: str, pos: int) -> str:
     return s[max(s.rfind(c, 0, pos) for c in _CLAUSE_START) + 1:pos]
 
 
+def clause_after(s: str, pos: int) -> str:
+    """The rest of the clause of ``s`` that goes on at ``pos`` (up to the next break or 、)."""
+    post = s[pos:]
+    return post[:min([i for i in (post.find(c) for c in "，,、；。") if i >= 0] or [len(post)])]
+
+
 def asked_unit(unit: str) -> str:
     """The unit a question asks for a figure written with ``unit`` after it ("" when nothing is left): 8500余家 is
     asked 多少家, 12个省 多少个."""
@@ -86,9 +92,7 @@ def probe(sents: list[str]) -> dict[str, list[tuple[str, str, str, bool]]]:
                                                         "organisation": []}
     for s in sents:
         for m in _ORG_NAME.finditer(s):
-            pre = clause_before(s, m.start())
-            post = s[m.end():]
-            rest = post[:min([i for i in (post.find(c) for c in "，,、；。") if i >= 0] or [len(post)])]
+            pre, rest = clause_before(s, m.start()), clause_after(s, m.end())
             if len(pre) + len(rest) < 4:
                 continue
             q = normalize_query(pre + _ORG_ASK[m.group(2)] + rest) + "?"
@@ -123,9 +127,7 @@ def probe(sents: list[str]) -> dict[str, list[tuple[str, str, str, bool]]]:
             out["count"].append((m.group(2), q, s, type_match(s, "quantity", q) >= 1.0))
         for pattern, ask in _DATES:
             for m in pattern.finditer(s):
-                pre = clause_before(s, m.start())
-                post = s[m.end():]
-                rest = post[:min([i for i in (post.find(c) for c in "，,、；。") if i >= 0] or [len(post)])]
+                pre, rest = clause_before(s, m.start()), clause_after(s, m.end())
                 if len(pre) + len(rest) < 4:
                     continue
                 at = "" if pre.endswith(("于", "在")) else "在"
