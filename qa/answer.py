@@ -288,6 +288,22 @@ def evidence_score(relevance: float, type_ok: bool) -> float:
     return relevance + (W_TYPE if type_ok else 0.0)
 
 
+# What announces a list of targets (经济社会发展的主要预期目标是：…；…): the figures after it are this year's plans.
+_TARGET_TEXT = re.compile(r"预期目标|主要目标|目标是|目标为|力争")
+
+
+def target_for_past(question: str, context: str, lead: str) -> bool:
+    """Whether a figure question about the year before the speech's (去年, or that year written out; the speech's
+    year is the first in its identity line ``context``) would be answered from a target: ``lead`` (the excerpt's
+    paragraph up to the excerpt's end) announces targets. This year's target is not last year's result. Pure."""
+    if not _TARGET_TEXT.search(lead):
+        return False
+    if _LAST_YEAR.search(question):
+        return True
+    y = _YEAR_IN.search(context)
+    return bool(y) and any(int(m.group(1)) == int(y.group(1)) - 1 for m in _YEAR_IN.finditer(question))
+
+
 def named_around(terms: Sequence[KeyTerm], question: str, speech: str, paragraph: str,
                  place_in_speech: bool | None = None, quoted_in_paragraph: bool | None = None) -> list[str]:
     """Specific terms that the excerpt's surroundings hold for it: a place the speech's text names anywhere (the
@@ -806,6 +822,8 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
     # noun before an adverbial where there are two: 零售总额 of 零售总额实际增长).
     of = next((x[-1] for x in subjects if x), "") if not type_ok and any(subjects) and type_match(
         excerpt_norm, ev.atype, ev.qnorm, tag=tag, all_asks=ALL_ASKS, bind=bind) >= 1.0 else ""
+    if type_ok and ev.atype == "quantity" and target_for_past(ev.qnorm, context, sp_norm[cit.paragraph_start:cit.end]):
+        type_ok = False
     conf = evidence_score(relevance, type_ok)
     return Verdict(decide(conf, cov, type_ok)._replace(of=of), conf)
 

@@ -385,3 +385,12 @@ def test_a_naming_run_is_shown_as_the_whole_name_it_is_part_of():
     assert A.whole_name(q, run, names) == "全市秋季森林防火工作电视电话会议"
     assert A.whole_name(q, "没有的词", names) == "没有的词"
     assert A.whole_name("某市的报告", "某市", names) == "某市"  # 的 is in no name
+
+
+def test_last_years_result_is_not_answered_by_this_years_target():
+    context = "2025年某省政府工作报告 某省"
+    lead = "经济社会发展的主要预期目标是：地区生产总值增长5.5%左右；居民收入增长6%左右"
+    assert A.target_for_past("某省去年居民收入增长了多少？", context, lead)
+    assert A.target_for_past("某省2024年居民收入增长了多少？", context, lead)
+    assert not A.target_for_past("某省今年居民收入增长目标是多少？", context, lead)
+    assert not A.target_for_past("某省去年居民收入增长了多少？", context, "去年居民收入增长5.1%")
