@@ -29,10 +29,10 @@ _DATE_Q = re.compile(
     + _CLOCK_ASK
 )
 # 性 and 级 after the place noun make an attribute (地方性法规, 省级平台, 国家级园区): no place is asked, nor by a
-# word that only starts with an administrative level (市场, 乡村, 市民, 县委, 村长: as in _ASKED_LEVEL). 在哪些 /
-# 在哪个 ask a place only with a place noun after them (在哪些方面 asks which aspects).
+# word that only starts with an administrative level (市场, 乡村, 市民, 县委, 村长: as in _ASKED_LEVEL). 在哪些方面
+# / 在哪个领域 ask which aspects, not where.
 _PLACE_Q = re.compile(
-    r"哪里|哪儿|何地|何处|什么地方|哪些地方(?!性|级)|在哪(?![些个])|"
+    r"哪里|哪儿|何地|何处|什么地方|哪些地方(?!性|级)|在哪(?![些个](?:方面|领域|环节|阶段|层面|问题|事))|"
     r"哪(?:一|个|座|些)?(?:(?:省|市|县|区|镇|乡|村)(?!场|域|别|间|块|段|民|委|长|村)|地方|地区|城市|国家|区域|流域|口岸"
     r"|港口)(?!性|级)"
 )

@@ -301,6 +301,7 @@ def test_which_places_or_organisations_are_answered_by_an_enumeration_of_them():
     assert type_match("加强同甲乙、丙丁等地区的合作", "place", q, tag=pos_tag) == 1.0
     assert type_match("加强对外合作", "place", q, tag=pos_tag) == 0.0
     assert answer_type("会议在哪里召开") == "place"
+    assert answer_type("项目集中在哪个园区") == "place"  # 在哪个 + any noun but an aspect still asks where
 
 
 def test_which_ones_ask_a_list_even_beside_a_rate_word():
