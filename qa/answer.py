@@ -304,6 +304,16 @@ def target_for_past(question: str, context: str, lead: str) -> bool:
     return bool(y) and any(int(m.group(1)) == int(y.group(1)) - 1 for m in _YEAR_IN.finditer(question))
 
 
+_PLAN_WORDS = re.compile(r"今年|要|将|计划|确保|争取|目标")
+
+
+def result_for_target(question: str, lead: str, excerpt: str) -> bool:
+    """Whether a question asking a target (目标, 预期) would be answered from a result: ``lead`` (the excerpt's
+    paragraph up to its end) announces no targets and the excerpt says nothing of a plan. The other side of
+    target_for_past. Pure."""
+    return bool(re.search("目标|预期", question)) and not _TARGET_TEXT.search(lead) and not _PLAN_WORDS.search(excerpt)
+
+
 def named_around(terms: Sequence[KeyTerm], question: str, speech: str, paragraph: str,
                  place_in_speech: bool | None = None, quoted_in_paragraph: bool | None = None) -> list[str]:
     """Specific terms that the excerpt's surroundings hold for it: a place the speech's text names anywhere (the
@@ -822,7 +832,9 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
     # noun before an adverbial where there are two: 零售总额 of 零售总额实际增长).
     of = next((x[-1] for x in subjects if x), "") if not type_ok and any(subjects) and type_match(
         excerpt_norm, ev.atype, ev.qnorm, tag=tag, all_asks=ALL_ASKS, bind=bind) >= 1.0 else ""
-    if type_ok and ev.atype == "quantity" and target_for_past(ev.qnorm, context, sp_norm[cit.paragraph_start:cit.end]):
+    lead = sp_norm[cit.paragraph_start:cit.end]
+    if type_ok and ev.atype == "quantity" and (target_for_past(ev.qnorm, context, lead)
+                                               or result_for_target(ev.qnorm, lead, excerpt_norm)):
         type_ok = False
     conf = evidence_score(relevance, type_ok)
     return Verdict(decide(conf, cov, type_ok)._replace(of=of), conf)

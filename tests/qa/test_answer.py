@@ -394,3 +394,12 @@ def test_last_years_result_is_not_answered_by_this_years_target():
     assert A.target_for_past("某省2024年居民收入增长了多少？", context, lead)
     assert not A.target_for_past("某省今年居民收入增长目标是多少？", context, lead)
     assert not A.target_for_past("某省去年居民收入增长了多少？", context, "去年居民收入增长5.1%")
+
+
+def test_a_target_asked_is_not_answered_by_a_result():
+    q = "某省今年居民收入增长的预期目标是多少？"
+    result = "居民收入增长5.1%，快于经济增长"
+    assert A.result_for_target(q, result, result)
+    assert not A.result_for_target(q, "主要预期目标是：居民收入增长6%左右", "居民收入增长6%左右")
+    assert not A.result_for_target(q, "今年居民收入要增长6%", "今年居民收入要增长6%")
+    assert not A.result_for_target("某省去年居民收入增长了多少？", result, result)
