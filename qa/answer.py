@@ -202,7 +202,7 @@ class Answer:
     type_found: bool = False  # the best excerpt holds an answer of that type
     missing_specific: list[str] = field(default_factory=list)  # specific terms (year, name ...) and rare qualifiers it lacks
     coverage_share: float = 0.0  # the IDF-weighted share of the key terms that excerpt (with its speech's identity) holds
-    named_excerpt: int = 0  # partial: the citation [n] from the speech the question names, the best ones being from others
+    named_excerpt: int = 0  # partial: the citation [n] of the speech the question names, the best being others'
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -254,13 +254,18 @@ _THIS_YEAR = re.compile(r"今年|本年|当年|全年")
 _LAST_YEAR = re.compile(r"去年|过去一年|上一年|上年|过去的一年")
 
 
+def _speech_year(context: str) -> int | None:
+    """The speech's year: the first in its identity line. Pure."""
+    m = _YEAR_IN.search(context)
+    return int(m.group(1)) if m else None
+
+
 def with_relative_years(text: str, context: str) -> str:
     """``text`` plus the years its relative expressions mean, when ``context`` (the speech's identity line)
     dates the speech: 今年 in a 2021 speech is 2021年, 去年 is 2020年. Pure."""
-    m = _YEAR_IN.search(context)
-    if not m:
+    year = _speech_year(context)
+    if year is None:
         return text
-    year = int(m.group(1))
     extra = []
     if _THIS_YEAR.search(text):
         extra.append(f"{year}年")
@@ -272,11 +277,8 @@ def with_relative_years(text: str, context: str) -> str:
 def time_frame(context: str) -> str:
     """The years a speech dated Y speaks of, as text: Y and Y-1 (a speech looks back on the past year and
     ahead to the current one: a work report of 2021 gives the figures of 2020). "" when undated. Pure."""
-    m = _YEAR_IN.search(context)
-    if not m:
-        return ""
-    year = int(m.group(1))
-    return f"{year - 1}年 {year}年"
+    year = _speech_year(context)
+    return f"{year - 1}年 {year}年" if year is not None else ""
 
 
 def evidence_score(relevance: float, type_ok: bool) -> float:
@@ -300,10 +302,11 @@ def target_for_past(question: str, context: str, lead: str) -> bool:
         return False
     if _LAST_YEAR.search(question):
         return True
-    y = _YEAR_IN.search(context)
-    return bool(y) and any(int(m.group(1)) == int(y.group(1)) - 1 for m in _YEAR_IN.finditer(question))
+    year = _speech_year(context)
+    return year is not None and any(int(m.group(1)) == year - 1 for m in _YEAR_IN.finditer(question))
 
 
+_TARGET_ASK = re.compile(r"目标|预期")
 _PLAN_WORDS = re.compile(r"今年|要|将|计划|确保|争取|目标")
 
 
@@ -311,7 +314,7 @@ def result_for_target(question: str, lead: str, excerpt: str) -> bool:
     """Whether a question asking a target (目标, 预期) would be answered from a result: ``lead`` (the excerpt's
     paragraph up to its end) announces no targets and the excerpt says nothing of a plan. The other side of
     target_for_past. Pure."""
-    return bool(re.search("目标|预期", question)) and not _TARGET_TEXT.search(lead) and not _PLAN_WORDS.search(excerpt)
+    return bool(_TARGET_ASK.search(question)) and not _TARGET_TEXT.search(lead) and not _PLAN_WORDS.search(excerpt)
 
 
 def named_around(terms: Sequence[KeyTerm], question: str, speech: str, paragraph: str,
@@ -365,13 +368,18 @@ def _longest(terms: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(t for t in terms if not any(t != o and t in o for o in terms)))
 
 
+def _covered_text(covered: Sequence[str]) -> str:
+    """What the library speaks of, for a message: the longest covered terms, at most four."""
+    return "、".join(_longest(covered)[:4]) or "相关内容"
+
+
 def partial_message(cov: Coverage, atype: str, type_ok: bool, of: str = "") -> str:
     """The message of a partial answer: what the library speaks of, and what it does not give: the missing
     specific terms, else an answer of the type asked (of the noun ``of``, when that noun is what it lacks), else a
     clear answer. Pure."""
     # Terms inside a longer term add nothing to the sentence, on either side (the speech's name and the named
     # phrase that starts with it are one missing thing, not two).
-    covered = "、".join(_longest(cov.covered)[:4]) or "相关内容"
+    covered = _covered_text(cov.covered)
     if cov.missing_specific:
         missing = "关于" + "、".join(_longest(cov.missing_specific)[:3]) + "的内容"
     elif not type_ok:
@@ -402,8 +410,7 @@ def whole_name(question: str, run: str, names: Sequence[str]) -> str:
 def named_elsewhere_message(cov: Coverage, name: str, n: int) -> str:
     """The message of a partial answer whose only missing term is the speech the question names, while excerpt
     ``n`` is from that speech (NAMED_ELSEWHERE_MESSAGE). Pure."""
-    covered = "、".join(_longest([t for t in cov.covered if t != name])[:4]) or "相关内容"
-    return NAMED_ELSEWHERE_MESSAGE.format(covered=covered, name=name, n=n)
+    return NAMED_ELSEWHERE_MESSAGE.format(covered=_covered_text([t for t in cov.covered if t != name]), name=name, n=n)
 
 
 _pos_tag = pos_tag
@@ -708,11 +715,14 @@ def _extractive(retriever: "Retriever", question: str, ev: _Evidence) -> Answer:
         text = "".join(with_marker(c.text, c.n) for c in citations)
         return Answer(question, True, text, citations, **common)
     if d.status == "partial":
-        # The naming run is at most MAX_GRAM characters of the question: say the whole name it is part of.
-        name = whole_name(ev.qnorm, ev.naming_run, [cache.context(sid) for sid in sorted(ev.named)]) \
-            if ev.naming_run else ""
-        shown = cov._replace(missing_specific=[name if t == ev.naming_run else t for t in cov.missing_specific])
-        msg = partial_message(shown, ev.atype, type_ok, d.of)
+        name = ev.naming_run
+        if name and name in cov.missing_specific:
+            # The naming run is at most MAX_GRAM characters of the question: say the whole name it is part of.
+            name = whole_name(ev.qnorm, name, [cache.context(sid) for sid in sorted(ev.named)])
+            cov_shown = cov._replace(missing_specific=[name if t == ev.naming_run else t for t in cov.missing_specific])
+        else:
+            cov_shown = cov
+        msg = partial_message(cov_shown, ev.atype, type_ok, d.of)
         own = [c.n for c in citations if _is_named(store.speech_by_id(c.speech_id), ev.named)] if ev.named else []
         if own and cov.missing_specific == [ev.naming_run]:
             msg = named_elsewhere_message(cov, name, own[0])
@@ -832,10 +842,9 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
     # noun before an adverbial where there are two: 零售总额 of 零售总额实际增长).
     of = next((x[-1] for x in subjects if x), "") if not type_ok and any(subjects) and type_match(
         excerpt_norm, ev.atype, ev.qnorm, tag=tag, all_asks=ALL_ASKS, bind=bind) >= 1.0 else ""
-    lead = sp_norm[cit.paragraph_start:cit.end]
-    if type_ok and ev.atype == "quantity" and (target_for_past(ev.qnorm, context, lead)
-                                               or result_for_target(ev.qnorm, lead, excerpt_norm)):
-        type_ok = False
+    if type_ok and ev.atype == "quantity":
+        lead = sp_norm[cit.paragraph_start:cit.end]  # the excerpt's paragraph up to its end
+        type_ok = not (target_for_past(ev.qnorm, context, lead) or result_for_target(ev.qnorm, lead, excerpt_norm))
     conf = evidence_score(relevance, type_ok)
     return Verdict(decide(conf, cov, type_ok)._replace(of=of), conf)
 

@@ -129,6 +129,7 @@ def select_excerpts(
     for cand, s in ranked:
         scores_by_speech.setdefault(cand.speech_id, {})[cand.index] = s
     taken: list[Excerpt] = []
+    said: set[str] = set()  # the words of the excerpts taken (punctuation aside)
     for cand, s in ranked:
         if len(taken) >= max_citations or s < best - margin:
             break
@@ -138,9 +139,10 @@ def select_excerpts(
                              scores_by_speech[cand.speech_id])
         if any(e.speech_id == cand.speech_id and a < e.last and e.first < b for e in taken):
             continue
-        said = _words(_range_text(texts[cand.speech_id], layouts[cand.speech_id], a, b))
-        if any(_words(_range_text(texts[e.speech_id], layouts[e.speech_id], e.first, e.last)) == said for e in taken):
+        words = _words(_range_text(texts[cand.speech_id], layouts[cand.speech_id], a, b))
+        if words in said:
             continue  # the same words in a copy of a speech already cited: nothing new
+        said.add(words)
         taken.append(Excerpt(cand.speech_id, a, b, cand.chunk, float(s)))
     order = list(dict.fromkeys(e.speech_id for e in taken))
     return sorted(taken, key=lambda e: (order.index(e.speech_id), e.first))

@@ -189,12 +189,13 @@ class Handlers:
             return message, html
         if status == "partial":
             said = answer.answer or answer.message
+            named = getattr(answer, "named_excerpt", 0)
             # The engine's message already says which excerpt is the named speech's; the note would say it twice.
-            note = "" if getattr(answer, "named_excerpt", 0) else self.partial_note(answer)
+            note = "" if named else self.partial_note(answer)
             message = "**部分相关。** " + render.md_escape(f"{said} {note}".strip())
             html = "".join(notes) + render.notice_html("部分相关：" + self.partial_note(answer), "warn") + terms
             cards = self.citation_cards(answer) or self.passage_views_of_hits(answer.closest)
-            heading = "最接近的段落（不能确定是答案）" if getattr(answer, "named_excerpt", 0) else "最接近的段落（并非答案）"
+            heading = "最接近的段落（不能确定是答案）" if named else "最接近的段落（并非答案）"
             return message, html + self._fold_cards(cards, heading)
         closest = list(answer.closest)
         if answer.message:  # the engine's own words (Chinese, for the user)
