@@ -114,7 +114,7 @@ def plain_pipeline(model, corpus: Path) -> tuple[float, int, int]:
 
 # What the measured runs (README "Index speed") lead one to expect where this bench did not run.
 OTHER_KINDS = ("a Xeon with AMX runs torch-bf16 (1.62x measured, with int8 recipe 3 slower there; recipes 4-5 not "
-               "measured there); a CPU with VNNI and no AMX runs onnx-int8 (2.19-2.34x on an AMD Zen 4 with ONNX "
+               "measured there); a CPU with VNNI and no AMX runs onnx-int8 (2.15-2.34x on an AMD Zen 4 with ONNX "
                "recipes 4-5, 2.01-2.15x with recipe 3); an AVX2-only CPU runs onnx-int8 without VNNI kernels: expect a "
                "lower ratio there (not measured)")
 
