@@ -149,6 +149,13 @@ QUOTED_IN_PARAGRAPH = True
 # that other sentence, and it does not give the detail asked; a figure or a name elsewhere is about something else.
 # None: no such gate.
 SUBJECT_GAP: float | None = W_TYPE / 2
+# Whether a partial answer whose only missing term is the speech the question names, and whose excerpts are all other
+# speeches', also shows the named speech's best candidate excerpt (and says so: NAMED_ELSEWHERE_MESSAGE). Other
+# reports' sentences on the same indicator often outrank the named report's own (its wording differs from the
+# question's: 粮食总产 for 总产量); the user then sees the named report's closest excerpt instead of a message that the
+# report gives nothing. The answer stays partial: that excerpt is not judged (judging it first answers near-misses,
+# scripts/MEASUREMENTS.md), so no score of the sets can move.
+NAMED_EXCERPT_SHOWN = True
 # Whether a question asking the members of a counted group (5座水库分别叫什么) is answered only by an excerpt that
 # names them next to the count, when it states the count (question.asked_members, members_named).
 MEMBERS_GATE = True
@@ -724,11 +731,32 @@ def _extractive(retriever: "Retriever", question: str, ev: _Evidence) -> Answer:
             cov_shown = cov
         msg = partial_message(cov_shown, ev.atype, type_ok, d.of)
         own = [c.n for c in citations if _is_named(store.speech_by_id(c.speech_id), ev.named)] if ev.named else []
+        if ev.named and not own and cov.missing_specific == [ev.naming_run] and NAMED_EXCERPT_SHOWN:
+            extra = _named_excerpt(store, layouts, texts, ev, len(citations) + 1)
+            # Shown only when it is on the question's subject (off_subject: within SUBJECT_GAP of the most relevant
+            # sentence): the named speech's best candidate may be about something else, and then "the library gives
+            # nothing about it" is the truer message.
+            if extra is not None and not off_subject(_relevance_of(ev, extra[1]), max(ev.relevances, default=0.0)):
+                citations, own = [*citations, extra[0]], [extra[0].n]
         if own and cov.missing_specific == [ev.naming_run]:
             msg = named_elsewhere_message(cov, name, own[0])
             return Answer(question, False, msg, citations, message=msg, named_excerpt=own[0], **common)
         return Answer(question, False, msg, citations, message=msg, **common)
     return Answer(question, False, "", message=REFUSAL_MESSAGE, **common)
+
+
+def _named_excerpt(store, layouts: dict[str, Layout], texts: dict[str, str], ev: _Evidence,
+                   n: int) -> tuple[Citation, Excerpt] | None:
+    """Citation ``n`` (and its excerpt): the excerpt around the best-ranked candidate sentence of a speech the
+    question names; None when no candidate is the named speech's."""
+    for cand, _ in ev.ranked:
+        if _is_named(store.speech_by_id(cand.speech_id), ev.named):
+            sid = cand.speech_id
+            scores = {c.index: s for c, s in ev.ranked if c.speech_id == sid}
+            a, b = excerpt_range(texts[sid], layouts[sid], cand.index, scores)
+            e = Excerpt(sid, a, b, cand.chunk, scores[cand.index])
+            return _citation(store, layouts[sid], e, n), e
+    return None
 
 
 def _identity_answer(store, cache: _IndexCache, question: str, ev: _Evidence) -> Answer | None:

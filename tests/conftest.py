@@ -10,7 +10,8 @@ import pytest
 # chromium, no ../shared, no console script) is a broken install and fails instead of hiding as a skip; skips
 # that depend on the machine (running as root, a CPU without native bf16) stay skips. A bare `pytest` skips.
 FULL_SETUP = os.environ.get("JIANGGAO_FULL_SETUP") == "1"
-_SETUP_SKIPS = ("could not import", "no /usr/bin/chromium", "no shared eval folder", "console script not installed")
+_SETUP_SKIPS = ("could not import", "no /usr/bin/chromium", "no shared eval folder", "no shared corpora folder",
+                "console script not installed")
 
 
 def _fail_setup_skip(report) -> None:

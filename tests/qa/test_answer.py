@@ -3,6 +3,7 @@ whole pipeline on the real corpus index (excerpts really in the speech, markers 
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import numpy as np
@@ -230,8 +231,55 @@ def test_a_question_naming_one_speech_is_not_answered_from_another(retriever, mo
     assert named and set(named.values()) == {"攀枝花"}
     a = A.ask(retriever, q)
     assert not a.answerable and "攀枝花" in a.missing_specific and "攀枝花" in a.message
+    # The Panzhihua speeches' best candidate is about something else (off the subject): no excerpt of theirs is
+    # shown as "the named speech's closest", and the message says the library gives nothing about 攀枝花.
+    assert a.named_excerpt == 0 and "没有给出关于攀枝花" in a.message
+    assert not any(A._is_named(retriever.store.speech_by_id(c.speech_id), frozenset(named)) for c in a.citations)
     monkeypatch.setattr(A, "NAMED_SPEECH_GATE", False)
     assert A.ask(retriever, q).answerable  # without the gate the other city's figure answers
+
+
+def _provinces_dir():
+    """The shared provincial reports: $JIANGGAO_SHARED/corpora/provinces-2025, else ../shared beside the repository."""
+    from pathlib import Path
+
+    for base in (os.environ.get("JIANGGAO_SHARED"), Path(__file__).resolve().parents[2].parent / "shared"):
+        if base and (Path(base) / "corpora" / "provinces-2025").is_dir():
+            return Path(base) / "corpora" / "provinces-2025"
+    return None
+
+
+def test_a_partial_answer_shows_the_named_reports_closest_excerpt(tmp_path, encoder, monkeypatch):
+    # Four provincial reports; the question names Shandong's. Two other reports say 粮食总产量 as the question does
+    # and their sentences outrank Shandong's own (粮食总产…), which the answer is not judged on (judging the named
+    # report first answers near-misses) but shows, saying which excerpt is the named report's.
+    import shutil
+
+    from jianggao.indexer.build import build_index
+    from jianggao.indexer.store import Store
+    from jianggao.qa.retrieval import Retriever
+
+    src = _provinces_dir()
+    if src is None:
+        pytest.skip("no shared corpora folder: set JIANGGAO_SHARED or put shared/ beside the repository")
+    lib = tmp_path / "reports"
+    lib.mkdir()
+    for name in ("山东省", "内蒙古自治区", "青海省", "河南省"):
+        shutil.copy(src / f"2025年{name}政府工作报告.docx", lib)
+    build_index([lib], tmp_path / "index", encoder=encoder)
+    r = Retriever(Store.load(tmp_path / "index"), encoder)
+    q = "山东去年的粮食总产量有多少？"
+    a = A.ask(r, q)
+    own = [c for c in a.citations if "山东" in c.title]
+    assert a.status == "partial" and not a.answerable
+    assert len(own) == 1 and a.named_excerpt == own[0].n and "粮食总产1142亿斤" in own[0].text
+    assert a.citations[0].speech_id != own[0].speech_id  # another report's sentence ranks first
+    assert f"山东的讲话中最接近的是摘录[{own[0].n}]" in a.message
+    assert re.findall(r"\[(\d+)\]", a.message) == [str(own[0].n)]
+    monkeypatch.setattr(A, "NAMED_EXCERPT_SHOWN", False)
+    b = A.ask(r, q)
+    assert b.status == "partial" and b.named_excerpt == 0 and "没有给出关于山东" in b.message
+    assert not any("山东" in c.title for c in b.citations)
 
 
 def test_the_index_holds_sentence_vectors_and_ask_embeds_only_the_question(retriever, monkeypatch):
