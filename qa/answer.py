@@ -82,6 +82,10 @@ LLM_NO_CITATION_WARNING = "生成式回答没有引用任何资料，已改用�
 # What "the detail asked" is called in the partial message, per answer type.
 TYPE_NAMES = {"quantity": "具体数字", "date": "具体时间", "place": "具体地点", "person": "具体人物",
               "organisation": "具体单位", "list": "具体条目", "reason": "具体原因", "other": "明确答案"}
+# What a partial message says is missing when the excerpt's figure is a target where a result is asked, or the other
+# way round (Decision.kind): not "a figure", which the excerpt does hold.
+KIND_MISSING = {"target": "所问年份的实际数字（最接近的摘录给出的是目标）",
+                "result": "所问的目标（最接近的摘录给出的是已取得的结果）"}
 
 DEFAULT_K = 8
 
@@ -356,6 +360,9 @@ class Decision(NamedTuple):
     coverage: Coverage
     type_ok: bool
     of: str = ""  # the noun an answer of the type asked was not found for (BIND_SUBJECT), when that is why
+    # When the excerpt's figure is of the other kind than asked: "target" (last year's result asked, this year's
+    # target given: target_for_past) or "result" (a target asked, a result given: result_for_target); else "".
+    kind: str = ""
 
 
 def decide(confidence: float, cov: Coverage, type_ok: bool, threshold: float | None = None,
@@ -380,15 +387,18 @@ def _covered_text(covered: Sequence[str]) -> str:
     return "、".join(_longest(covered)[:4]) or "相关内容"
 
 
-def partial_message(cov: Coverage, atype: str, type_ok: bool, of: str = "") -> str:
+def partial_message(cov: Coverage, atype: str, type_ok: bool, of: str = "", kind: str = "") -> str:
     """The message of a partial answer: what the library speaks of, and what it does not give: the missing
-    specific terms, else an answer of the type asked (of the noun ``of``, when that noun is what it lacks), else a
-    clear answer. Pure."""
+    specific terms, else an answer of the type asked (of the noun ``of``, when that noun is what it lacks; the
+    figure of the year asked when the excerpt's is of the other ``kind``, Decision.kind), else a clear answer.
+    Pure."""
     # Terms inside a longer term add nothing to the sentence, on either side (the speech's name and the named
     # phrase that starts with it are one missing thing, not two).
     covered = _covered_text(cov.covered)
     if cov.missing_specific:
         missing = "关于" + "、".join(_longest(cov.missing_specific)[:3]) + "的内容"
+    elif not type_ok and kind in KIND_MISSING:
+        missing = KIND_MISSING[kind]
     elif not type_ok:
         missing = (f"{of}的" if of else "") + TYPE_NAMES.get(atype, "明确答案")
     else:
@@ -729,7 +739,7 @@ def _extractive(retriever: "Retriever", question: str, ev: _Evidence) -> Answer:
             cov_shown = cov._replace(missing_specific=[name if t == ev.naming_run else t for t in cov.missing_specific])
         else:
             cov_shown = cov
-        msg = partial_message(cov_shown, ev.atype, type_ok, d.of)
+        msg = partial_message(cov_shown, ev.atype, type_ok, d.of, d.kind)
         own = [c.n for c in citations if _is_named(store.speech_by_id(c.speech_id), ev.named)] if ev.named else []
         if ev.named and not own and cov.missing_specific == [ev.naming_run] and NAMED_EXCERPT_SHOWN:
             extra = _named_excerpt(store, layouts, texts, ev, len(citations) + 1)
@@ -870,11 +880,14 @@ def _judge(store, cache: _IndexCache, ev: _Evidence, cit: Citation, relevance: f
     # noun before an adverbial where there are two: 零售总额 of 零售总额实际增长).
     of = next((x[-1] for x in subjects if x), "") if not type_ok and any(subjects) and type_match(
         excerpt_norm, ev.atype, ev.qnorm, tag=tag, all_asks=ALL_ASKS, bind=bind) >= 1.0 else ""
+    kind = ""
     if type_ok and ev.atype == "quantity":
         lead = sp_norm[cit.paragraph_start:cit.end]  # the excerpt's paragraph up to its end
-        type_ok = not (target_for_past(ev.qnorm, context, lead) or result_for_target(ev.qnorm, lead, excerpt_norm))
+        kind = ("target" if target_for_past(ev.qnorm, context, lead)
+                else "result" if result_for_target(ev.qnorm, lead, excerpt_norm) else "")
+        type_ok = not kind
     conf = evidence_score(relevance, type_ok)
-    return Verdict(decide(conf, cov, type_ok)._replace(of=of), conf)
+    return Verdict(decide(conf, cov, type_ok)._replace(of=of, kind=kind), conf)
 
 
 def _is_named(speech, named: frozenset[str]) -> bool:

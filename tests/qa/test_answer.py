@@ -152,6 +152,17 @@ def test_partial_message_says_what_is_there_and_what_is_not():
     assert "没有给出注册资本的具体数字" in A.partial_message(Coverage(0.9, ["银行"], [], []), "quantity", False, "注册资本")
 
 
+def test_partial_message_says_when_the_figure_is_a_target_or_a_result_of_the_other_kind():
+    cov = Coverage(0.8, ["粮食产量", "亿斤"], ["去年"], [])
+    target = A.partial_message(cov, "quantity", False, kind="target")  # last year's result asked, a target given
+    assert "没有给出所问年份的实际数字" in target and "目标" in target and "具体数字" not in target
+    result = A.partial_message(cov, "quantity", False, kind="result")  # a target asked, a result given
+    assert "没有给出所问的目标" in result and "结果" in result
+    assert "具体数字" in A.partial_message(cov, "quantity", False)  # no kind: the figure itself is missing
+    lacks_year = Coverage(0.8, ["粮食产量"], ["2019"], ["2019"])
+    assert "关于2019的内容" in A.partial_message(lacks_year, "quantity", False, kind="target")  # specific terms first
+
+
 def test_partial_message_names_a_term_once_and_the_missing_qualified_phrase():
     cov = Coverage(0.8, ["内河", "河港", "内河港", "游客"], ["夜间"], ["夜间游客"])
     msg = A.partial_message(cov, "quantity", True)
@@ -249,10 +260,10 @@ def _provinces_dir():
     return None
 
 
-def test_a_partial_answer_shows_the_named_reports_closest_excerpt(tmp_path, encoder, monkeypatch):
-    # Four provincial reports; the question names Shandong's. Two other reports say 粮食总产量 as the question does
-    # and their sentences outrank Shandong's own (粮食总产…), which the answer is not judged on (judging the named
-    # report first answers near-misses) but shows, saying which excerpt is the named report's.
+@pytest.fixture(scope="module")
+def four_reports(tmp_path_factory, encoder):
+    """A retriever over four of the shared provincial reports (Shandong, Inner Mongolia, Qinghai, Henan), indexed in
+    the test (~15 s)."""
     import shutil
 
     from jianggao.indexer.build import build_index
@@ -262,12 +273,20 @@ def test_a_partial_answer_shows_the_named_reports_closest_excerpt(tmp_path, enco
     src = _provinces_dir()
     if src is None:
         pytest.skip("no shared corpora folder: set JIANGGAO_SHARED or put shared/ beside the repository")
-    lib = tmp_path / "reports"
+    base = tmp_path_factory.mktemp("four-reports")
+    lib = base / "reports"
     lib.mkdir()
     for name in ("山东省", "内蒙古自治区", "青海省", "河南省"):
         shutil.copy(src / f"2025年{name}政府工作报告.docx", lib)
-    build_index([lib], tmp_path / "index", encoder=encoder)
-    r = Retriever(Store.load(tmp_path / "index"), encoder)
+    build_index([lib], base / "index", encoder=encoder)
+    return Retriever(Store.load(base / "index"), encoder)
+
+
+def test_a_partial_answer_shows_the_named_reports_closest_excerpt(four_reports, monkeypatch):
+    # The question names Shandong's report. Two other reports say 粮食总产量 as the question does and their sentences
+    # outrank Shandong's own (粮食总产…), which the answer is not judged on (judging the named report first answers
+    # near-misses) but shows, saying which excerpt is the named report's.
+    r = four_reports
     q = "山东去年的粮食总产量有多少？"
     a = A.ask(r, q)
     own = [c for c in a.citations if "山东" in c.title]
@@ -280,6 +299,13 @@ def test_a_partial_answer_shows_the_named_reports_closest_excerpt(tmp_path, enco
     b = A.ask(r, q)
     assert b.status == "partial" and b.named_excerpt == 0 and "没有给出关于山东" in b.message
     assert not any("山东" in c.title for c in b.citations)
+
+
+def test_a_target_given_where_last_years_result_is_asked_is_said_so(four_reports):
+    # Qinghai's report gives its grain output only among this year's targets (保持在…以上).
+    a = A.ask(four_reports, "青海去年粮食总产量是多少万吨？")
+    assert a.status == "partial" and a.citations and "青海" in a.citations[0].title
+    assert "没有给出所问年份的实际数字（最接近的摘录给出的是目标）" in a.message
 
 
 def test_the_index_holds_sentence_vectors_and_ask_embeds_only_the_question(retriever, monkeypatch):
