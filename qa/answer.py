@@ -739,33 +739,34 @@ def _extractive(retriever: "Retriever", question: str, ev: _Evidence) -> Answer:
             cov_shown = cov._replace(missing_specific=[name if t == ev.naming_run else t for t in cov.missing_specific])
         else:
             cov_shown = cov
+        if ev.named and cov.missing_specific == [ev.naming_run]:
+            # All the excerpt lacks is being the named speech's: say which excerpt is that speech's, adding its best
+            # candidate when none of the selected ones is (NAMED_EXCERPT_SHOWN).
+            own = [c.n for c in citations if _is_named(store.speech_by_id(c.speech_id), ev.named)]
+            extra = None if own or not NAMED_EXCERPT_SHOWN else _named_excerpt(store, layouts, texts, ev,
+                                                                               len(citations) + 1)
+            if extra is not None:
+                citations, own = [*citations, extra], [extra.n]
+            if own:
+                msg = named_elsewhere_message(cov, name, own[0])
+                return Answer(question, False, msg, citations, message=msg, named_excerpt=own[0], **common)
         msg = partial_message(cov_shown, ev.atype, type_ok, d.of, d.kind)
-        own = [c.n for c in citations if _is_named(store.speech_by_id(c.speech_id), ev.named)] if ev.named else []
-        if ev.named and not own and cov.missing_specific == [ev.naming_run] and NAMED_EXCERPT_SHOWN:
-            extra = _named_excerpt(store, layouts, texts, ev, len(citations) + 1)
-            # Shown only when it is on the question's subject (off_subject: within SUBJECT_GAP of the most relevant
-            # sentence): the named speech's best candidate may be about something else, and then "the library gives
-            # nothing about it" is the truer message.
-            if extra is not None and not off_subject(_relevance_of(ev, extra[1]), max(ev.relevances, default=0.0)):
-                citations, own = [*citations, extra[0]], [extra[0].n]
-        if own and cov.missing_specific == [ev.naming_run]:
-            msg = named_elsewhere_message(cov, name, own[0])
-            return Answer(question, False, msg, citations, message=msg, named_excerpt=own[0], **common)
         return Answer(question, False, msg, citations, message=msg, **common)
     return Answer(question, False, "", message=REFUSAL_MESSAGE, **common)
 
 
-def _named_excerpt(store, layouts: dict[str, Layout], texts: dict[str, str], ev: _Evidence,
-                   n: int) -> tuple[Citation, Excerpt] | None:
-    """Citation ``n`` (and its excerpt): the excerpt around the best-ranked candidate sentence of a speech the
-    question names; None when no candidate is the named speech's."""
-    for cand, _ in ev.ranked:
+def _named_excerpt(store, layouts: dict[str, Layout], texts: dict[str, str], ev: _Evidence, n: int) -> Citation | None:
+    """Citation ``n``: the excerpt around the best-ranked candidate sentence of a speech the question names. None
+    when no candidate is that speech's, or when the best is off the question's subject (off_subject: more than
+    SUBJECT_GAP below the most relevant sentence): then "the library gives nothing about it" is the truer message."""
+    for i, (cand, score) in enumerate(ev.ranked):
         if _is_named(store.speech_by_id(cand.speech_id), ev.named):
+            if off_subject(ev.relevances[i], max(ev.relevances)):
+                return None
             sid = cand.speech_id
             scores = {c.index: s for c, s in ev.ranked if c.speech_id == sid}
             a, b = excerpt_range(texts[sid], layouts[sid], cand.index, scores)
-            e = Excerpt(sid, a, b, cand.chunk, scores[cand.index])
-            return _citation(store, layouts[sid], e, n), e
+            return _citation(store, layouts[sid], Excerpt(sid, a, b, cand.chunk, score), n)
     return None
 
 
