@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -33,6 +34,32 @@ def pytest_make_collect_report(collector):
     # a module-level pytest.importorskip skips the whole file at collection
     outcome = yield
     _fail_setup_skip(outcome.get_result())
+
+
+def _shared(*parts: str) -> Path | None:
+    """$JIANGGAO_SHARED/<parts>, else ../shared/<parts> beside the repository; None when that folder is missing."""
+    for base in (os.environ.get("JIANGGAO_SHARED"), Path(__file__).resolve().parents[1].parent / "shared"):
+        if base and Path(base, *parts).is_dir():
+            return Path(base, *parts)
+    return None
+
+
+@pytest.fixture(scope="session")
+def shared_eval() -> Path:
+    """The shared eval folder (dev.jsonl, provinces.jsonl, score.py)."""
+    folder = _shared("eval")
+    if folder is None:
+        pytest.skip("no shared eval folder: set JIANGGAO_SHARED or put shared/ beside the repository")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def provinces_dir() -> Path:
+    """The shared provincial reports (31 .docx)."""
+    folder = _shared("corpora", "provinces-2025")
+    if folder is None:
+        pytest.skip("no shared corpora folder: set JIANGGAO_SHARED or put shared/ beside the repository")
+    return folder
 
 
 @pytest.fixture(scope="session")

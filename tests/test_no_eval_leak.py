@@ -6,11 +6,8 @@ about unseen questions; this keeps them from coming back silently. One set of 6-
 scan per source file: linear in the size of both."""
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCANNED = ("indexer", "qa", "ui", "scripts", "resources")
@@ -19,14 +16,6 @@ _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{%d,}" % N)
 # Text files only; binary assets (images, docx fixtures) cannot hold a copied rule.
 _TEXT_SUFFIXES = {".py", ".txt", ".md", ".json", ".jsonl", ".sh", ".toml", ".cfg", ".ini", ".yaml", ".yml",
                   ".csv", ".html", ".js", ".css", ""}
-
-
-def eval_dir() -> Path | None:
-    """The shared eval folder: $JIANGGAO_SHARED/eval, else ../shared/eval beside the repository."""
-    for base in (os.environ.get("JIANGGAO_SHARED"), ROOT.parent / "shared"):
-        if base and (Path(base) / "eval").is_dir():
-            return Path(base) / "eval"
-    return None
 
 
 def ngrams(text: str, n: int = N) -> set[str]:
@@ -70,10 +59,8 @@ def test_ngrams_and_leaks_find_runs_of_six_chinese_characters():
     assert ngrams("短句五个字") == set()
 
 
-def test_no_eval_literal_in_code_or_resources():
-    folder = eval_dir()
-    if folder is None:
-        pytest.skip("no shared eval folder: set JIANGGAO_SHARED or put shared/ beside the repository")
+def test_no_eval_literal_in_code_or_resources(shared_eval):
+    folder = shared_eval
     banned: set[str] = set()
     for p in sorted(folder.iterdir()):
         if p.is_file():

@@ -18,7 +18,6 @@ from jianggao.indexer.metadb import MetaSegment, write_segment
 from jianggao.indexer.segmented import SegmentedStore
 from jianggao.indexer.types import Chunk, Speech
 
-SHARED = Path(os.environ.get("JIANGGAO_SHARED", Path(__file__).resolve().parents[2].parent / "shared"))
 WORDS = ["脱贫攻坚", "校车安全", "疫情防控", "控辍保学", "师德师风", "防溺水", "值班值守", "乱收费", "乡村振兴",
          "营商环境", "新质生产力", "生态保护", "就业优先", "医疗保障", "城市更新", "科技创新"]
 
@@ -90,14 +89,14 @@ def test_ivf_adds_without_retraining(tmp_path):
         assert list(i[:, 0]) == list(range(3500, 3510))
 
 
-def test_ivf_recall_on_the_dev_questions_with_the_real_model(corpus_index, encoder):
+def test_ivf_recall_on_the_dev_questions_with_the_real_model(corpus_index, encoder, shared_eval):
     """Real passages (default corpus) and real questions of both eval sets: IVF-SQ8 finds >= 98% of the exact
     top-10 (forced at this small size; the bench measures it at 100k and 1M)."""
     from jianggao.indexer.store import Store
 
     store = Store.load(corpus_index)
     questions = [json.loads(line)["query"] for name in ("dev.jsonl", "provinces.jsonl")
-                 for line in (SHARED / "eval" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+                 for line in (shared_eval / name).read_text(encoding="utf-8").splitlines() if line.strip()]
     q = encoder.encode(questions)
     idx = DenseIndex.build(store.vectors, "ivf-sq8")
     _, truth = exact_topk(store.vectors, q, 10)
@@ -514,7 +513,7 @@ def test_an_update_reads_only_the_files_whose_size_or_time_changed(tmp_path, mon
     assert update_index([lib], idx, encoder=enc).nothing_to_do and sorted(read) == names
 
 
-def test_hybrid_search_on_a_segmented_ivf_library_matches_the_exact_store(corpus_index, encoder, tmp_path):
+def test_hybrid_search_on_a_segmented_ivf_library_matches_the_exact_store(corpus_index, encoder, tmp_path, shared_eval):
     """The default corpus as a segmented library (two segments, IVF-SQ8 forced, one file removed and re-added
     as a third segment) against the single-version store with exact search: on the questions of both eval
     sets, hybrid top-10 holds >= 98% of the exact store's passages (the recall stated for the IVF index), and
@@ -524,7 +523,7 @@ def test_hybrid_search_on_a_segmented_ivf_library_matches_the_exact_store(corpus
 
     store = Store.load(corpus_index)
     questions = [json.loads(line)["query"] for name in ("dev.jsonl", "provinces.jsonl")
-                 for line in (SHARED / "eval" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+                 for line in (shared_eval / name).read_text(encoding="utf-8").splitlines() if line.strip()]
     speeches, chunks, vectors = list(store.speeches), list(store.chunks), np.asarray(store.vectors)
     dups = [[chunks[j].id for j in d] for d in store.chunk_duplicates]
     half = len(speeches) // 2

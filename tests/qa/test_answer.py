@@ -3,7 +3,6 @@ whole pipeline on the real corpus index (excerpts really in the speech, markers 
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import numpy as np
@@ -250,18 +249,8 @@ def test_a_question_naming_one_speech_is_not_answered_from_another(retriever, mo
     assert A.ask(retriever, q).answerable  # without the gate the other city's figure answers
 
 
-def _provinces_dir():
-    """The shared provincial reports: $JIANGGAO_SHARED/corpora/provinces-2025, else ../shared beside the repository."""
-    from pathlib import Path
-
-    for base in (os.environ.get("JIANGGAO_SHARED"), Path(__file__).resolve().parents[2].parent / "shared"):
-        if base and (Path(base) / "corpora" / "provinces-2025").is_dir():
-            return Path(base) / "corpora" / "provinces-2025"
-    return None
-
-
 @pytest.fixture(scope="module")
-def four_reports(tmp_path_factory, encoder):
+def four_reports(tmp_path_factory, encoder, provinces_dir):
     """A retriever over four of the shared provincial reports (Shandong, Inner Mongolia, Qinghai, Henan), indexed in
     the test (~15 s)."""
     import shutil
@@ -270,9 +259,7 @@ def four_reports(tmp_path_factory, encoder):
     from jianggao.indexer.store import Store
     from jianggao.qa.retrieval import Retriever
 
-    src = _provinces_dir()
-    if src is None:
-        pytest.skip("no shared corpora folder: set JIANGGAO_SHARED or put shared/ beside the repository")
+    src = provinces_dir
     base = tmp_path_factory.mktemp("four-reports")
     lib = base / "reports"
     lib.mkdir()
