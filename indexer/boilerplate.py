@@ -9,6 +9,7 @@ of one text. Speech content that legitimately repeats is protected:
 * and either stand at a page edge (no paragraph and fewer than ``edge_lines`` other lines from the top or bottom:
   headers, footers), or occur in a high share of the run's documents (``high_fraction``: a watermark on every
   page) -- a repeated line in the middle of a page, in a few documents, stays;
+* lines that are only a date (a speech's date under its title or signature) are never boilerplate;
 * lines shorter than ``min_chars`` (同志们：, 谢谢大家！), lines that open what follows (ending in a colon:
   各位领导、同志们：), outline headings (一、…) and lines that name a speech (…会议上的讲话) are never boilerplate:
   they are the formulae and structure of speeches, which speeches of one kind all repeat;
@@ -21,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from jianggao.indexer.identity import is_date_line
 from jianggao.indexer.normalize import normalize
 from jianggao.indexer.splitting import _OUTLINE_START, is_title
 
@@ -61,6 +63,10 @@ def _candidate(line: str, rule: BoilerplateRule) -> str | None:
     # The structure of speeches repeats across a corpus of one kind: outline headings (一、…工作回顾) and lines that
     # name a speech (…会议上的讲话, a page's 篇 labels, which splitting needs) are content, not chrome.
     if _OUTLINE_START.match(norm) or is_title(norm):
+        return None
+    # A line that is only a date is a speech's date (under its title, or under the signature at its end); with its
+    # digits as 0 every such line looks the same, so it would count as repeated in any run of signed speeches.
+    if is_date_line(norm):
         return None
     return key
 

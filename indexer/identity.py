@@ -45,10 +45,17 @@ _NAME = rf"[{_CJK}]{{2,6}}·[{_CJK}]{{2,8}}|[{_CJK}]{{2,3}}"
 _NOT_NAME = re.compile(r"[的在是和与及对就都已再又将要还也了着为把被从向等作之其该本我你他们]|同志|代表|出席|会议")
 # A signature line: "省长 王予波", "四川省人民政府省长 施小琳", "自治区主席 艾尔肯·吐尼亚孜".
 # The line holds nothing else, so a four-character name (嘎玛泽登) is safe to take here.
-SIGNATURE_RE = re.compile(rf"^(?P<org>[{_CJK}]{{0,16}}?)(?P<role>{ROLE})\s*(?P<name>{_NAME}|[{_CJK}]{{4}})(?:同志)?$")
+# Offices held together are listed with 、 (市委副书记、市长 / 党组书记、局长): the role is the whole list.
+SIGNATURE_RE = re.compile(
+    rf"^(?P<org>[{_CJK}]{{0,16}}?)(?P<role>(?:[{_CJK}]{{2,10}}、)*{ROLE})\s*(?P<name>{_NAME}|[{_CJK}]{{4}})(?:同志)?$"
+)
 # "<city>市长 <name>同志作<report>", "市委书记张剡出席会议并强调", "主席王莉霞在…".
 ROLE_NAME_RE = re.compile(
     rf"(?P<role>{ROLE})\s*(?P<name>{_NAME}?)(?:同志)?(?=作|在|出席|强调|指出|要求|讲话|表示|主持|代表|说)"
+)
+# The speaker as a closing note names them, before the date and place of the speech: "副县长苏婉清2023年6月16日在…".
+NOTE_SPEAKER_RE = re.compile(
+    rf"(?P<role>{ROLE})\s*(?P<name>{_NAME})(?:同志)?\s*(?:(?:19|20)\d{{2}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日)?\s*在"
 )
 # "2025年1月15日龚正市长在上海市…": name before the role, after a date, a dash or a line start.
 NAME_ROLE_RE = re.compile(rf"(?:日|——|--|^|\s)(?P<name>[{_CJK}]{{2,3}}?)(?P<role>{ROLE})(?=在|作|出席)", re.M)
@@ -56,6 +63,41 @@ NAME_ROLE_RE = re.compile(rf"(?:日|——|--|^|\s)(?P<name>[{_CJK}]{{2,3}}?)(?P
 FULL_DATE_RE = re.compile(
     r"(?<!\d)((?:19|20)\d{2})\s*(?:年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|[-./](\d{1,2})[-./](\d{1,2})(?!\d))"
 )
+# Official documents write dates in Chinese numerals: 二〇二三年二月十日 (○ and 零 stand for 〇 too).
+_CN_DIGIT = "〇○零一二三四五六七八九"
+CN_DATE_RE = re.compile(
+    rf"(?<![{_CN_DIGIT}])([{_CN_DIGIT}]{{4}})\s*年\s*(十[一二]?|[一二三四五六七八九])\s*月"
+    r"\s*(三十一?|二十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])\s*[日号]"
+)
+
+
+# A line of a web page's furniture that dates the page: 发布时间：…, 浏览次数, 今天是…星期一.
+_PAGE_DATE_LINE = re.compile(r"发布|浏览|点击|更新|今天是|星期|访问|阅读")
+# A line that states the speech it closes: "（本文系郑海平同志2023年4月3日在全市招商引资工作大会上的讲话，有删节）".
+SPEECH_NOTE_RE = re.compile(r"在[^，,。；;\n]{2,50}?(?:上|时)?的?(?:讲话|发言|致辞|报告)")
+
+
+def _cn_int(numeral: str) -> int:
+    """二十三 -> 23, 十 -> 10, 七 -> 7 (month and day numerals)."""
+    value = {c: i for i, c in enumerate("零一二三四五六七八九")}
+    if "十" not in numeral:
+        return value[numeral]
+    tens, _, units = numeral.partition("十")
+    return (value[tens] if tens else 1) * 10 + (value[units] if units else 0)
+
+
+def _cn_full_date(m: re.Match[str]) -> str | None:
+    year = "".join(str(_cn_int(c)) for c in m.group(1).replace("〇", "零").replace("○", "零"))
+    return _fmt(year, str(_cn_int(m.group(2))), str(_cn_int(m.group(3))))
+
+
+def is_date_line(norm: str) -> bool:
+    """Whether a (normalised) line is a full date and nothing else: 2024年2月27日, 2024.03.06, 二〇二四年四月二十六日."""
+    line = norm.strip().strip("（()）")
+    m = FULL_DATE_RE.fullmatch(line) or CN_DATE_RE.fullmatch(line)
+    return m is not None
+
+
 MONTH_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月(?!\s*\d)")
 YEAR_RE = re.compile(r"(?<![\dx])((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")
 
@@ -155,15 +197,26 @@ def _fmt(y: str, m: str | None = None, d: str | None = None) -> str | None:
 def find_date(norm: str, title: str = "") -> Found | None:
     """The speech's date as the header (or a date line at the end) states it; the title's year at least."""
     head = header_end(norm)
-    zones = [(0, head)]
-    tail_lines = norm.rstrip().rsplit("\n", 2)[-2:]  # a signature date at the end: "2019年3月5日"
-    tail_start = len(norm.rstrip()) - len("\n".join(tail_lines))
-    zones.append((max(tail_start, head), len(norm)))
-    for s, e in zones:
-        for m in FULL_DATE_RE.finditer(norm, s, e):
-            y, mo, d = m.group(1), m.group(2) or m.group(4), m.group(3) or m.group(5)
-            if (v := _fmt(y, mo, d)) and (s == 0 or len(norm[s:e].strip()) <= 30):
-                return Found(v, m.start(), m.end())
+    page_date: Found | None = None
+    # The header, then the sign-off after the last paragraph: a date on a short line of its own ("2019年3月5日"
+    # under a signature) or in a line that states the speech ("（副县长苏婉清2023年6月16日在…上的讲话）"); a date
+    # inside a sentence is what the speech talks about. A web page's publication date (发布时间, 今天是…) is the
+    # page's, not the speech's: it serves only when the text states no other.
+    for s, e, closing in ((0, head, False), (max(closing_start(norm), head), len(norm), True)):
+        found = [(m.start(), m, _fmt(m.group(1), m.group(2) or m.group(4), m.group(3) or m.group(5)))
+                 for m in FULL_DATE_RE.finditer(norm, s, e)]
+        found += [(m.start(), m, _cn_full_date(m)) for m in CN_DATE_RE.finditer(norm, s, e)]
+        for _, m, v in sorted(found, key=lambda x: x[0]):
+            ls, le = norm.rfind("\n", 0, m.start()) + 1, norm.find("\n", m.end())
+            line = norm[ls:le if le >= 0 else len(norm)].strip()
+            if not v or (closing and len(line) > 30 and not SPEECH_NOTE_RE.search(line)):
+                continue
+            if _PAGE_DATE_LINE.search(line):
+                page_date = page_date or Found(v, m.start(), m.end())
+                continue
+            return Found(v, m.start(), m.end())
+    if page_date is not None:
+        return page_date
     for m in MONTH_RE.finditer(norm, 0, head):
         if v := _fmt(m.group(1), m.group(2)):
             return Found(v, m.start(), m.end())
@@ -201,21 +254,61 @@ def _is_name(name: str, role: str = "") -> bool:
     return True
 
 
+def is_signature(line: str) -> bool:
+    """Whether a (normalised) line is a signature, ``<organisation><role> <name>`` and nothing else."""
+    m = SIGNATURE_RE.match(line.strip())
+    return bool(m and _is_name(m.group("name"), m.group("role")))
+
+
+def _signature_in(norm: str, s: int, e: int) -> tuple[Found, Found, str] | None:
+    pos = s
+    for line in norm[s:e].split("\n"):
+        m = SIGNATURE_RE.match(line.strip())
+        if m and _is_name(m.group("name"), m.group("role")):
+            off = pos + (len(line) - len(line.lstrip()))
+            return (Found(m.group("name"), off + m.start("name"), off + m.end("name")),
+                    Found(m.group("role"), off + m.start("role"), off + m.end("role")), m.group("org"))
+        pos += len(line) + 1
+    return None
+
+
+CLOSING_LINES = 6  # a sign-off block (signature, date) and the page's leftovers after it are a few short lines
+_PARAGRAPH_LINE = re.compile(r"^.{41,}$|[。！？!?]$")
+
+
+def closing_start(norm: str) -> int:
+    """Offset where the short lines after a speech's last paragraph begin (its sign-off: a signature, a date; and
+    whatever page furniture follows), at most CLOSING_LINES lines from the end."""
+    lines = norm.rstrip().split("\n")
+    pos = len(norm.rstrip())
+    for i, line in enumerate(reversed(lines)):
+        if i >= CLOSING_LINES or _PARAGRAPH_LINE.search(line.strip()):
+            break
+        pos -= len(line) + (1 if i < len(lines) - 1 else 0)
+    return max(pos, 0)
+
+
 def find_speaker(norm: str) -> tuple[Found, Found, str] | None:
-    """(speaker, role, organisation before the role) from the header lines, else the opening."""
+    """(speaker, role, organisation before the role) from the header lines, else a signature among the last lines
+    (a speech signed at its end: "桐河县人民政府副县长 刘晓梅" over the date), else the opening."""
     head = header_end(norm)
-    zones = [norm[:head], norm[: max(head, OPENING_CHARS)]]
-    for z in zones:
-        pos = 0
-        for line in z.split("\n"):
-            m = SIGNATURE_RE.match(line.strip())
-            if m and _is_name(m.group("name"), m.group("role")):
-                off = pos + (len(line) - len(line.lstrip()))
-                return (Found(m.group("name"), off + m.start("name"), off + m.end("name")),
-                        Found(m.group("role"), off + m.start("role"), off + m.end("role")), m.group("org"))
-            pos += len(line) + 1
+    opening = max(head, OPENING_CHARS)
+    for s, e, reads_text in ((0, head, True), (max(closing_start(norm), head), len(norm), False),
+                             (0, opening, True)):
+        if found := _signature_in(norm, s, e):
+            return found
+        if not reads_text:
+            # The end of a speech names people in its sentences too: only a signature line counts there, or a line
+            # that states the speech (SPEECH_NOTE_RE: "（副县长苏婉清2023年6月16日在…上的讲话）").
+            for m in NOTE_SPEAKER_RE.finditer(norm, s, e):
+                le = norm.find("\n", m.end())
+                if SPEECH_NOTE_RE.search(norm, m.start(), le if le >= 0 else len(norm)) \
+                        and _is_name(m.group("name"), m.group("role")):
+                    return (Found(m.group("name"), m.start("name"), m.end("name")),
+                            Found(m.group("role"), m.start("role"), m.end("role")), "")
+            continue
         for rx in (NAME_ROLE_RE, ROLE_NAME_RE):
-            for m in rx.finditer(z):
+            for m in rx.finditer(norm, s, e):
                 if _is_name(m.group("name"), m.group("role")):
                     return (Found(m.group("name"), m.start("name"), m.end("name")),
                             Found(m.group("role"), m.start("role"), m.end("role")), "")

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from jianggao.indexer.cleaning import MAX_SHORT_LINE
+from jianggao.indexer.identity import is_signature
 from jianggao.indexer.normalize import normalize
 
 # Segments with less text than this are page debris, not speeches.
@@ -144,7 +145,10 @@ def label_text(line: str) -> str:
 
 
 def _is_headline(p: str, nxt: str) -> bool:
-    return len(p) <= 40 and not re.search(r"[。！!？?,，]$", p) and bool(DATE_SOURCE_RE.match(nxt))
+    """A news headline: a short line over a date or 来源 line. Not a signature over its date (a speech signed at its
+    end: "副县长 刘晓梅" / "2023年5月18日"), which ends a speech instead of opening one."""
+    return (len(p) <= 40 and not re.search(r"[。！!？?,，]$", p) and bool(DATE_SOURCE_RE.match(nxt))
+            and not is_signature(p))
 
 
 def many_speech_evidence(lines: list[Line], encoding: str = "") -> str | None:

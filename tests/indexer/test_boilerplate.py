@@ -170,3 +170,13 @@ def test_files_indexed_before_their_site_repeated_lose_its_chrome_later(tmp_path
     build_index([lib], tmp_path / "fresh", encoder=enc)
     fresh = Store.load(tmp_path / "fresh", expect_model=enc.name).speeches
     assert sorted((s.id, s.text) for s in after) == sorted((s.id, s.text) for s in fresh)
+
+
+def test_a_signed_speech_keeps_its_date_line_however_many_pages_are_dated():
+    # With digits as 0 every date line has the same key: ten signed speeches would make "0年0月0日" look repeated.
+    pages = [page(k, t).replace("谢谢大家！", f"谢谢大家！\n某某局局长 张{'一二三四五六七八九十'[k]}明\n2023年{k + 1}月{k + 3}日")
+             for k, t in enumerate(TOPICS)]
+    rep = repeated_lines(pages)
+    out, removed = strip_boilerplate(pages[4], rep)
+    assert "2023年5月7日" in out.split("\n") and not any("2023年" in r for r in removed)
+    assert SOURCE in removed  # the site's chrome still goes

@@ -9,6 +9,7 @@ import pytest
 from jianggao.indexer.identity import (
     disambiguate_titles,
     find_date,
+    find_speaker,
     generated_title,
     identify,
     is_traditional,
@@ -437,3 +438,36 @@ def test_a_batch_is_told_apart_from_the_titles_the_library_holds():
     assert bare.title == "全县脱贫攻坚工作会议讲话稿（之三）"  # the library holds the plain title and "之二"
     assert own.title == "2025年上海市政府工作报告"  # nothing in the library holds it: unchanged
     assert len({s.title for s in (named, bare, own)} | set(held)) == 6
+
+
+def test_a_speech_signed_at_its_end_gives_speaker_role_and_date():
+    text = f"在全县秋季农业生产工作会议上的讲话\n同志们：\n{FILLER}\n{FILLER}\n某某县人民政府副县长 王建华\n2022年9月6日\n相关推荐："
+    meta = identify(text)
+    assert (meta.speaker, meta.role, meta.date) == ("王建华", "副县长", "2022-09-06")
+    assert text[slice(*meta.spans["speaker"])] == "王建华"
+    # A name in the closing paragraph's sentences (past the opening, which is read for names) is no signature.
+    said = f"同志们：\n{FILLER * 3}\n会上，县长李明强同志作了重要讲话，大家要认真贯彻落实。"
+    assert find_speaker(normalize(said)) is None
+
+
+@pytest.mark.parametrize("line, value", [
+    ("二〇二三年二月十日", "2023-02-10"), ("二○二四年十二月三十一日", "2024-12-31"), ("二〇一九年十月二十日", "2019-10-20"),
+])
+def test_dates_in_chinese_numerals(line, value):
+    assert find_date(f"压实责任 守牢底线\n——在全县安全生产工作会议上的讲话\n县长 张某某\n{line}\n同志们：\n{FILLER}").value == value
+
+
+def test_a_web_page_date_gives_way_to_the_date_the_text_states():
+    header = "在全市招商引资工作大会上的讲话\n来源：市政府办公室 发布时间：2023-04-06 浏览次数：1875\n同志们："
+    closing = "（本文系市长郑某某2023年4月3日在全市招商引资工作大会上的讲话，有删节）"
+    meta = identify(f"{header}\n{FILLER}\n{FILLER}\n{closing}")
+    assert (meta.date, meta.speaker, meta.role) == ("2023-04-03", "郑某某", "市长")
+    assert identify(f"{header}\n{FILLER}\n{FILLER}").date == "2023-04-06"  # stated nowhere else: the page's date
+
+
+@pytest.mark.parametrize("line, role, name", [
+    ("市委副书记、市长 王海平", "市委副书记、市长", "王海平"), ("党委书记、董事长 李建国", "党委书记、董事长", "李建国"),
+])
+def test_offices_held_together_sign_as_one_role(line, role, name):
+    meta = identify(f"以创新引领发展\n——在全市科技大会上的讲话\n{line}\n2024年5月30日\n同志们：\n{FILLER}")
+    assert (meta.role, meta.speaker, meta.date) == (role, name, "2024-05-30")

@@ -157,3 +157,16 @@ def test_seed_pages_split_as_the_gold_says(name, expected):
     # Counts from tests/data/seed_boundaries.json (hand-made); scripts/eval_boundaries.py measures the positions.
     text = clean_text((SEEDS / name).read_text(encoding="utf-8", errors="replace"))
     assert len(split_document(text)) == expected
+
+
+def test_a_signature_over_its_date_ends_a_speech_instead_of_opening_one():
+    # A short line over a date line reads like a news headline; a signature over the date is the speech's sign-off.
+    raw = (
+        "防汛工作会议讲话(精选2篇)\n"
+        f"防汛工作会议讲话 篇1\n在全县防汛工作会议上的讲话\n同志们：\n{BODY}\n"
+        "某某县人民政府副县长 王建华\n2022年6月1日\n"
+        f"防汛工作会议讲话 篇2\n在全镇防汛工作会议上的讲话\n同志们：\n{BODY}\n"
+    )
+    parts = split_document(raw)
+    assert len(parts) == 2
+    assert parts[0].text.endswith("某某县人民政府副县长 王建华\n2022年6月1日")
