@@ -18,12 +18,12 @@ from jianggao.indexer.decoding import Decoded, LoaderError, decode_html, decode_
 
 log = logging.getLogger(__name__)
 
-Format = Literal["text", "html", "docx", "pdf"]
+Format = Literal["text", "markdown", "html", "docx", "pdf"]
 
 #: The one registry of supported suffixes (lower case) and how each is read.
 FORMATS: dict[str, Format] = {
     ".txt": "text",
-    ".md": "text",
+    ".md": "markdown",
     ".html": "html",
     ".htm": "html",
     ".docx": "docx",
@@ -94,6 +94,36 @@ def markup_to_text(markup: str, *, document: bool = True) -> str:
 def html_text(markup: str) -> str:
     """Visible text of an HTML document (``markup_to_text`` in document mode)."""
     return markup_to_text(markup, document=True)
+
+
+# The site's name after a page's <title>: "罗振华在…上的讲话 - 桐河县纪委监委", "… _ 柳林市人民政府".
+_TITLE_SEPARATORS = re.compile(r"\s+[-_|—–]+\s+|\s*[|｜]\s*")
+
+
+def page_titles(markup: str) -> list[str]:
+    """The page's own titles: the text of its <h1> headings, then the parts of its <title> (site name split off)."""
+    soup = _parse(markup)
+    out = [h.get_text(" ", strip=True) for h in soup.find_all("h1")]
+    if soup.title is not None:
+        out += [p.strip() for p in _TITLE_SEPARATORS.split(soup.title.get_text())]
+    return [t for t in out if t]
+
+
+def markdown_text(source: str) -> str:
+    """A Markdown file's text: heading and emphasis markers rendered away (markdown-it, CommonMark), each source
+    line still a line (soft breaks kept as breaks: a speech saved as .md has a paragraph a line). Lists are not
+    parsed: a speech's own numbering (1. / 2.) is its text, which a rendered list would drop."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"breaks": True, "html": False}).enable("table").disable("list")
+    return html_text(md.render(source))
+
+
+def web_page_text(markup: str) -> str:
+    """An .html file's text: its article and the article's header, without the site's chrome (webpage.py)."""
+    from jianggao.indexer.webpage import article_text
+
+    return article_text(markup, html_text(markup), page_titles(markup))
 
 
 # Something a parser would treat as markup: a tag, comment or declaration opening, or a character reference.
@@ -200,9 +230,12 @@ def extract_text(data: bytes, fmt: Format) -> Decoded:
     """Text of a file's bytes in the given format (pure; raises :class:`LoaderError`)."""
     if fmt == "text":
         return decode_text(data)
+    if fmt == "markdown":
+        decoded = decode_text(data)
+        return decoded._replace(text=markdown_text(decoded.text))
     if fmt == "html":
         text, enc, replaced = decode_html(data)
-        return Decoded(html_text(text), f"html/{enc}", replaced)
+        return Decoded(web_page_text(text), f"html/{enc}", replaced)
     if fmt == "docx":
         return Decoded(docx_to_text(data), "docx")
     if fmt == "pdf":

@@ -33,7 +33,11 @@ log = logging.getLogger(__name__)
 # 4: place/body from a department's report, an unnamed level called ours, cited (quoted) names; no repeated topics.
 # 5: the one level a speech names as its scope or ours (全县, even once) is its level, its name unstated; topics
 #    ranked against the library's other speeches; no organisation joined into a topic.
-PIPELINE_VERSION = 5
+# 6: a signature over its date ends a speech (no headline); speaker and date also from the sign-off after the last
+#    paragraph; dates in Chinese numerals; a web page's publication date only when the text states none; date
+#    lines never boilerplate; offices held together (市委副书记、市长) as one role; .html cut to its article (webpage.py)
+#    and .md rendered (extractors.markdown_text).
+PIPELINE_VERSION = 6
 
 
 @dataclass

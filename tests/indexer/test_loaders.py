@@ -99,7 +99,7 @@ def test_short_texts_decode_in_both_directions(text: str, encoding: str, family:
 
 
 def test_utf8_with_bom_drops_the_bom(tmp_path: Path) -> None:
-    f = write(tmp_path / "bom.md", codecs.BOM_UTF8 + SIMPLIFIED.encode("utf-8"))
+    f = write(tmp_path / "bom.txt", codecs.BOM_UTF8 + SIMPLIFIED.encode("utf-8"))
     doc = load_file(f)
     assert doc.text == SIMPLIFIED
     assert doc.encoding == "utf-8-sig"
