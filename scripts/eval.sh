@@ -27,6 +27,10 @@
 #   hold10, s10  the provinces / seed corpus index -> tests/data/holdout10_provinces.jsonl (36), holdout10_seeds.jsonl
 #                (30): eleventh session, the same recipes with new seeds; scored once on the session's tree before
 #                they were read, then read for categories
+#   cx, cy       two corpora written in the thirteenth session by a helper that never saw the code or the other sets
+#                (tests/data/fresh/<set>/: corpus/, questions.jsonl, gold_speeches.json): cx 14 speeches as scraped
+#                template pages and government web pages, cy 12 institutional speeches as .docx/.md/.txt; each set is
+#                asked of its own corpus (index $IDX_ROOT/<set>); identity against the gold: scripts/eval_identity_gold.py
 # SHARED: $JIANGGAO_SHARED, else ../shared beside the repository. Each index is built (or brought up to date:
 # its embedding cache makes a rebuild cheap) in its own folder. Outputs and score tables in $OUT/<set>/.
 # Protocol: thresholds and weights are tuned on provinces, dev is the check (README).
@@ -51,13 +55,15 @@ for set in "${SETS[@]}"; do
     case $set in
         dev|seeds|s3|s4|s5|s6|s7|s9|s10) corpus=data/speeches; idx="$IDX_ROOT/dev" ;;
         prov|hold|hold2|hold3|hold4|hold5|hold6|hold7|hold8|hold9|hold10) corpus="$SHARED/corpora/provinces-2025"; idx="$IDX_ROOT/prov" ;;
-        *) echo "unknown set $set (dev, prov, hold, hold2, seeds, hold3, s3, hold4, s4, hold5, s5, hold6, s6, hold7, s7, hold8, hold9, s9, hold10, s10)" >&2; exit 2 ;;
+        cx|cy) corpus="tests/data/fresh/$set/corpus"; idx="$IDX_ROOT/$set" ;;
+        *) echo "unknown set $set (dev, prov, hold, hold2, seeds, hold3, s3, hold4, s4, hold5, s5, hold6, s6, hold7, s7, hold8, hold9, s9, hold10, s10, cx, cy)" >&2; exit 2 ;;
     esac
     case $set in
         dev) gold="$SHARED/eval/dev.jsonl" ;;
         prov) gold="$SHARED/eval/provinces.jsonl" ;;
         hold) gold=tests/data/holdout_provinces.jsonl ;;
         seeds) gold=tests/data/holdout_seeds.jsonl ;;
+        cx|cy) gold="tests/data/fresh/$set/questions.jsonl" ;;
         hold*) gold="tests/data/holdout${set#hold}_provinces.jsonl" ;;
         s*) gold="tests/data/holdout${set#s}_seeds.jsonl" ;;
     esac
