@@ -195,7 +195,8 @@ def _fmt(y: str, m: str | None = None, d: str | None = None) -> str | None:
 
 
 def find_date(norm: str, title: str = "") -> Found | None:
-    """The speech's date as the header (or a date line at the end) states it; the title's year at least."""
+    """The speech's date as its header or its sign-off states it (a web page's own date only when neither does);
+    else the header's month, the title's date or year, the header's year."""
     head = header_end(norm)
     page_date: Found | None = None
     # The header, then the sign-off after the last paragraph: a date on a short line of its own ("2019年3月5日"
@@ -256,11 +257,11 @@ def _is_name(name: str, role: str = "") -> bool:
 
 def is_signature(line: str) -> bool:
     """Whether a (normalised) line is a signature, ``<organisation><role> <name>`` and nothing else."""
-    m = SIGNATURE_RE.match(line.strip())
-    return bool(m and _is_name(m.group("name"), m.group("role")))
+    return _signature_in(line, 0, len(line)) is not None
 
 
 def _signature_in(norm: str, s: int, e: int) -> tuple[Found, Found, str] | None:
+    """(speaker, role, organisation) of the first signature line in norm[s:e]."""
     pos = s
     for line in norm[s:e].split("\n"):
         m = SIGNATURE_RE.match(line.strip())
