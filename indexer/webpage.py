@@ -43,7 +43,7 @@ def _find(page: str, article: str, from_end: bool) -> int | None:
     their end), trying later (earlier) windows when the extractor's text differs there (a <noscript> it kept)."""
     for k in range(0, max(1, min(len(article) - WINDOW, SCAN_CHARS) + 1), WINDOW // 2):
         if from_end:
-            piece = article[len(article) - k - WINDOW: len(article) - k] if k else article[-WINDOW:]
+            piece = article[len(article) - k - WINDOW: len(article) - k]
             at = page.rfind(piece)
             if at >= 0:
                 return at + len(piece)
