@@ -64,9 +64,13 @@ def markup_to_text(markup: str, *, document: bool = True) -> str:
     ``document=False`` (plain text with stray markup, as scraped pages saved as .txt have): the text between the
     tags keeps its own line breaks and spacing, so that line-based cleaning still sees the lines it was given.
     """
+    return _render(_parse(markup), document)
+
+
+def _render(soup, document: bool) -> str:
+    """markup_to_text on a parsed page (the soup is consumed: tags are removed and replaced)."""
     from bs4 import NavigableString
 
-    soup = _parse(markup)
     for tag in soup.find_all(_DROPPED_TAGS if document else _DROPPED_TAGS_IN_TEXT):
         if not tag.decomposed:
             tag.decompose()
@@ -100,9 +104,9 @@ def html_text(markup: str) -> str:
 _TITLE_SEPARATORS = re.compile(r"\s+[-_|—–]+\s+|\s*[|｜]\s*")
 
 
-def page_titles(markup: str) -> list[str]:
-    """The page's own titles: the text of its <h1> headings, then the parts of its <title> (site name split off)."""
-    soup = _parse(markup)
+def page_titles(soup) -> list[str]:
+    """A parsed page's own titles: the text of its <h1> headings, then the parts of its <title> (site name split
+    off)."""
     out = [h.get_text(" ", strip=True) for h in soup.find_all("h1")]
     if soup.title is not None:
         out += [p.strip() for p in _TITLE_SEPARATORS.split(soup.title.get_text())]
@@ -123,7 +127,9 @@ def web_page_text(markup: str) -> str:
     """An .html file's text: its article and the article's header, without the site's chrome (webpage.py)."""
     from jianggao.indexer.webpage import article_text
 
-    return article_text(markup, html_text(markup), page_titles(markup))
+    soup = _parse(markup)  # parsed once: its titles are read before rendering consumes the <head>
+    titles = page_titles(soup)
+    return article_text(markup, _render(soup, document=True), titles)
 
 
 # Something a parser would treat as markup: a tag, comment or declaration opening, or a character reference.
