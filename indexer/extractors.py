@@ -100,7 +100,7 @@ def html_text(markup: str) -> str:
     return markup_to_text(markup, document=True)
 
 
-# The site's name after a page's <title>: "罗振华在…上的讲话 - 桐河县纪委监委", "… _ 柳林市人民政府".
+# The site's name after a page's <title>: "某某在…上的讲话 - 某县纪委监委", "… _ 某某市人民政府".
 _TITLE_SEPARATORS = re.compile(r"\s+[-_|—–]+\s+|\s*[|｜]\s*")
 
 

@@ -53,7 +53,7 @@ SIGNATURE_RE = re.compile(
 ROLE_NAME_RE = re.compile(
     rf"(?P<role>{ROLE})\s*(?P<name>{_NAME}?)(?:同志)?(?=作|在|出席|强调|指出|要求|讲话|表示|主持|代表|说)"
 )
-# The speaker as a closing note names them, before the date and place of the speech: "副县长苏婉清2023年6月16日在…".
+# The speaker as a closing note names them, before the date and place of the speech: "副市长王某2021年3月9日在…".
 NOTE_SPEAKER_RE = re.compile(
     rf"(?P<role>{ROLE})\s*(?P<name>{_NAME})(?:同志)?\s*(?:(?:19|20)\d{{2}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日)?\s*在"
 )
@@ -63,7 +63,7 @@ NAME_ROLE_RE = re.compile(rf"(?:日|——|--|^|\s)(?P<name>[{_CJK}]{{2,3}}?)(?P
 FULL_DATE_RE = re.compile(
     r"(?<!\d)((?:19|20)\d{2})\s*(?:年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|[-./](\d{1,2})[-./](\d{1,2})(?!\d))"
 )
-# Official documents write dates in Chinese numerals: 二〇二三年二月十日 (○ and 零 stand for 〇 too).
+# Official documents write dates in Chinese numerals: 二〇二一年三月九日 (○ and 零 stand for 〇 too).
 _CN_DIGIT = "〇○零一二三四五六七八九"
 CN_DATE_RE = re.compile(
     rf"(?<![{_CN_DIGIT}])([{_CN_DIGIT}]{{4}})\s*年\s*(十[一二]?|[一二三四五六七八九])\s*月"
@@ -73,7 +73,7 @@ CN_DATE_RE = re.compile(
 
 # A line of a web page's furniture that dates the page: 发布时间：…, 浏览次数, 今天是…星期一.
 _PAGE_DATE_LINE = re.compile(r"发布|浏览|点击|更新|今天是|星期|访问|阅读")
-# A line that states the speech it closes: "（本文系郑海平同志2023年4月3日在全市招商引资工作大会上的讲话，有删节）".
+# A line that states the speech it closes: "（本文系王某同志2021年3月9日在全市某某会议上的讲话，有删节）".
 SPEECH_NOTE_RE = re.compile(r"在[^，,。；;\n]{2,50}?(?:上|时)?的?(?:讲话|发言|致辞|报告)")
 
 
@@ -92,7 +92,7 @@ def _cn_full_date(m: re.Match[str]) -> str | None:
 
 
 def is_date_line(norm: str) -> bool:
-    """Whether a (normalised) line is a full date and nothing else: 2024年2月27日, 2024.03.06, 二〇二四年四月二十六日."""
+    """Whether a (normalised) line is a full date and nothing else: 2021年3月9日, 2021.03.09, 二〇二一年三月九日."""
     line = norm.strip().strip("（()）")
     m = FULL_DATE_RE.fullmatch(line) or CN_DATE_RE.fullmatch(line)
     return m is not None
@@ -200,7 +200,7 @@ def find_date(norm: str, title: str = "") -> Found | None:
     head = header_end(norm)
     page_date: Found | None = None
     # The header, then the sign-off after the last paragraph: a date on a short line of its own ("2019年3月5日"
-    # under a signature) or in a line that states the speech ("（副县长苏婉清2023年6月16日在…上的讲话）"); a date
+    # under a signature) or in a line that states the speech ("（副市长王某2021年3月9日在…上的讲话）"); a date
     # inside a sentence is what the speech talks about. A web page's publication date (发布时间, 今天是…) is the
     # page's, not the speech's: it serves only when the text states no other.
     for s, e, closing in ((0, head, False), (max(closing_start(norm), head), len(norm), True)):
@@ -291,7 +291,7 @@ def closing_start(norm: str) -> int:
 
 def find_speaker(norm: str) -> tuple[Found, Found, str] | None:
     """(speaker, role, organisation before the role) from the header lines, else a signature among the last lines
-    (a speech signed at its end: "桐河县人民政府副县长 刘晓梅" over the date), else the opening."""
+    (a speech signed at its end: "某某县人民政府副县长 王某某" over the date), else the opening."""
     head = header_end(norm)
     opening = max(head, OPENING_CHARS)
     for s, e, reads_text in ((0, head, True), (max(closing_start(norm), head), len(norm), False),
@@ -300,7 +300,7 @@ def find_speaker(norm: str) -> tuple[Found, Found, str] | None:
             return found
         if not reads_text:
             # The end of a speech names people in its sentences too: only a signature line counts there, or a line
-            # that states the speech (SPEECH_NOTE_RE: "（副县长苏婉清2023年6月16日在…上的讲话）").
+            # that states the speech (SPEECH_NOTE_RE: "（副市长王某2021年3月9日在…上的讲话）").
             for m in NOTE_SPEAKER_RE.finditer(norm, s, e):
                 le = norm.find("\n", m.end())
                 if SPEECH_NOTE_RE.search(norm, m.start(), le if le >= 0 else len(norm)) \

@@ -146,7 +146,7 @@ def label_text(line: str) -> str:
 
 def _is_headline(p: str, nxt: str) -> bool:
     """A news headline: a short line over a date or 来源 line. Not a signature over its date (a speech signed at its
-    end: "副县长 刘晓梅" / "2023年5月18日"), which ends a speech instead of opening one."""
+    end: "副县长 王某某" / "2021年3月9日"), which ends a speech instead of opening one."""
     return (len(p) <= 40 and not re.search(r"[。！!？?,，]$", p) and bool(DATE_SOURCE_RE.match(nxt))
             and not is_signature(p))
 

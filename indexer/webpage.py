@@ -1,7 +1,7 @@
 """The article of a web page: the speech and its header, without the site's navigation, banners and footer.
 
 A government site's page of a speech reads, as text, ``首页 | 工作动态 | …`` / ``您现在的位置：…`` / the title /
-``——在…会议上的讲话`` / ``县委书记 罗振华`` / ``来源：… 发布时间：…`` / the speech / ``主办单位：… 备案号：…``. Its
+``——在…会议上的讲话`` / ``县委书记 某某某`` / ``来源：… 发布时间：…`` / the speech / ``主办单位：… 备案号：…``. Its
 first line would become the speech's title and its menus part of the text. Cross-page repetition (boilerplate.py)
 removes such chrome only once several pages of one site are indexed; a single page needs the page's own structure.
 

@@ -451,7 +451,7 @@ def test_a_speech_signed_at_its_end_gives_speaker_role_and_date():
 
 
 @pytest.mark.parametrize("line, value", [
-    ("二〇二三年二月十日", "2023-02-10"), ("二○二四年十二月三十一日", "2024-12-31"), ("二〇一九年十月二十日", "2019-10-20"),
+    ("二〇二一年三月九日", "2021-03-09"), ("二○二四年十二月三十一日", "2024-12-31"), ("二〇一九年十月二十日", "2019-10-20"),
 ])
 def test_dates_in_chinese_numerals(line, value):
     assert find_date(f"压实责任 守牢底线\n——在全县安全生产工作会议上的讲话\n县长 张某某\n{line}\n同志们：\n{FILLER}").value == value
